@@ -1,0 +1,37 @@
+# Two commands for a new user: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Compiled numba kernels are cached inside the project so `make run`, tests and CI reuse them.
+export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
+
+.PHONY: run test bench screenshots lint clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/evorisk console
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
+
+screenshots: $(STAMP)
+	$(BIN)/python -m console.screenshots screenshots
+
+lint: $(STAMP)
+	$(BIN)/python -m compileall -q console core storage
+
+clean:
+	rm -rf $(VENV) .cache build *.egg-info

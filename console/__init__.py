@@ -1,0 +1,1 @@
+"""Operator surfaces: the Textual console and the `evorisk` command line."""

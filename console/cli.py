@@ -1,0 +1,155 @@
+"""`evorisk` command line (SPEC section 11). Exit codes: 0 ok, 2 bad input, 3 exchange unreachable, 1 bug.
+
+Heavy libraries (numba, pandas, vectorbt) are imported inside the commands that need them so
+`evorisk console` starts fast.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+log = logging.getLogger("evorisk.cli")
+
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _open_store(args: argparse.Namespace):
+    from storage import Store, default_db_path
+    from storage.logsetup import configure_logging
+
+    path = Path(args.db) if getattr(args, "db", None) else default_db_path()
+    store = Store(path)
+    configure_logging(path.with_suffix(".log"), store,
+                      logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
+    return store
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    if args.network == "mainnet" and not args.i_understand_mainnet:
+        sys.stderr.write("evorisk: mainnet needs --i-understand-mainnet (and a typed confirmation)\n")
+        return EXIT_BAD_INPUT
+    store = _open_store(args)
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        from console.headless import headless_summary
+
+        print(headless_summary(store, args.network))
+        return EXIT_OK
+    from console.app import EvoriskApp
+
+    EvoriskApp(network=args.network, db_path=Path(store.path)).run()
+    return EXIT_OK
+
+
+def cmd_data_check(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from core.market.loader import check_files, expand_paths
+    from core.market.ohlcv import date_text
+
+    paths = expand_paths(args.paths)
+    good, problems = check_files(paths)
+    if good:
+        table = Table(title="OHLCV check")
+        for col in ("asset", "rows", "first", "last", "gaps (bars)", "low", "high"):
+            table.add_column(col, justify="right" if col in ("rows", "gaps (bars)", "low", "high") else "left")
+        for s in good:
+            table.add_row(s.name, str(len(s)), date_text(s.time_ns[0]), date_text(s.time_ns[-1]),
+                          str(s.gap_bars()), f"{s.low.min():.6g}", f"{s.high.max():.6g}")
+        Console(soft_wrap=True).print(table)
+    for line in problems:
+        sys.stderr.write(line + "\n")
+    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+def cmd_genome_show(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from core.genome import GENE_SPECS, decode, decoded_rows, load_genome_file
+
+    console = Console(soft_wrap=True)
+    for i, (genes, meta) in enumerate(load_genome_file(args.file)):
+        params = decode(genes)
+        title = f"genome {i}" + (f" ({meta['label']})" if "label" in meta else "")
+        table = Table(title=title)
+        for col in ("#", "parameter", "gene", "value", "unit"):
+            table.add_column(col, justify="right" if col in ("#", "gene", "value") else "left")
+        for (idx, name, text, unit), spec in zip(decoded_rows(params), GENE_SPECS):
+            table.add_row(str(idx), name, f"{genes[spec.index]:.4f}", text, unit)
+        console.print(table)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="SQLite file (default: user data dir or $EVORISK_DB)")
+    common.add_argument("--verbose", action="store_true", help="show tracebacks and debug logs")
+    p = _Parser(prog="evorisk", description="Risk console for Hyperliquid perpetuals.", parents=[common])
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    c = sub.add_parser("console", parents=[common], help="the operator console (default)")
+    c.add_argument("--network", choices=("paper", "testnet", "mainnet"), default="paper")
+    c.add_argument("--i-understand-mainnet", action="store_true", help=argparse.SUPPRESS)
+    c.set_defaults(func=cmd_console)
+
+    d = sub.add_parser("data", parents=[common], help="market data files")
+    dsub = d.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
+    dc = dsub.add_parser("check", parents=[common], help="validate OHLCV CSV files")
+    dc.add_argument("paths", nargs="+", help="CSV files or directories of them")
+    dc.set_defaults(func=cmd_data_check)
+
+    g = sub.add_parser("genome", parents=[common], help="genome files")
+    gsub = g.add_subparsers(dest="genome_command", required=True, parser_class=_Parser)
+    gs = gsub.add_parser("show", parents=[common], help="decoded parameters with units")
+    gs.add_argument("file")
+    gs.set_defaults(func=cmd_genome_show)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        args = parser.parse_args(["console", *(argv or sys.argv[1:])])
+    from core.errors import BadInputError, DataValidationError, EvoriskError, ExchangeUnavailableError
+
+    try:
+        return int(args.func(args))
+    except DataValidationError as exc:
+        for line in exc.problems:
+            sys.stderr.write(line + "\n")
+        return EXIT_BAD_INPUT
+    except BadInputError as exc:
+        sys.stderr.write(f"evorisk: {exc}\n")
+        return EXIT_BAD_INPUT
+    except ExchangeUnavailableError as exc:
+        sys.stderr.write(f"evorisk: exchange unreachable: {exc}\n")
+        return EXIT_UNREACHABLE
+    except EvoriskError as exc:
+        sys.stderr.write(f"evorisk: {exc}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("evorisk: interrupted\n")
+        return 130
+    except Exception as exc:  # boundary: one readable line; the traceback only on request
+        log.exception("unexpected error")
+        if args.verbose:
+            traceback.print_exc()
+        sys.stderr.write(f"evorisk: internal error: {type(exc).__name__}: {exc} (run with --verbose)\n")
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

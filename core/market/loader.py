@@ -1,0 +1,179 @@
+"""CSV loading with validation (SPEC section 3): every problem is `PATH:ROW: what is wrong`.
+
+Nothing is repaired: a file is either loaded whole or rejected with all of its problems listed.
+ROW is the 1-based line number in the file (the header is line 1).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import DataValidationError
+from core.market.ohlcv import OHLCV
+
+PRICE_COLUMNS = ("open", "high", "low", "close")
+EXPECTED_HEADERS = (
+    ("date", "open", "high", "low", "close", "volume"),
+    ("datetime", "open", "high", "low", "close", "volume"),
+)
+# Stop listing after this many problems in one file: the first ones say enough.
+MAX_PROBLEMS_PER_FILE = 20
+
+
+def _parse_time_ns(text: str) -> int:
+    dt = datetime.fromisoformat(text.strip())
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return int(dt.timestamp()) * 10**9 + dt.microsecond * 1000
+
+
+def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | None]:
+    problems: list[str] = []
+    if not data.strip():
+        return [f"{path}:1: empty file"], None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return [f"{path}:{line}: binary data (NUL byte), not a CSV text file"], None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x})"], None
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    if tuple(header) not in EXPECTED_HEADERS:
+        missing = [c for c in EXPECTED_HEADERS[0][1:] if c not in header]
+        what = f"missing column(s) {', '.join(missing)}" if missing else "unexpected column order"
+        return [f"{path}:1: wrong header {','.join(header) or '(none)'}: {what}; "
+                f"expected date,open,high,low,close,volume"], None
+    cols: dict[str, list] = {"time": [], "open": [], "high": [], "low": [], "close": [], "volume": []}
+    rows_seen = 0
+    for lineno, row in enumerate(reader, start=2):
+        if len(problems) >= MAX_PROBLEMS_PER_FILE:
+            problems.append(f"{path}:{lineno}: further problems not listed")
+            break
+        if not row or all(not c.strip() for c in row):
+            continue
+        rows_seen += 1
+        if len(row) != 6:
+            problems.append(f"{path}:{lineno}: expected 6 fields, got {len(row)}")
+            continue
+        try:
+            t = _parse_time_ns(row[0])
+        except ValueError:
+            problems.append(f"{path}:{lineno}: date {row[0]!r} is not an ISO date")
+            continue
+        values = {}
+        bad = False
+        for name, cell in zip(("open", "high", "low", "close", "volume"), row[1:]):
+            try:
+                v = float(cell)
+            except ValueError:
+                problems.append(f"{path}:{lineno}: {name} {cell!r} is not a number")
+                bad = True
+                continue
+            if not math.isfinite(v):
+                problems.append(f"{path}:{lineno}: {name} is {cell.strip()} (not finite)")
+                bad = True
+            elif name in PRICE_COLUMNS and v <= 0:
+                problems.append(f"{path}:{lineno}: {name} {cell.strip()} is not a positive price")
+                bad = True
+            elif name == "volume" and v < 0:
+                problems.append(f"{path}:{lineno}: volume {cell.strip()} is negative")
+                bad = True
+            values[name] = v
+        if bad:
+            continue
+        o, h, lo, c = values["open"], values["high"], values["low"], values["close"]
+        if h < lo:
+            problems.append(f"{path}:{lineno}: high {h} < low {lo}")
+            continue
+        if h < max(o, c):
+            problems.append(f"{path}:{lineno}: high {h} below max(open, close) {max(o, c)}")
+            continue
+        if lo > min(o, c):
+            problems.append(f"{path}:{lineno}: low {lo} above min(open, close) {min(o, c)}")
+            continue
+        if cols["time"]:
+            prev = cols["time"][-1][0]
+            if t == prev:
+                problems.append(f"{path}:{lineno}: duplicate date {row[0].strip()}")
+                continue
+            if t < prev:
+                problems.append(f"{path}:{lineno}: date {row[0].strip()} is earlier than the row before (unsorted)")
+                continue
+        cols["time"].append((t, lineno))
+        for k in ("open", "high", "low", "close", "volume"):
+            cols[k].append(values[k])
+    if rows_seen == 0 and not problems:
+        problems.append(f"{path}:2: no data rows after the header")
+    return problems, cols
+
+
+def _validated(path: Path, name: str | None = None) -> tuple[list[str], OHLCV | None]:
+    label = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [f"{label}:0: no such file"], None
+    except IsADirectoryError:
+        return [f"{label}:0: is a directory, expected a CSV file"], None
+    except OSError as exc:
+        return [f"{label}:0: cannot read ({exc.strerror})"], None
+    problems, cols = _problems_for(label, data)
+    if problems or cols is None:
+        return problems, None
+    series = OHLCV(
+        name=name or path.stem.upper(),
+        time_ns=np.array([t for t, _ in cols["time"]], dtype=np.int64),
+        open=np.array(cols["open"], dtype=np.float64),
+        high=np.array(cols["high"], dtype=np.float64),
+        low=np.array(cols["low"], dtype=np.float64),
+        close=np.array(cols["close"], dtype=np.float64),
+        volume=np.array(cols["volume"], dtype=np.float64),
+    )
+    return [], series
+
+
+def load_csv(path: str | Path, name: str | None = None) -> OHLCV:
+    """Load and validate one CSV; raises DataValidationError listing every problem."""
+    problems, series = _validated(Path(path), name)
+    if problems or series is None:
+        raise DataValidationError(problems)
+    return series
+
+
+def check_files(paths: list[str | Path]) -> tuple[list[OHLCV], list[str]]:
+    """Validate every file; returns the good series and all problem lines (all files checked)."""
+    good: list[OHLCV] = []
+    problems: list[str] = []
+    for p in paths:
+        errs, series = _validated(Path(p))
+        problems.extend(errs)
+        if series is not None:
+            good.append(series)
+    return good, problems
+
+
+def expand_paths(paths: list[str | Path]) -> list[Path]:
+    """Directories expand to their *.csv files (sorted); files stay as given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(p.glob("*.csv")))
+        else:
+            out.append(p)
+    return out
+
+
+def load_many(paths: list[str | Path]) -> list[OHLCV]:
+    """Load several CSVs (directories expand); all-or-nothing."""
+    good, problems = check_files(expand_paths(paths))
+    if problems:
+        raise DataValidationError(problems)
+    return good
