@@ -15,6 +15,10 @@ log = logging.getLogger("evorisk.cli")
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 
+# Subcommand modules under console/commands/, each with `register(sub, common)`; one line each.
+COMMAND_MODULES: list[str] = [
+]
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line and exit code 2."""
@@ -24,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _open_store(args: argparse.Namespace):
+def open_store(args: argparse.Namespace):
     from storage import Store, default_db_path
     from storage.logsetup import configure_logging
 
@@ -39,7 +43,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     if args.network == "mainnet" and not args.i_understand_mainnet:
         sys.stderr.write("evorisk: mainnet needs --i-understand-mainnet (and a typed confirmation)\n")
         return EXIT_BAD_INPUT
-    store = _open_store(args)
+    store = open_store(args)
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         from console.headless import headless_summary
 
@@ -115,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     gs = gsub.add_parser("show", parents=[common], help="decoded parameters with units")
     gs.add_argument("file")
     gs.set_defaults(func=cmd_genome_show)
+
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"console.commands.{name}").register(sub, common)
     return p
 
 
