@@ -1,0 +1,113 @@
+"""The engine's public surface: decode a population, evaluate it in one kernel call, explain one
+genome window by window. Callers (CLI, evolution, monitor) never touch the kernel directly."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.backtest.dataset import BacktestConfig, Dataset, build_dataset
+from core.backtest.enums import M_SCORE, METRIC_NAMES, N_TRADE_FIELDS
+from core.backtest.kernel_nb import evaluate_population_nb, simulate_window_nb
+from core.genome import GENE_SPECS, N_GENES, Decoding, validate_genes
+from core.market.loader import load_many
+from core.regimes import N_REGIMES, REGIME_MULT, REGIME_NAMES
+
+__all__ = ["BacktestConfig", "Dataset", "build_dataset", "load_dataset", "decode_matrix",
+           "evaluate_population", "PopulationResult", "window_trades"]
+
+
+def load_dataset(paths: list[str | Path], config: BacktestConfig | None = None) -> Dataset:
+    return build_dataset(load_many(paths), config)
+
+
+def decode_matrix(genes: np.ndarray) -> np.ndarray:
+    """Decode (P, 22) genes to the kernel's parameter matrix, exactly as core.genome.decode does."""
+    g = np.atleast_2d(np.asarray(genes, dtype=np.float64))
+    if g.shape[1] != N_GENES:
+        raise ValueError(f"genes must have shape (P, {N_GENES})")
+    for row in g:
+        validate_genes(row)
+    out = np.empty_like(g)
+    for spec in GENE_SPECS:
+        col = g[:, spec.index]
+        if spec.decoding is Decoding.LINEAR:
+            out[:, spec.index] = spec.low + (spec.high - spec.low) * col
+        elif spec.decoding is Decoding.FLOOR:
+            out[:, spec.index] = spec.low + np.floor((spec.high - spec.low) * col)
+        elif spec.decoding is Decoding.FLAG:
+            out[:, spec.index] = (col > 0.5).astype(np.float64)
+        else:
+            out[:, spec.index] = col
+    w = out[:, 19:22]
+    total = w.sum(axis=1, keepdims=True)
+    out[:, 19:22] = np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / 3.0)
+    return out
+
+
+@dataclass(frozen=True)
+class PopulationResult:
+    fitness: np.ndarray  # (P,)
+    metrics: np.ndarray  # (P, W, N_METRICS), columns METRIC_NAMES
+    window_regime: np.ndarray  # (W,) regime codes
+    eval_seconds: float
+
+    def regime_scores(self, p: int) -> dict[str, float]:
+        """Mean window score per regime for genome p (regimes without windows are left out)."""
+        out = {}
+        scores = self.metrics[p, :, M_SCORE]
+        for r in range(N_REGIMES):
+            mask = self.window_regime == r
+            if mask.any():
+                out[REGIME_NAMES[r]] = float(scores[mask].mean())
+        return out
+
+    def summary(self, p: int) -> dict[str, float]:
+        m = self.metrics[p]
+        return {name: float(m[:, j].mean()) for j, name in enumerate(METRIC_NAMES)}
+
+
+def run_kernel(dataset: Dataset, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Call the kernel with an already-decoded parameter matrix (tests use raw parameters)."""
+    c = dataset.config
+    return evaluate_population_nb(
+        np.ascontiguousarray(params, dtype=np.float64), dataset.window_starts, c.window_bars,
+        dataset.window_regime, dataset.participation, dataset.open, dataset.high, dataset.low,
+        dataset.close, dataset.vol, dataset.avg_vol, dataset.atr, dataset.regime, dataset.momentum,
+        dataset.entry_long, dataset.entry_short, dataset.corr, REGIME_MULT, c.fee_pct, c.slippage_pct,
+        c.initial_cash_usd, c.sides == "both", dataset.periods_per_year, N_REGIMES)
+
+
+def evaluate_population(dataset: Dataset, genes: np.ndarray) -> PopulationResult:
+    """Fitness of every genome (P, 22) over every window of the dataset, in one kernel call."""
+    params = decode_matrix(genes)
+    t0 = time.perf_counter()
+    fitness, metrics = run_kernel(dataset, params)
+    elapsed = time.perf_counter() - t0
+    if not np.all(np.isfinite(fitness)):
+        raise FloatingPointError("kernel produced a non-finite fitness")  # a bug, never data
+    return PopulationResult(fitness=fitness, metrics=metrics, window_regime=dataset.window_regime,
+                            eval_seconds=elapsed)
+
+
+def window_trades(dataset: Dataset, params_row: np.ndarray, window: int, max_events: int = 10_000
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exit events (rows of N_TRADE_FIELDS), the equity curve and metrics of one decoded genome on
+    one window: the detailed view behind a fitness number."""
+    c = dataset.config
+    trades = np.zeros((max_events, N_TRADE_FIELDS))
+    equity = np.empty(c.window_bars)
+    metrics, n = simulate_window_nb(
+        np.ascontiguousarray(params_row, dtype=np.float64), int(dataset.window_starts[window]), c.window_bars,
+        dataset.open, dataset.high, dataset.low, dataset.close, dataset.vol, dataset.avg_vol, dataset.atr,
+        dataset.regime, dataset.momentum, dataset.entry_long, dataset.entry_short, dataset.corr,
+        dataset.participation[window], REGIME_MULT, c.fee_pct, c.slippage_pct, c.initial_cash_usd,
+        c.sides == "both", dataset.periods_per_year, True, trades, equity)
+    return trades[:n], equity, metrics
+
+
+def finite_or_zero(x: float) -> float:
+    return x if math.isfinite(x) else 0.0

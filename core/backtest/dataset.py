@@ -1,0 +1,160 @@
+"""Dataset: assets aligned on one time axis, every indicator computed once on the full history,
+and the evaluation windows. Built once per data set; every kernel call reuses it."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from core.backtest import indicators_nb as ind
+from core.backtest.enums import MAX_LOOKBACK, MIN_LOOKBACK, N_LOOKBACKS
+from core.errors import BadInputError
+from core.market.ohlcv import OHLCV, fingerprint_many
+from core.market.windows import WINDOW_BARS, WINDOW_STEP_BARS, window_starts
+from core.regimes import REGIME_NAMES, regime_code
+
+AVG_VOL_BARS = 100  # avg_vol = mean of vol over this many bars (SPEC gene 8/9)
+MOMENTUM_BARS = 20  # trend used by gene 16 (momentum-adjusted trailing)
+ENTRY_RET_BARS = 5  # test entries: 5-bar return ...
+ENTRY_HISTORY_BARS = 180  # ... against the trailing quantile of the previous 180 bars
+ENTRY_QUANTILE_LONG, ENTRY_QUANTILE_SHORT = 0.8, 0.2
+CORR_LOOKBACK_BARS = 30  # rolling return correlation for the entry gate
+RANDOM_ENTRY_PROB = 0.05  # per-bar entry probability in the seeded random-entry mode
+
+
+@dataclass(frozen=True)
+class BacktestConfig:
+    """Everything besides the genome that changes a backtest result; part of the fingerprint."""
+
+    fee_pct: float = 0.0025
+    slippage_pct: float = 0.0025
+    sides: str = "long"  # "long" or "both" (adds mirrored short entries)
+    entry_mode: str = "momentum"  # or "random"
+    entry_seed: int = 0
+    initial_cash_usd: float = 10_000.0
+    window_bars: int = WINDOW_BARS
+    window_step_bars: int = WINDOW_STEP_BARS
+    start: str | None = None  # windows must lie inside [start, end); indicators use all history
+    end: str | None = None
+
+    def validate(self) -> None:
+        if self.sides not in ("long", "both"):
+            raise BadInputError(f"sides must be 'long' or 'both', got {self.sides!r}")
+        if self.entry_mode not in ("momentum", "random"):
+            raise BadInputError(f"entry_mode must be 'momentum' or 'random', got {self.entry_mode!r}")
+        if not (0 <= self.fee_pct < 0.1 and 0 <= self.slippage_pct < 0.1):
+            raise BadInputError("fees and slippage must be fractions in [0, 0.1)")
+        if self.window_bars < 10 or self.window_step_bars < 1:
+            raise BadInputError("window needs at least 10 bars and a positive step")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    names: tuple[str, ...]
+    config: BacktestConfig
+    time_ns: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    vol: np.ndarray
+    avg_vol: np.ndarray
+    atr: np.ndarray
+    regime: np.ndarray
+    momentum: np.ndarray
+    entry_long: np.ndarray
+    entry_short: np.ndarray
+    corr: np.ndarray
+    window_starts: np.ndarray
+    participation: np.ndarray
+    window_regime: np.ndarray
+    periods_per_year: float
+    fingerprint: str
+    data_fingerprint: str = field(default="")
+
+    @property
+    def n_windows(self) -> int:
+        return int(self.window_starts.shape[0])
+
+    def window_regime_names(self) -> list[str]:
+        return [REGIME_NAMES[int(r)] for r in self.window_regime]
+
+    def describe(self) -> str:
+        first = str(np.datetime64(int(self.time_ns[0]), "ns").astype("datetime64[D]"))
+        last = str(np.datetime64(int(self.time_ns[-1]), "ns").astype("datetime64[D]"))
+        return f"{','.join(self.names)} {first}..{last} ({self.n_windows} windows)"
+
+
+def _align(series: list[OHLCV]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Union time axis and, per asset, the positions of its bars on it."""
+    axis = np.unique(np.concatenate([s.time_ns for s in series]))
+    return axis, [np.searchsorted(axis, s.time_ns) for s in series]
+
+
+def build_dataset(series: list[OHLCV], config: BacktestConfig | None = None) -> Dataset:
+    """Align assets, compute indicators for every vol lookback 10..30, and build the windows."""
+    config = config or BacktestConfig()
+    config.validate()
+    if not series:
+        raise BadInputError("no market data given")
+    names = tuple(s.name for s in series)
+    if len(set(names)) != len(names):
+        raise BadInputError(f"duplicate asset names: {', '.join(names)}")
+    bar_sizes = {s.bar_ns for s in series}
+    if len(bar_sizes) > 1:
+        raise BadInputError("all assets must have the same bar size")
+    ppy = series[0].periods_per_year
+    axis, positions = _align(series)
+    n_assets, n = len(series), axis.shape[0]
+    shape = (n_assets, n)
+    open_, high, low, close, momentum = (np.full(shape, np.nan) for _ in range(5))
+    vol, avg_vol, atr = (np.full((N_LOOKBACKS, n_assets, n), np.nan) for _ in range(3))
+    regime = np.full(shape, 5, dtype=np.int8)
+    entry_long = np.zeros(shape, dtype=np.bool_)
+    entry_short = np.zeros(shape, dtype=np.bool_)
+    rng = np.random.default_rng(config.entry_seed)
+    for a, (s, pos) in enumerate(zip(series, positions)):
+        open_[a, pos], high[a, pos], low[a, pos], close[a, pos] = s.open, s.high, s.low, s.close
+        for k, lookback in enumerate(range(MIN_LOOKBACK, MAX_LOOKBACK + 1)):
+            v = ind.rolling_return_std_nb(s.close, lookback)
+            vol[k, a, pos] = v
+            avg_vol[k, a, pos] = ind.rolling_mean_nb(v, AVG_VOL_BARS)
+            atr[k, a, pos] = ind.atr_pct_nb(s.high, s.low, s.close, lookback)
+        regime[a, pos] = ind.decision_regimes_nb(s.close, ppy)
+        momentum[a, pos] = ind.momentum_nb(s.close, MOMENTUM_BARS)
+        if config.entry_mode == "momentum":
+            lng, sht = ind.momentum_entries_nb(s.close, ENTRY_RET_BARS, ENTRY_HISTORY_BARS,
+                                               ENTRY_QUANTILE_LONG, ENTRY_QUANTILE_SHORT)
+        else:
+            draws = rng.random((2, len(s)))
+            lng, sht = draws[0] < RANDOM_ENTRY_PROB, draws[1] < RANDOM_ENTRY_PROB
+        entry_long[a, pos], entry_short[a, pos] = lng, sht
+    corr = ind.rolling_correlation_nb(close, CORR_LOOKBACK_BARS)
+
+    starts = window_starts(n, config.window_bars, config.window_step_bars)
+    lo = 0 if config.start is None else int(np.searchsorted(axis, np.datetime64(config.start, "ns").astype(np.int64)))
+    hi = n if config.end is None else int(np.searchsorted(axis, np.datetime64(config.end, "ns").astype(np.int64)))
+    valid = np.isfinite(close)
+    keep, part, wreg = [], [], []
+    for w0 in starts:
+        if w0 < lo or w0 + config.window_bars > hi:
+            continue
+        p = valid[:, w0:w0 + config.window_bars].all(axis=1)
+        if not p.any():
+            continue
+        index = (close[p, w0:w0 + config.window_bars] / close[p, w0:w0 + 1]).mean(axis=0)
+        keep.append(w0)
+        part.append(p)
+        wreg.append(regime_code(index, 0, index.shape[0], ppy))
+    if not keep:
+        raise BadInputError(f"no complete {config.window_bars}-bar window in the selected data and period")
+    data_fp = fingerprint_many(series)
+    fp = hashlib.sha256((data_fp + json.dumps(asdict(config), sort_keys=True)).encode()).hexdigest()
+    return Dataset(names=names, config=config, time_ns=axis, open=open_, high=high, low=low, close=close,
+                   vol=vol, avg_vol=avg_vol, atr=atr, regime=regime, momentum=momentum,
+                   entry_long=entry_long, entry_short=entry_short, corr=corr,
+                   window_starts=np.array(keep, dtype=np.int64), participation=np.array(part, dtype=np.bool_),
+                   window_regime=np.array(wreg, dtype=np.int64), periods_per_year=ppy, fingerprint=fp,
+                   data_fingerprint=data_fp)

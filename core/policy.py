@@ -1,0 +1,148 @@
+"""The risk policy (SPEC sections 2, 4, 5): breaker state, stop / trail / take-profit distances
+and position sizing, as pure functions of (parameters, state, market facts).
+
+One policy, two callers: the numba backtest kernel compiles these same functions
+(`njit(...)(stop_distances)` in core/backtest/kernel_nb.py) and the live monitor calls them as
+plain Python. They therefore take scalars and return scalars or tuples, never read a clock and
+never touch globals other than the constants below.
+"""
+from __future__ import annotations
+
+import math
+
+# Breaker states, ordered by severity; STALE is live-only (no data means no decision).
+NORMAL, TIGHTENED, REDUCING, EMERGENCY, STALE = 0, 1, 2, 3, 4
+BREAKER_NAMES = ("NORMAL", "TIGHTENED", "REDUCING", "EMERGENCY", "STALE")
+# Drawdown as a fraction of max_drawdown_pct at which each state starts.
+TIGHTEN_AT, REDUCE_AT, EMERGENCY_AT = 0.5, 0.7, 1.0
+HYSTERESIS = 0.1  # a state is left downwards only 0.1 below its threshold
+TIGHTENED_STOP_FACTOR = 0.8  # TIGHTENED multiplies stop distances by this
+REDUCE_FRACTION = 0.5  # REDUCING halves every position once per episode
+EMERGENCY_COOLDOWN_BARS = 10  # backtest only: HWM resets after this many bars in EMERGENCY
+
+# Clipping of every stop distance (fractions of price).
+SL_MIN, SL_MAX = 0.01, 0.50
+TRAIL_MIN, TRAIL_MAX = 0.01, 0.30
+TP_MIN, TP_MAX = 0.02, 0.60
+VOTE_THRESHOLD = 0.3  # exit when the weights of the fired exit kinds sum above this
+TRAIL_VOL_SHARE, TP_VOL_SHARE = 0.5, 0.3  # share of the vol scaling applied to trail and TP
+
+
+BREAKER_THRESHOLDS = (TIGHTEN_AT, REDUCE_AT, EMERGENCY_AT)  # state k starts at BREAKER_THRESHOLDS[k-1]
+
+
+def breaker_level(dd_ratio: float) -> int:
+    """State a drawdown ratio (drawdown / max_drawdown_pct) calls for, ignoring history."""
+    level = NORMAL
+    for threshold in BREAKER_THRESHOLDS:
+        if dd_ratio >= threshold:
+            level += 1
+    return level
+
+
+def breaker_next_state(state: int, dd_ratio: float) -> int:
+    """Steps up at once; steps down only when the ratio is HYSTERESIS below the threshold.
+
+    The level count is written inline (not via breaker_level) because numba compiles this
+    function on its own and cannot call a plain Python helper.
+    """
+    if state == STALE:
+        state = NORMAL
+    up = NORMAL
+    down = NORMAL
+    for threshold in BREAKER_THRESHOLDS:
+        if dd_ratio >= threshold:
+            up += 1
+        if dd_ratio + HYSTERESIS >= threshold:
+            down += 1
+    if up > state:
+        return up
+    if down < state:
+        return down
+    return state
+
+
+def drawdown_fraction(equity_usd: float, hwm_usd: float) -> float:
+    """1 - equity / high-water mark, 0 when there is no peak yet."""
+    if hwm_usd <= 0.0 or not equity_usd < math.inf:
+        return 0.0
+    dd = 1.0 - equity_usd / hwm_usd
+    return dd if dd > 0.0 else 0.0
+
+
+def stop_distances(stop_loss_pct: float, stop_atr_mult: float, trail_pct: float, take_profit_pct: float,
+                   vol_mult: float, high_vol_ratio: float, max_hold_bars: float, time_decay: float,
+                   momentum_adj: float, news_vol_mult: float, regime_sensitivity: float,
+                   regime_sl: float, regime_tp: float, regime_trail: float,
+                   vol_ratio: float, atr_pct: float, held_bars: float, trend_with_position: bool,
+                   tightened: bool) -> tuple[float, float, float]:
+    """Distances (fractions of price) of stop, trailing stop and take-profit for one position.
+
+    Args:
+        vol_ratio: current volatility / its 100-bar average (1.0 when unknown).
+        atr_pct: ATR over vol_lookback bars as a fraction of the close.
+        held_bars: bars since entry; time decay shrinks stop distances towards time_decay x.
+        regime_sl/tp/trail: multipliers of the decision-time regime (REGIME_MULT row).
+    """
+    vol_excess = vol_ratio - 1.0
+    sl = max(stop_loss_pct, stop_atr_mult * atr_pct)
+    sl *= max(0.0, 1.0 + vol_excess * vol_mult)
+    trail = trail_pct * max(0.0, 1.0 + vol_excess * vol_mult * TRAIL_VOL_SHARE)
+    tp = take_profit_pct * max(0.0, 1.0 + vol_excess * vol_mult * TP_VOL_SHARE)
+    if vol_ratio > high_vol_ratio:
+        sl *= news_vol_mult
+    sl *= 1.0 + (regime_sl - 1.0) * regime_sensitivity
+    tp *= 1.0 + (regime_tp - 1.0) * regime_sensitivity
+    trail *= 1.0 + (regime_trail - 1.0) * regime_sensitivity
+    frac = held_bars / max_hold_bars if max_hold_bars > 0 else 1.0
+    if frac > 1.0:
+        frac = 1.0
+    decay = 1.0 - (1.0 - time_decay) * frac
+    sl *= decay
+    trail *= decay
+    trail *= (1.0 + momentum_adj) if trend_with_position else (1.0 - momentum_adj)
+    if tightened:
+        sl *= TIGHTENED_STOP_FACTOR
+        trail *= TIGHTENED_STOP_FACTOR
+    return (min(max(sl, SL_MIN), SL_MAX), min(max(trail, TRAIL_MIN), TRAIL_MAX), min(max(tp, TP_MIN), TP_MAX))
+
+
+def exit_vote_passes(w_sl: float, w_trail: float, w_tp: float, fired_sl: bool, fired_trail: bool,
+                     fired_tp: bool) -> bool:
+    """The weighted exit vote: exit when the weights of the kinds that fired sum above 0.3."""
+    total = 0.0
+    if fired_sl:
+        total += w_sl
+    if fired_trail:
+        total += w_trail
+    if fired_tp:
+        total += w_tp
+    return total > VOTE_THRESHOLD
+
+
+def position_target_fraction(n_assets: int, concentration_limit: float) -> float:
+    """Fraction of equity for a new position: equal weight, capped by the concentration limit."""
+    equal = 1.0 / n_assets if n_assets > 0 else 0.0
+    return equal if equal < concentration_limit else concentration_limit
+
+
+def allows_new_risk(state: int) -> bool:
+    """New positions are allowed in NORMAL and TIGHTENED only (never from REDUCING upward or STALE)."""
+    return state == NORMAL or state == TIGHTENED
+
+
+def weighted_correlation(n: int, weights: "list[float]", corr_flat: "list[float]") -> float:
+    """Notional-weighted average pairwise correlation of n holdings (corr_flat is n x n row-major).
+
+    Pairs are weighted by w_i * w_j; 0.0 when fewer than two holdings.
+    """
+    num = 0.0
+    den = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            w = weights[i] * weights[j]
+            c = corr_flat[i * n + j]
+            if c == c:  # skip NaN correlations (not enough history)
+                num += w * c
+                den += w
+    return num / den if den > 0.0 else 0.0
