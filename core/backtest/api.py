@@ -2,7 +2,6 @@
 genome window by window. Callers (CLI, evolution, monitor) never touch the kernel directly."""
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from core.market.loader import load_many
 from core.regimes import N_REGIMES, REGIME_MULT, REGIME_NAMES
 
 __all__ = ["BacktestConfig", "Dataset", "build_dataset", "load_dataset", "decode_matrix",
-           "evaluate_population", "PopulationResult", "window_trades"]
+           "evaluate_population", "PopulationResult", "window_detail", "WindowDetail"]
 
 
 def load_dataset(paths: list[str | Path], config: BacktestConfig | None = None) -> Dataset:
@@ -93,21 +92,26 @@ def evaluate_population(dataset: Dataset, genes: np.ndarray) -> PopulationResult
                             eval_seconds=elapsed)
 
 
-def window_trades(dataset: Dataset, params_row: np.ndarray, window: int, max_events: int = 10_000
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Exit events (rows of N_TRADE_FIELDS), the equity curve and metrics of one decoded genome on
-    one window: the detailed view behind a fitness number."""
+@dataclass(frozen=True)
+class WindowDetail:
+    trades: np.ndarray  # exit events, rows of N_TRADE_FIELDS
+    equity: np.ndarray  # mark-to-market equity at each close (USD)
+    states: np.ndarray  # breaker state at each close
+    metrics: np.ndarray  # N_METRICS
+
+
+def window_detail(dataset: Dataset, params_row: np.ndarray, window: int, max_events: int = 10_000
+                  ) -> WindowDetail:
+    """One decoded genome on one window with every exit event: the view behind a fitness number."""
     c = dataset.config
     trades = np.zeros((max_events, N_TRADE_FIELDS))
     equity = np.empty(c.window_bars)
+    states = np.empty(c.window_bars, dtype=np.int64)
     metrics, n = simulate_window_nb(
         np.ascontiguousarray(params_row, dtype=np.float64), int(dataset.window_starts[window]), c.window_bars,
         dataset.open, dataset.high, dataset.low, dataset.close, dataset.vol, dataset.avg_vol, dataset.atr,
         dataset.regime, dataset.momentum, dataset.entry_long, dataset.entry_short, dataset.corr,
         dataset.participation[window], REGIME_MULT, c.fee_pct, c.slippage_pct, c.initial_cash_usd,
-        c.sides == "both", dataset.periods_per_year, True, trades, equity)
-    return trades[:n], equity, metrics
+        c.sides == "both", dataset.periods_per_year, True, trades, equity, states)
+    return WindowDetail(trades[:n], equity, states, metrics)
 
-
-def finite_or_zero(x: float) -> float:
-    return x if math.isfinite(x) else 0.0

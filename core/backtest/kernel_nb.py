@@ -87,7 +87,7 @@ def _finish_trade_nb(a, size, trade_cash, stats):
 @njit(cache=True, nogil=True)
 def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol, atr, regime,
                        momentum, entry_long, entry_short, corr, participates, regime_mult, fee, slip,
-                       cash0, allow_short, periods_per_year, record, trades, equity_out):
+                       cash0, allow_short, periods_per_year, record, trades, equity_out, state_out):
     """Simulate one genome on one window of the portfolio.
 
     Args:
@@ -103,6 +103,7 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
         fee, slip: fractions per side. cash0: initial cash (USD).
         record: when true, exit events go into trades (rows, N_TRADE_FIELDS).
         equity_out: (n_bars,) receives the mark-to-market equity at each close.
+        state_out: (n_bars,) receives the breaker state decided at each close.
     Returns:
         metrics (N_METRICS,), number of recorded exit events.
     """
@@ -322,6 +323,7 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
         else:
             reduce_done = False
         state = new_state
+        state_out[i] = state
 
     # positions still open at the end count as trades closed at the last close
     last = w0 + n_bars - 1
@@ -420,10 +422,11 @@ def evaluate_population_nb(params, window_starts, window_bars, window_regime, pa
         w = k % n_win
         dummy = np.zeros((1, N_TRADE_FIELDS))
         eq = np.empty(window_bars)
+        states = np.empty(window_bars, dtype=np.int64)
         m, _ = simulate_window_nb(params[p], window_starts[w], window_bars, open_, high, low, close, vol,
                                   avg_vol, atr, regime, momentum, entry_long, entry_short, corr,
                                   participation[w], regime_mult, fee, slip, cash0, allow_short,
-                                  periods_per_year, False, dummy, eq)
+                                  periods_per_year, False, dummy, eq, states)
         for j in range(N_METRICS):
             metrics[p, w, j] = m[j]
     fitness = np.zeros(n_pop)
