@@ -82,9 +82,12 @@ class Dataset:
         return [REGIME_NAMES[int(r)] for r in self.window_regime]
 
     def describe(self) -> str:
-        first = str(np.datetime64(int(self.time_ns[0]), "ns").astype("datetime64[D]"))
-        last = str(np.datetime64(int(self.time_ns[-1]), "ns").astype("datetime64[D]"))
-        return f"{','.join(self.names)} {first}..{last} ({self.n_windows} windows)"
+        """Assets and the span the evaluation windows cover."""
+        from core.market.ohlcv import date_text
+
+        first = date_text(self.time_ns[int(self.window_starts[0])])
+        last = date_text(self.time_ns[int(self.window_starts[-1]) + self.config.window_bars - 1])
+        return f"{','.join(self.names)} {first}..{last} ({self.n_windows} windows of {self.config.window_bars} bars)"
 
 
 def _align(series: list[OHLCV]) -> tuple[np.ndarray, list[np.ndarray]]:
