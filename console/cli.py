@@ -18,6 +18,7 @@ EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 # Subcommand modules under console/commands/, each with `register(sub, common)`; one line each.
 COMMAND_MODULES: list[str] = [
     "backtest",
+    "evolve",
 ]
 
 

@@ -95,3 +95,50 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
             raise
         applied.append(name)
     return applied
+
+
+# ---- evolution (issue 5): numbered m1xx so they never clash with other features' migrations ----
+@migration
+def m101_generations(conn: sqlite3.Connection) -> None:
+    """One logbook row per completed generation, written with its checkpoint in one transaction."""
+    conn.execute("""
+        CREATE TABLE generations (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            generation INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            best REAL NOT NULL,
+            mean REAL NOT NULL,
+            std REAL NOT NULL,
+            min REAL NOT NULL,
+            evaluations INTEGER NOT NULL,
+            eval_s REAL NOT NULL,
+            evals_per_s REAL NOT NULL,
+            PRIMARY KEY (run_id, generation)
+        )""")
+
+
+@migration
+def m102_checkpoints(conn: sqlite3.Connection) -> None:
+    """JSON resume state per generation; sha256 detects truncation or a flipped byte."""
+    conn.execute("""
+        CREATE TABLE checkpoints (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            generation INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            state_json TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            PRIMARY KEY (run_id, generation)
+        )""")
+
+
+@migration
+def m103_run_workers(conn: sqlite3.Connection) -> None:
+    """Which process is advancing a run, so a second `resume` cannot race it."""
+    conn.execute("""
+        CREATE TABLE run_workers (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id),
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            claimed_at TEXT NOT NULL
+        )""")

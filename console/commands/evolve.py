@@ -1,0 +1,206 @@
+"""`evorisk evolve`, `evorisk resume RUN_ID` and `evorisk runs` (SPEC section 11).
+
+The run id is printed before any work so a script can resume after a crash. The first Ctrl-C asks
+the loop to stop at the next generation boundary (status cancelled, resumable); a second one
+interrupts at once, which loses at most the generation in progress.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Iterator
+
+EXIT_OK, EXIT_CANCELLED = 0, 130  # 130: the shell's code for "ended by SIGINT"
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    e = sub.add_parser("evolve", parents=[common], help="evolve risk genomes on OHLCV files")
+    e.add_argument("--data", nargs="+", required=True, metavar="PATH", help="CSV files or directories")
+    e.add_argument("--pop", type=int, default=50, help="population size (default 50)")
+    e.add_argument("--gens", type=int, default=100, help="generations after the initial one (default 100)")
+    e.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    e.add_argument("--json", action="store_true", help="JSON lines: the run id, then the result")
+    e.set_defaults(func=cmd_evolve)
+
+    r = sub.add_parser("resume", parents=[common], help="continue a run from its last checkpoint")
+    r.add_argument("run_id", type=int)
+    r.add_argument("--data", nargs="+", metavar="PATH", help="the run's data moved: read it from here")
+    r.add_argument("--force", action="store_true", help="take over a run another process seems to own")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_resume)
+
+    ls = sub.add_parser("runs", parents=[common], help="list evolution runs")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_runs)
+
+
+def cmd_evolve(args: argparse.Namespace) -> int:
+    from console.cli import open_store
+    from core.evolution import EvolutionConfig, create_run
+    from core.evolution.evaluator import make_evaluator
+    from storage.evolution_repo import EvolutionRepo
+
+    config = EvolutionConfig(population_size=args.pop, generations=args.gens, seed=args.seed)
+    evaluate, fingerprint, description = make_evaluator(args.data)  # bad data: exit 2, no run created
+    repo = EvolutionRepo(open_store(args))
+    paths = [str(Path(p).resolve()) for p in args.data]
+    run_id = create_run(repo, config, fingerprint, description, data_paths=paths)
+    _say_run_id(run_id, args.json)
+    return _drive(repo, run_id, evaluate, fingerprint, args.json, force=False)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from console.cli import open_store
+    from core.errors import BadInputError
+    from core.evolution import run_data_paths
+    from core.evolution.evaluator import make_evaluator
+    from storage.evolution_repo import EvolutionRepo
+
+    repo = EvolutionRepo(open_store(args))
+    run = repo.get_run(args.run_id)
+    if run is not None and run["status"] == "finished":  # say so before loading any data
+        raise BadInputError(f"run {args.run_id} is already finished")
+    paths = args.data or run_data_paths(repo, args.run_id)
+    if not paths:
+        raise BadInputError(f"run {args.run_id} records no data paths; pass --data")
+    evaluate, fingerprint, _ = make_evaluator(paths)
+    _say_run_id(args.run_id, args.json)
+    return _drive(repo, args.run_id, evaluate, fingerprint, args.json, force=args.force)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from console.cli import open_store
+    from core.evolution import displayed_status
+    from storage.evolution_repo import EvolutionRepo, RunWorker
+
+    repo = EvolutionRepo(open_store(args))
+    rows = []
+    for r in repo.run_summaries():
+        worker = RunWorker(r["worker_pid"], r["worker_host"], "") if r["worker_pid"] is not None else None
+        try:
+            total = json.loads(r["config_json"])["evolution"]["generations"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            total = None
+        rows.append({"id": r["id"], "status": displayed_status(r["status"], worker),
+                     "generations_done": r["last_generation"], "generations_total": total,
+                     "best_fitness": r["best_fitness"], "created_at": r["created_at"], "data": r["data_desc"]})
+    if args.json:
+        print(json.dumps({"runs": rows}))
+        return EXIT_OK
+    table = Table(title="evolution runs")
+    for col in ("id", "status", "generations", "best fitness", "created", "data"):
+        table.add_column(col, justify="right" if col in ("id", "generations", "best fitness") else "left")
+    for r in rows:
+        done = "-" if r["generations_done"] is None else str(r["generations_done"])
+        best = "-" if r["best_fitness"] is None else f"{r['best_fitness']:.6f}"
+        table.add_row(str(r["id"]), r["status"], f"{done}/{r['generations_total']}", best,
+                      r["created_at"][:19].replace("T", " "), r["data"])
+    Console(soft_wrap=True).print(table)
+    return EXIT_OK
+
+
+def _say_run_id(run_id: int, as_json: bool) -> None:
+    print(json.dumps({"run_id": run_id}) if as_json else f"run {run_id}", flush=True)
+
+
+def _drive(repo, run_id: int, evaluate, fingerprint: str, as_json: bool, force: bool) -> int:
+    """Run to the end or to Ctrl-C, then print the best genome; exit 0 finished, 130 cancelled."""
+    from rich.console import Console
+
+    from core.evolution import execute_run, stored_config
+
+    stop = threading.Event()
+    total = stored_config(repo, run_id).generations
+    with _cancel_on_sigint(stop), _progress(sys.stdout.isatty() and not as_json, total) as on_progress:
+        outcome = execute_run(repo, run_id, evaluate, fingerprint, on_progress=on_progress,
+                              should_stop=stop, force=force)
+    if as_json:
+        print(json.dumps(_outcome_json(outcome)))
+    else:
+        _print_best(Console(soft_wrap=True), outcome)
+    if outcome.status == "cancelled":
+        sys.stderr.write(f"evorisk: run {run_id} cancelled after generation {outcome.generation}; "
+                         f"continue with: evorisk resume {run_id}\n")
+        return EXIT_CANCELLED
+    return EXIT_OK
+
+
+@contextmanager
+def _cancel_on_sigint(stop: threading.Event) -> Iterator[None]:
+    """First Ctrl-C: stop at the next generation boundary. Second: the default KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame) -> None:  # noqa: ARG001
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        sys.stderr.write("\nevorisk: stopping after this generation (Ctrl-C again to abort now)\n")
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _progress(enabled: bool, generations_total: int):
+    """A rich progress bar on a terminal; nothing otherwise (the generations table has every record)."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (TextColumn("gen"), MofNCompleteColumn(), BarColumn(),
+               TextColumn("best {task.fields[best]}  mean {task.fields[mean]}  "
+                          "{task.fields[rate]} evals/s  eta {task.fields[eta]}"))
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("evolve", total=generations_total, best="-", mean="-", rate="-", eta="-")
+
+        def on_progress(rep) -> None:
+            bar.update(task, total=rep.generations_total, completed=rep.generation,
+                       best=f"{rep.best:.5f}", mean=f"{rep.mean:.5f}", rate=f"{rep.evals_per_s:.0f}",
+                       eta=f"{rep.eta_s:.0f}s")
+
+        yield on_progress
+
+
+def _outcome_json(outcome) -> dict:
+    from core.genome import decode
+
+    best = outcome.hall_of_fame[0] if outcome.hall_of_fame else None
+    return {
+        "run_id": outcome.run_id, "status": outcome.status, "generation": outcome.generation,
+        "best": None if best is None else {"fitness": best.fitness, "genes": list(best.genes),
+                                           "params": asdict(decode(list(best.genes)))},
+        "hall_of_fame": [{"fitness": c.fitness, "genes": list(c.genes)} for c in outcome.hall_of_fame],
+    }
+
+
+def _print_best(console, outcome) -> None:
+    from rich.table import Table
+
+    from core.genome import GENE_SPECS, decode, decoded_rows
+
+    if not outcome.hall_of_fame:
+        console.print(f"run {outcome.run_id}: no generation completed")
+        return
+    best = outcome.hall_of_fame[0]
+    table = Table(title=f"run {outcome.run_id} best genome after generation {outcome.generation}: "
+                        f"fitness {best.fitness:.6f}")
+    for col in ("#", "parameter", "gene", "value", "unit"):
+        table.add_column(col, justify="right" if col in ("#", "gene", "value") else "left")
+    for (idx, name, text, unit), spec in zip(decoded_rows(decode(list(best.genes))), GENE_SPECS):
+        table.add_row(str(idx), name, f"{best.genes[spec.index]:.4f}", text, unit)
+    console.print(table)
