@@ -1,0 +1,1 @@
+"""The live risk monitor: poll, evaluate with the active genome, breaker, pending actions (no UI)."""

@@ -1,0 +1,70 @@
+"""The immutable result of one monitor cycle: everything the console and `monitor --headless` show.
+
+This is the contract between the monitor service (producer) and every surface (consumers).
+Distances are fractions of the mark price (positive = the level is that far away).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PositionRisk:
+    coin: str
+    side: str  # "long" | "short"
+    size: float  # signed units, negative short
+    entry_px: float
+    mark_px: float
+    unrealized_pnl_usd: float
+    notional_usd: float
+    concentration: float  # notional / equity
+    stop_px: float | None
+    trail_px: float | None  # None while the trailing stop is not armed
+    take_profit_px: float | None
+    dist_stop: float | None
+    dist_trail: float | None
+    dist_take_profit: float | None
+    held_hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class PendingActionView:
+    id: int
+    kind: str  # "reduce" | "exit_all" | "protective_stops"
+    status: str  # "pending" | "approved" | "rejected" | "sent" | "done" | "failed" | "expired"
+    created_ms: int
+    reason: str
+    orders: tuple[dict[str, Any], ...]  # coin, side ("buy"/"sell"), size, reduce_only, limit_px, cloid
+
+
+@dataclass(frozen=True)
+class RiskSnapshot:
+    time_ms: int  # when the cycle finished (monitor clock)
+    network: str
+    equity_usd: float | None
+    hwm_usd: float | None
+    drawdown: float | None  # fraction of the high-water mark
+    drawdown_ratio: float | None  # drawdown / max_drawdown_pct; 0.5 / 0.7 / 1.0 are the thresholds
+    max_drawdown_pct: float
+    breaker_state: str  # NORMAL | TIGHTENED | REDUCING | EMERGENCY | STALE
+    breaker_since_ms: int
+    breaker_reason: str
+    positions: tuple[PositionRisk, ...]
+    correlation_coins: tuple[str, ...]
+    correlation_matrix: tuple[tuple[float | None, ...], ...]
+    weighted_correlation: float | None
+    correlation_limit: float
+    concentration_limit: float
+    last_ok_poll_ms: int | None  # last successful poll; freshness = time_ms - this
+    data_error: str | None  # why the data is STALE/invalid, None when fine
+    pending_actions: tuple[PendingActionView, ...] = ()
+    genome_label: str = ""
+    drawdown_history: tuple[float, ...] = field(default=())  # recent drawdown ratios, oldest first
+
+    @property
+    def data_age_s(self) -> float | None:
+        return None if self.last_ok_poll_ms is None else (self.time_ms - self.last_ok_poll_ms) / 1000
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
