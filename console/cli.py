@@ -19,6 +19,7 @@ EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
 COMMAND_MODULES: list[str] = [
     "backtest",
     "evolve",
+    "study",
 ]
 
 
