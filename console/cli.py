@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = [
     "backtest",
     "evolve",
     "study",
+    "paper_exchange",
 ]
 
 

@@ -1,0 +1,203 @@
+"""The exchange gateway: one Protocol, one real implementation over hyperliquid-python-sdk.
+
+Everything the console and monitor know about the venue goes through `ExchangeGateway`; tests
+point `HyperliquidGateway` at the paper exchange on loopback, so the real SDK is always on the
+path. SDK failures become `core.exchange.errors` types and replies become frozen models.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import eth_account
+from hyperliquid.info import Info
+from hyperliquid.utils.signing import OrderRequest as SdkOrderRequest
+from hyperliquid.utils.types import Cloid
+
+from core.errors import BadInputError
+from core.exchange import parse
+from core.exchange.errors import GatewayConfigError
+from core.exchange.models import AccountState, Candle, OpenOrder, OrderRequest, OrderResult, OrderStatus
+from core.exchange.network import Venue, private_key_from_env, resolve_venue
+from core.exchange.nonce import NowMs, nonce_source_for, wall_clock_ms
+from core.exchange.sdk_errors import LastResponse, sdk_errors, watch_session
+from core.exchange.sdk_exchange import NonceExchange
+
+log = logging.getLogger("evorisk.exchange")
+
+# Reads are retried by callers; a bounded timeout keeps one hung request from stalling a poll.
+DEFAULT_TIMEOUT_S = 5.0
+# Hyperliquid perps: prices carry at most 5 significant figures and 6 - szDecimals decimals.
+PRICE_SIG_FIGS = 5
+PERP_MAX_DECIMALS = 6
+
+
+class ExchangeGateway(Protocol):
+    """What the console, the monitor and the executor may ask of an exchange."""
+
+    network: str
+
+    def account_state(self, address: str) -> AccountState: ...
+
+    def mids(self) -> dict[str, float]: ...
+
+    def candles(self, coin: str, interval: str, start_ms: int, end_ms: int) -> list[Candle]: ...
+
+    def order_status_by_cloid(self, address: str, cloid: str) -> OrderStatus | None: ...
+
+    def open_orders(self, address: str) -> list[OpenOrder]: ...
+
+    def place_orders(self, orders: Sequence[OrderRequest], grouping: str = "na") -> list[OrderResult]: ...
+
+    def cancel_by_cloid(self, coin: str, cloid: str) -> str | None: ...
+
+    def schedule_cancel(self, time_ms: int | None) -> None: ...
+
+
+def round_price(px: float, sz_decimals: int) -> float:
+    """The SDK's documented rounding: 5 significant figures, then 6 - szDecimals decimals."""
+    if px == int(px):
+        return float(px)
+    return round(float(f"{px:.{PRICE_SIG_FIGS}g}"), PERP_MAX_DECIMALS - sz_decimals)
+
+
+class HyperliquidGateway:
+    """`ExchangeGateway` over the SDK's `Info` and `Exchange`, built lazily on first use.
+
+    The private key lives only inside the eth_account wallet object; it is never stored as
+    text, logged, or shown by `repr`.
+    """
+
+    def __init__(self, network: str, *, base_url: str | None = None, private_key: str | None = None,
+                 account_address: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 allow_mainnet: bool = False, now_ms: NowMs = wall_clock_ms):
+        self._venue: Venue = resolve_venue(network, base_url, allow_mainnet=allow_mainnet)
+        self.network = self._venue.network
+        self.timeout_s = float(timeout_s)
+        try:
+            self._wallet = eth_account.Account.from_key(private_key) if private_key else None
+        except (ValueError, TypeError):  # the message never echoes the key
+            raise GatewayConfigError("the private key is not a valid 32-byte hex key") from None
+        self.signer_address = self._wallet.address if self._wallet else None
+        self.account_address = account_address or self.signer_address
+        self._now_ms = now_ms
+        self._last = LastResponse()
+        self._info: Info | None = None
+        self._exchange: NonceExchange | None = None
+
+    @classmethod
+    def from_env(cls, network: str, **kwargs: Any) -> "HyperliquidGateway":
+        """Gateway whose key (if any) comes from EVORISK_PRIVATE_KEY."""
+        return cls(network, private_key=private_key_from_env(), **kwargs)
+
+    def __repr__(self) -> str:
+        return (f"HyperliquidGateway(network={self.network!r}, base_url={self.base_url!r}, "
+                f"signer={self.signer_address!r}, account={self.account_address!r})")
+
+    @property
+    def base_url(self) -> str:
+        return self._venue.base_url
+
+    # -- SDK objects -------------------------------------------------------------------------
+    def _sdk_info(self) -> Info:
+        if self._info is None:
+            with sdk_errors("meta", self._last, timeout_s=self.timeout_s):
+                info = Info(self.base_url, skip_ws=True, timeout=self.timeout_s)
+            watch_session(info.session, self._last)
+            self._info = info
+        return self._info
+
+    def _sdk_exchange(self) -> NonceExchange:
+        if self._wallet is None:
+            raise GatewayConfigError("no signing key: set EVORISK_PRIVATE_KEY to send orders")
+        if self._exchange is None:
+            # Fetch meta through our watched Info, so the Exchange's own Info makes no unwatched calls.
+            meta = self._read("meta", lambda info: info.meta())
+            spot_meta = self._read("spotMeta", lambda info: info.spot_meta())
+            with sdk_errors("meta", self._last, timeout_s=self.timeout_s):
+                exchange = NonceExchange(self._wallet, self.base_url, meta=meta, spot_meta=spot_meta,
+                                         account_address=self.account_address, timeout=self.timeout_s,
+                                         nonce_source=nonce_source_for(self._wallet.address, self._now_ms))
+            watch_session(exchange.session, self._last)
+            self._exchange = exchange
+        return self._exchange
+
+    def _read(self, what: str, call: Any) -> Any:
+        info = self._sdk_info()
+        with sdk_errors(what, self._last, timeout_s=self.timeout_s):
+            return call(info)
+
+    def _act(self, what: str, call: Any) -> Any:
+        exchange = self._sdk_exchange()
+        with sdk_errors(what, self._last, timeout_s=self.timeout_s, action=True):
+            return call(exchange)
+
+    def _sz_decimals(self, coin: str) -> int:
+        info = self._sdk_info()
+        if coin not in info.name_to_coin:
+            raise BadInputError(f"unknown coin {coin!r} on {self.network}")
+        return info.asset_to_sz_decimals[info.name_to_asset(coin)]
+
+    # -- reads -------------------------------------------------------------------------------
+    def account_state(self, address: str) -> AccountState:
+        raw = self._read("clearinghouseState", lambda info: info.user_state(address))
+        return parse.parse_account_state(raw, fallback_time_ms=self._now_ms())
+
+    def mids(self) -> dict[str, float]:
+        return parse.parse_mids(self._read("allMids", lambda info: info.all_mids()))
+
+    def candles(self, coin: str, interval: str, start_ms: int, end_ms: int) -> list[Candle]:
+        self._sz_decimals(coin)  # unknown coin -> BadInputError instead of the SDK's KeyError
+        raw = self._read("candleSnapshot", lambda info: info.candles_snapshot(coin, interval, start_ms, end_ms))
+        return parse.parse_candles(raw, coin, interval)
+
+    def order_status_by_cloid(self, address: str, cloid: str) -> OrderStatus | None:
+        raw = self._read("orderStatus", lambda info: info.query_order_by_cloid(address, Cloid(cloid)))
+        return parse.parse_order_status(raw)
+
+    def open_orders(self, address: str) -> list[OpenOrder]:
+        return parse.parse_open_orders(self._read("openOrders", lambda info: info.open_orders(address)))
+
+    # -- actions -----------------------------------------------------------------------------
+    def _to_sdk(self, order: OrderRequest) -> SdkOrderRequest:
+        decimals = self._sz_decimals(order.coin)
+        size = round(order.size, decimals)
+        if size <= 0:
+            raise BadInputError(f"{order.coin}: size {order.size} rounds to 0 at {decimals} decimals")
+        if order.trigger is None:
+            order_type: dict = {"limit": {"tif": order.tif}}
+        else:
+            order_type = {"trigger": {"triggerPx": round_price(order.trigger.trigger_px, decimals),
+                                      "isMarket": order.trigger.is_market, "tpsl": order.trigger.tpsl}}
+        out: SdkOrderRequest = {"coin": order.coin, "is_buy": order.is_buy, "sz": size,
+                                "limit_px": round_price(order.limit_px, decimals),
+                                "order_type": order_type, "reduce_only": order.reduce_only}  # type: ignore[typeddict-item]
+        if order.cloid:
+            out["cloid"] = Cloid(order.cloid)
+        return out
+
+    def place_orders(self, orders: Sequence[OrderRequest], grouping: str = "na") -> list[OrderResult]:
+        """Send one batch; per-order rejections come back as `status="error"` results.
+
+        Prices are rounded to the venue's tick rules and sizes to szDecimals first.
+        Raises `OrderRejected` when the whole action is refused, `ExchangeTimeout(action_sent=True)`
+        when the outcome is unknown.
+        """
+        if not orders:
+            return []
+        wire = [self._to_sdk(o) for o in orders]
+        log.info("placing %d order(s) on %s: %s", len(wire), self.network,
+                 ", ".join(f"{o.coin} {'buy' if o.is_buy else 'sell'} {o.size} cloid={o.cloid}" for o in orders))
+        raw = self._act("order", lambda ex: ex.bulk_orders(wire, grouping=grouping))
+        return parse.parse_order_statuses(raw, len(wire))
+
+    def cancel_by_cloid(self, coin: str, cloid: str) -> str | None:
+        """None when canceled, else the venue's reason (e.g. already filled)."""
+        self._sz_decimals(coin)
+        raw = self._act("cancelByCloid", lambda ex: ex.cancel_by_cloid(coin, Cloid(cloid)))
+        return parse.parse_cancel_statuses(raw, 1)[0]
+
+    def schedule_cancel(self, time_ms: int | None) -> None:
+        """Arm (or with None disarm) the venue's dead-man switch that cancels all open orders."""
+        parse.parse_default_ok(self._act("scheduleCancel", lambda ex: ex.schedule_cancel(time_ms)), "scheduleCancel")

@@ -1,0 +1,95 @@
+"""`/exchange`: authenticate a signed action, then run it. Rejections are HTTP 200 `status: err`."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.exchange.paper.auth import NonceBook, recover_signer
+from core.exchange.paper.engine import Engine
+from core.exchange.paper.ledger import Account, Ledger
+from core.exchange.paper.views import BASE_REQUEST_CAP
+
+SCHEDULE_CANCEL_MIN_LEAD_MS = 5_000  # the dead-man switch must be at least 5 s ahead
+SCHEDULE_CANCEL_MAX_TRIGGERS_PER_DAY = 10
+
+
+def err(message: str) -> dict:
+    return {"status": "err", "response": message}
+
+
+def ok(kind: str, statuses: list | None = None) -> dict:
+    if statuses is None:
+        return {"status": "ok", "response": {"type": kind}}
+    return {"status": "ok", "response": {"type": kind, "data": {"statuses": statuses}}}
+
+
+class ActionDesk:
+    """Runs signed actions against the ledger; callers hold the exchange lock."""
+
+    def __init__(self, ledger: Ledger, engine: Engine, schedule_cancel_min_volume_usd: float):
+        self.ledger = ledger
+        self.engine = engine
+        self.nonces = NonceBook()
+        self.schedule_cancel_min_volume_usd = schedule_cancel_min_volume_usd
+        self.signers_seen: list[str] = []  # recorded so tests can assert who signed
+
+    def _account_for(self, signer: str) -> Account | None:
+        user = signer if signer in self.ledger.accounts else self.ledger.agents.get(signer)
+        return self.ledger.accounts.get(user) if user else None
+
+    def run(self, body: dict[str, Any], wall_now_ms: int) -> dict:
+        action = body["action"]
+        signer = recover_signer(body)
+        if signer is None:
+            return err("L1 error: could not recover a signer from the signature.")
+        self.signers_seen.append(signer)
+        account = self._account_for(signer)
+        if account is None:
+            return err(f"L1 error: User or API Wallet {signer} does not exist.")
+        if body.get("vaultAddress") is not None:
+            return err(f"Vault not registered: {body['vaultAddress']}")
+        expires = body.get("expiresAfter")
+        if isinstance(expires, int) and expires < wall_now_ms:
+            return err(f"Action expired at {expires}; now is {wall_now_ms}.")
+        nonce_error = self.nonces.check_and_record(signer, body.get("nonce"), wall_now_ms)
+        if nonce_error:
+            return err(nonce_error)
+        cap = BASE_REQUEST_CAP + int(account.cum_volume_usd)
+        if account.n_actions >= cap:
+            return err(f"Too many cumulative requests sent ({account.n_actions + 1} > {cap}) for cumulative volume "
+                       f"traded ${account.cum_volume_usd:.2f}.")
+        account.n_actions += 1
+        kind = action.get("type")
+        if kind == "order":
+            orders = action.get("orders")
+            if not isinstance(orders, list) or action.get("grouping", "na") not in ("na", "normalTpsl", "positionTpsl"):
+                return err("Invalid order action.")
+            return ok("order", self.engine.place(account, orders, action.get("grouping", "na")))
+        if kind in ("cancel", "cancelByCloid"):
+            cancels = action.get("cancels")
+            if not isinstance(cancels, list) or not all(isinstance(c, dict) for c in cancels):
+                return err("Invalid cancel action.")
+            return ok("cancel", self.engine.cancel(account, cancels, by_cloid=kind == "cancelByCloid"))
+        if kind == "scheduleCancel":
+            return self._schedule_cancel(account, action.get("time"), wall_now_ms)
+        return err(f"Unsupported action type {kind!r} on the paper exchange.")
+
+    def _schedule_cancel(self, account: Account, time_ms: Any, wall_now_ms: int) -> dict:
+        if account.cum_volume_usd < self.schedule_cancel_min_volume_usd:
+            return err(f"Cannot set scheduled cancel time until enough volume traded. "
+                       f"Required: ${self.schedule_cancel_min_volume_usd:.0f}. Traded: ${account.cum_volume_usd:.2f}.")
+        if time_ms is None:
+            account.scheduled_cancel_ms = None
+            return ok("default")
+        if isinstance(time_ms, bool) or not isinstance(time_ms, int) or time_ms < wall_now_ms + SCHEDULE_CANCEL_MIN_LEAD_MS:
+            return err("Scheduled cancel time too early, must be at least 5 seconds from now.")
+        if account.schedule_cancel_triggers >= SCHEDULE_CANCEL_MAX_TRIGGERS_PER_DAY:
+            return err("Too many scheduled cancel triggers today.")
+        account.scheduled_cancel_ms = time_ms
+        return ok("default")
+
+    def fire_scheduled_cancels(self, wall_now_ms: int) -> None:
+        for account in self.ledger.accounts.values():
+            if account.scheduled_cancel_ms is not None and account.scheduled_cancel_ms <= wall_now_ms:
+                self.engine.cancel_all(account)
+                account.scheduled_cancel_ms = None
+                account.schedule_cancel_triggers += 1

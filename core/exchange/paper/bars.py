@@ -1,0 +1,73 @@
+"""Minute bars of one coin, and `candleSnapshot` aggregation to any Hyperliquid interval."""
+from __future__ import annotations
+
+import numpy as np
+
+from core.exchange.paper.wire import px_str
+
+MS_PER_MINUTE = 60_000
+INTERVAL_MINUTES = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "2h": 120, "4h": 240,
+                    "8h": 480, "12h": 720, "1d": 1440, "3d": 4320, "1w": 10080, "1M": 43200}
+MAX_CANDLES = 5000  # Hyperliquid serves only the most recent 5000 candles
+TRADES_PER_MINUTE = 25  # `n` (trade count) is not modelled; a plausible constant rate
+INITIAL_CAPACITY = 16384
+
+
+class BarSeries:
+    """Append-only arrays (amortised doubling) of minute bars: open time in ms, OHLC, base volume."""
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._time_ms = np.zeros(INITIAL_CAPACITY, dtype=np.int64)
+        self._ohlcv = np.zeros((INITIAL_CAPACITY, 5))
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, time_ms: int, open_px: float, high_px: float, low_px: float, close_px: float,
+               volume_base: float) -> None:
+        if self._n == self._time_ms.shape[0]:
+            self._time_ms = np.concatenate([self._time_ms, np.zeros_like(self._time_ms)])
+            self._ohlcv = np.concatenate([self._ohlcv, np.zeros_like(self._ohlcv)])
+        self._time_ms[self._n] = time_ms
+        self._ohlcv[self._n] = (open_px, high_px, low_px, close_px, volume_base)
+        self._n += 1
+
+    def last_close(self) -> float:
+        return float(self._ohlcv[self._n - 1, 3])
+
+    def last_bar_range(self) -> tuple[float, float, float]:
+        """(close, high, low) of the newest bar."""
+        o, h, l, c, _ = self._ohlcv[self._n - 1]
+        return float(c), float(h), float(l)
+
+    def close_at_or_before(self, time_ms: int) -> float | None:
+        i = int(np.searchsorted(self._time_ms[: self._n], time_ms, side="right")) - 1
+        return float(self._ohlcv[i, 3]) if i >= 0 else None
+
+    def candles(self, coin: str, interval: str, start_ms: int, end_ms: int) -> list[dict]:
+        """Candles overlapping [start_ms, end_ms], at most the 5000 most recent, HL's shape."""
+        step_ms = INTERVAL_MINUTES[interval] * MS_PER_MINUTE
+        times = self._time_ms[: self._n]
+        if self._n == 0 or end_ms < start_ms:
+            return []
+        last_bucket = min(int(end_ms), int(times[-1])) // step_ms
+        first_bucket = max(int(start_ms) // step_ms, last_bucket - MAX_CANDLES + 1)
+        lo = int(np.searchsorted(times, first_bucket * step_ms))
+        hi = int(np.searchsorted(times, (last_bucket + 1) * step_ms))
+        if hi <= lo:
+            return []
+        t, bars = times[lo:hi], self._ohlcv[lo:hi]
+        bucket = t // step_ms
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(bucket)) + 1))
+        ends = np.concatenate((starts[1:], [len(t)]))
+        highs = np.maximum.reduceat(bars[:, 1], starts)
+        lows = np.minimum.reduceat(bars[:, 2], starts)
+        vols = np.add.reduceat(bars[:, 4], starts)
+        out = []
+        for k, (s, e) in enumerate(zip(starts, ends)):
+            open_ms = int(bucket[s]) * step_ms
+            out.append({"t": open_ms, "T": open_ms + step_ms - 1, "s": coin, "i": interval,
+                        "o": px_str(bars[s, 0]), "c": px_str(bars[e - 1, 3]), "h": px_str(highs[k]),
+                        "l": px_str(lows[k]), "v": f"{vols[k]:.4f}", "n": int(e - s) * TRADES_PER_MINUTE})
+        return out

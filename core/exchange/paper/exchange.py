@@ -1,0 +1,199 @@
+"""`PaperExchange`: the whole stand-in (market, ledger, engine, faults, rate limit) behind one lock.
+
+In-process API for the console and tests: `start()/stop()`, `base_url`, `switch_scenario()`,
+`fast_forward()`, `inject_fault()`, `open_account()`, `approve_agent()`.
+Simulated time = start + (wall elapsed x speed) + fast-forwards; the market catches up lazily on
+each request, so no background thread is needed and an injected clock makes tests sleep-free.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import BadInputError
+from core.exchange.paper import info as info_api
+from core.exchange.paper.actions import ActionDesk
+from core.exchange.paper.book import BookSettings
+from core.exchange.paper.clock import Clock, WallClock
+from core.exchange.paper.demo import DEFAULT_DEMO_ADDRESS, seed_demo_account
+from core.exchange.paper.engine import Engine
+from core.exchange.paper.faults import FaultPlan, broken_body, rate_limit_body
+from core.exchange.paper.ledger import Ledger
+from core.exchange.paper.market import DEFAULT_COINS, CoinSpec, MarketSim
+from core.exchange.paper.player import MS_PER_MINUTE, ScenarioPlayer
+from core.exchange.paper.ratelimit import WEIGHT_BUDGET_PER_MINUTE, WeightWindow, exchange_weight, info_weight
+from core.exchange.paper.scenario import Scenario, load_scenario
+from core.exchange.paper.server import HttpReply, LoopbackServer
+from core.market.loader import load_csv
+
+log = logging.getLogger("evorisk.paper")
+TEXT = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class PaperSettings:
+    seed: int = 7
+    scenario: str = "demo"  # shipped name or path to a JSON file
+    speed: float = 60.0  # simulated seconds per wall second: one simulated minute per real second
+    history_minutes: int = 7 * 1440  # minute bars before the start (7 days: 1h correlation windows)
+    host: str = "127.0.0.1"
+    port: int = 0
+    demo_address: str | None = DEFAULT_DEMO_ADDRESS
+    leverage: int = 10  # cross leverage of every position
+    fee_rate: float = 0.00045  # Hyperliquid's base taker fee
+    book: BookSettings = field(default_factory=BookSettings)
+    weight_budget_per_minute: int = WEIGHT_BUDGET_PER_MINUTE
+    schedule_cancel_min_volume_usd: float = 0.0  # mainnet demands $1M; 0 so the switch is testable
+    coins: tuple[CoinSpec, ...] = DEFAULT_COINS
+    replay_csv: dict[str, str] = field(default_factory=dict)  # coin -> CSV replayed one bar per minute
+
+    def __post_init__(self) -> None:
+        if not (self.speed >= 0 and self.history_minutes >= 1 and self.leverage >= 1 and self.fee_rate >= 0):
+            raise BadInputError("paper settings: speed >= 0, history_minutes >= 1, leverage >= 1, fee_rate >= 0")
+        unknown = set(self.replay_csv) - {c.name for c in self.coins}
+        if unknown:
+            raise BadInputError(f"paper settings: replay_csv names unknown coins {sorted(unknown)}")
+
+
+class PaperExchange:
+    def __init__(self, settings: PaperSettings | None = None, clock: Clock | None = None):
+        self.settings = s = settings or PaperSettings()
+        self.clock = clock or WallClock()
+        self._lock = threading.RLock()
+        self._wall_start_ms = self.clock.now_ms()
+        # Simulated time starts on a minute boundary so a seed gives the same bars whenever it runs.
+        self._sim_start_ms = self._wall_start_ms // MS_PER_MINUTE * MS_PER_MINUTE
+        self._forward_ms = 0
+        scenario = load_scenario(s.scenario)
+        self.player = ScenarioPlayer(scenario, self._sim_start_ms)
+        replay = {coin: load_csv(path, coin) for coin, path in s.replay_csv.items()}
+        self.market = MarketSim(s.coins, self.player, seed=s.seed, start_ms=self._sim_start_ms,
+                                history_minutes=s.history_minutes, replay=replay)
+        self.ledger = Ledger(s.fee_rate)
+        self.engine = Engine(self.ledger, self.market, s.book, s.leverage)
+        self.desk = ActionDesk(self.ledger, self.engine, s.schedule_cancel_min_volume_usd)
+        self.faults = FaultPlan(s.seed)
+        self.weights = WeightWindow(self.clock, s.weight_budget_per_minute)
+        self.demo_address = s.demo_address.lower() if s.demo_address else None
+        if self.demo_address:
+            seed_demo_account(self.ledger, self.market, self.demo_address, scenario.demo_account)
+        self._server: LoopbackServer | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> "PaperExchange":
+        self._server = LoopbackServer(self, self.settings.host, self.settings.port)
+        self._server.start()
+        log.info("paper exchange on %s, scenario %s", self.base_url, self.player.scenario.name)
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> "PaperExchange":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("paper exchange not started")
+        return self._server.base_url
+
+    # -- in-process control --------------------------------------------------------------------
+    def sim_now_ms(self) -> int:
+        elapsed_ms = self.clock.now_ms() - self._wall_start_ms
+        return int(self._sim_start_ms + elapsed_ms * self.settings.speed + self._forward_ms)
+
+    def _sync(self) -> None:
+        self.market.advance_to(self.sim_now_ms())
+        self.desk.fire_scheduled_cancels(self.clock.now_ms())
+
+    def fast_forward(self, minutes: float) -> None:
+        """Advance simulated time now (triggers fire, resting orders fill on the way)."""
+        with self._lock:
+            self._forward_ms += int(minutes * MS_PER_MINUTE)
+            self._sync()
+
+    def switch_scenario(self, scenario: str | Scenario) -> Scenario:
+        """Start another scenario from minute 0, prices continuing from where they are."""
+        new = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        with self._lock:
+            self._sync()
+            self.player.switch(new, self.market.now_ms, [c.name for c in self.settings.coins])
+            self.faults.clear()
+        log.info("paper exchange switched to scenario %s", new.name)
+        return new
+
+    def inject_fault(self, kind: str, *, count: int = 1, endpoint: str = "any", **params: object) -> None:
+        """Apply `kind` (http_429, http_5xx, malformed, latency) to the next `count` requests."""
+        with self._lock:
+            self.faults.inject(kind, count=count, endpoint=endpoint, **params)
+
+    def open_account(self, address: str, cash_usd: float) -> None:
+        with self._lock:
+            self.ledger.open_account(address, cash_usd)
+
+    def approve_agent(self, master: str, agent: str) -> None:
+        """Let `agent` sign for `master` (what approveAgent does on Hyperliquid)."""
+        with self._lock:
+            self.ledger.agents[agent.lower()] = master.lower()
+
+    def mids(self) -> dict[str, float]:
+        with self._lock:
+            self._sync()
+            return self.market.mids()
+
+    # -- HTTP ------------------------------------------------------------------------------------
+    def handle_request(self, path: str, body: bytes) -> HttpReply:
+        endpoint = path.strip("/").split("?")[0]
+        if endpoint not in ("info", "exchange"):
+            return HttpReply(404, "Not Found", TEXT)
+        with self._lock:
+            self._sync()
+            draw = self.faults.draw(endpoint, self.player.faults(self.market.now_ms, endpoint))
+            fault = draw.fault
+            if fault and fault.kind == "http_429":
+                return HttpReply(429, rate_limit_body(str(fault.params.get("body", "text"))), TEXT,
+                                 {"Retry-After": str(fault.params.get("retry_after_s", 1))}, draw.latency_ms)
+            if fault and fault.kind == "http_5xx":
+                status = int(fault.params.get("status", 502))
+                return HttpReply(status, f"{status} upstream error", TEXT, latency_ms=draw.latency_ms)
+            reply = self._answer(endpoint, body)
+        if fault and fault.kind == "malformed" and reply.status == 200:
+            broken = broken_body(reply.body, str(fault.params.get("mode", "truncated")))
+            return HttpReply(200, broken, reply.content_type, reply.headers, draw.latency_ms)
+        return HttpReply(reply.status, reply.body, reply.content_type, reply.headers, draw.latency_ms)
+
+    def _rate_limited(self, retry_after_s: float) -> HttpReply:
+        return HttpReply(429, "Too many requests: weight budget of the minute exhausted.", TEXT,
+                         {"Retry-After": f"{max(1, round(retry_after_s))}"})
+
+    def _answer(self, endpoint: str, raw: bytes) -> HttpReply:
+        try:
+            body: Any = json.loads(raw or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return HttpReply(422, "Failed to deserialize the JSON body into the target type", TEXT)
+        if endpoint == "exchange":
+            if not isinstance(body, dict) or not isinstance(body.get("action"), dict):
+                return HttpReply(422, "Failed to deserialize the JSON body into the target type", TEXT)
+            orders = body["action"].get("orders") or body["action"].get("cancels") or []
+            wait_s = self.weights.try_spend(exchange_weight(len(orders) if isinstance(orders, list) else 1))
+            if wait_s is not None:
+                return self._rate_limited(wait_s)
+            return HttpReply(200, json.dumps(self.desk.run(body, self.clock.now_ms())))
+        try:
+            reply, n_items = info_api.answer(body, self.ledger, self.market, self.settings.book,
+                                             self.settings.leverage, self.clock.now_ms())
+        except info_api.BadRequest as exc:
+            return HttpReply(422, f"Failed to deserialize the JSON body into the target type: {exc}", TEXT)
+        wait_s = self.weights.try_spend(info_weight(body.get("type", ""), n_items))
+        if wait_s is not None:
+            return self._rate_limited(wait_s)
+        return HttpReply(200, json.dumps(reply))

@@ -1,0 +1,125 @@
+"""The HTTP layer: a stdlib ThreadingHTTPServer on loopback that forwards to `PaperExchange`."""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+
+log = logging.getLogger("evorisk.paper")
+
+MAX_BODY_BYTES = 1_000_000  # Hyperliquid bodies are small; refuse anything absurd
+SHUTDOWN_POLL_S = 0.05  # how often serve_forever checks for stop(); bounds stop() latency
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    status: int
+    body: str
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    latency_ms: float = 0.0  # slept before the reply is written (scripted latency)
+
+
+class RequestHandlerTarget(Protocol):
+    def handle_request(self, path: str, body: bytes) -> HttpReply: ...
+
+
+class _Connections:
+    """Open client sockets, so stop() can cut keep-alive connections like a dead server would."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.add(sock)
+
+    def discard(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(sock)
+
+    def close_all(self) -> None:
+        with self._lock:
+            for sock in self._open:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed by the peer
+            self._open.clear()
+
+
+def _handler_class(target: RequestHandlerTarget, connections: _Connections) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, like the SDK's requests.Session expects
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in two writes; without NODELAY, Nagle plus the client's
+            # delayed ACK adds ~40 ms to every loopback request.
+            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            connections.add(self.request)
+
+        def finish(self) -> None:
+            connections.discard(self.request)
+            try:
+                super().finish()
+            except OSError:
+                pass  # the socket was cut by stop()
+
+        def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY_BYTES:
+                self._write(HttpReply(413, "Request body too large", "text/plain"))
+                return
+            reply = target.handle_request(self.path, self.rfile.read(length))
+            if reply.latency_ms > 0:
+                time.sleep(reply.latency_ms / 1000)  # real time on purpose: it must trip client timeouts
+            self._write(reply)
+
+        def _write(self, reply: HttpReply) -> None:
+            data = reply.body.encode("utf-8", errors="replace")
+            try:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                log.debug("client went away before the reply (timed out?)")
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            log.debug("%s %s", self.address_string(), fmt % args)
+
+    return Handler
+
+
+class LoopbackServer:
+    """Owns the listening socket and its serving thread."""
+
+    def __init__(self, target: RequestHandlerTarget, host: str, port: int):
+        self._connections = _Connections()
+        self._httpd = ThreadingHTTPServer((host, port), _handler_class(target, self._connections))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S},
+                                        name="paper-exchange", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._connections.close_all()
+        self._thread.join(timeout=5)

@@ -1,0 +1,60 @@
+"""The SDK's `Exchange`, with our monotonic nonce for the actions the gateway sends.
+
+Why a subclass: `Exchange.bulk_orders` & co. read `get_timestamp_ms()` from module scope, so the
+only other way to change the nonce is to patch that global for the whole process, which is
+not thread-safe and would leak into any other SDK user. Overriding the four actions we send
+keeps the SDK's wire format, signing and posting (`sign_l1_action`, `_post_action`) untouched.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from hyperliquid.exchange import Exchange
+from hyperliquid.utils.constants import MAINNET_API_URL
+from hyperliquid.utils.signing import (
+    CancelByCloidRequest,
+    CancelRequest,
+    Grouping,
+    OrderRequest,
+    order_request_to_order_wire,
+    order_wires_to_order_action,
+    sign_l1_action,
+)
+from hyperliquid.utils.types import BuilderInfo, List, Optional
+
+from core.exchange.nonce import NonceSource
+
+
+class NonceExchange(Exchange):
+    """`Exchange` whose order/cancel/scheduleCancel nonces come from a `NonceSource`."""
+
+    def __init__(self, *args: Any, nonce_source: NonceSource, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._nonce_source = nonce_source
+
+    def _sign_and_post(self, action: dict) -> Any:
+        nonce = self._nonce_source.next()
+        signature = sign_l1_action(self.wallet, action, self.vault_address, nonce, self.expires_after,
+                                   self.base_url == MAINNET_API_URL)
+        return self._post_action(action, signature, nonce)
+
+    def bulk_orders(self, order_requests: List[OrderRequest], builder: Optional[BuilderInfo] = None,
+                    grouping: Grouping = "na") -> Any:
+        wires = [order_request_to_order_wire(o, self.info.name_to_asset(o["coin"])) for o in order_requests]
+        if builder:
+            builder["b"] = builder["b"].lower()
+        return self._sign_and_post(order_wires_to_order_action(wires, builder, grouping))
+
+    def bulk_cancel(self, cancel_requests: List[CancelRequest]) -> Any:
+        cancels = [{"a": self.info.name_to_asset(c["coin"]), "o": c["oid"]} for c in cancel_requests]
+        return self._sign_and_post({"type": "cancel", "cancels": cancels})
+
+    def bulk_cancel_by_cloid(self, cancel_requests: List[CancelByCloidRequest]) -> Any:
+        cancels = [{"asset": self.info.name_to_asset(c["coin"]), "cloid": c["cloid"].to_raw()} for c in cancel_requests]
+        return self._sign_and_post({"type": "cancelByCloid", "cancels": cancels})
+
+    def schedule_cancel(self, time: Optional[int]) -> Any:  # noqa: A002 - the SDK's parameter name
+        action: dict = {"type": "scheduleCancel"}
+        if time is not None:
+            action["time"] = time
+        return self._sign_and_post(action)
