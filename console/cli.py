@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "evolve",
     "study",
     "paper_exchange",
+    "report",
 ]
 
 

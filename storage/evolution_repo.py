@@ -65,6 +65,37 @@ class EvolutionRepo:
             " WHERE run_id = ? ORDER BY generation DESC LIMIT 1", (run_id,))
         return CheckpointRow(**rows[0]) if rows else None
 
+    def checkpoint_at(self, run_id: int, generation: int) -> CheckpointRow | None:
+        rows = self.store.query(
+            "SELECT run_id, generation, version, state_json, sha256 FROM checkpoints"
+            " WHERE run_id = ? AND generation = ?", (run_id, generation))
+        return CheckpointRow(**rows[0]) if rows else None
+
+    def quarantine_checkpoints(self, run_id: int, after_generation: int, reason: str) -> int:
+        """Move the checkpoints newer than `after_generation` to checkpoint_quarantine and drop their
+        logbook rows, in one transaction, so the resumed run can write those generations again.
+        Returns how many checkpoints moved."""
+        with self.store.transaction() as conn:
+            moved = conn.execute(
+                "INSERT INTO checkpoint_quarantine (run_id, generation, created_at, version, state_json, sha256,"
+                " quarantined_at, reason) SELECT run_id, generation, created_at, version, state_json, sha256, ?, ?"
+                " FROM checkpoints WHERE run_id = ? AND generation > ?",
+                (utc_now_iso(), reason, run_id, after_generation)).rowcount
+            conn.execute("DELETE FROM checkpoints WHERE run_id = ? AND generation > ?", (run_id, after_generation))
+            conn.execute("DELETE FROM generations WHERE run_id = ? AND generation > ?", (run_id, after_generation))
+        return moved
+
+    def quarantined(self, run_id: int) -> list[dict[str, Any]]:
+        return self.store.query("SELECT generation, sha256, quarantined_at, reason FROM checkpoint_quarantine"
+                                " WHERE run_id = ? ORDER BY id", (run_id,))
+
+    def hall_of_fame(self, run_id: int) -> list[Champion]:
+        """The genomes `finish_run` saved for the run, best first (empty until it finishes)."""
+        rows = self.store.query(
+            "SELECT genes_json, fitness FROM genomes WHERE run_id = ? AND json_extract(metrics_json, '$.rank')"
+            " IS NOT NULL ORDER BY json_extract(metrics_json, '$.rank')", (run_id,))
+        return [Champion(tuple(float(g) for g in json.loads(r["genes_json"])), float(r["fitness"])) for r in rows]
+
     def checkpoint_generations(self, run_id: int) -> list[int]:
         rows = self.store.query("SELECT generation FROM checkpoints WHERE run_id = ? ORDER BY generation",
                                 (run_id,))

@@ -142,3 +142,137 @@ def m103_run_workers(conn: sqlite3.Connection) -> None:
             host TEXT NOT NULL,
             claimed_at TEXT NOT NULL
         )""")
+
+
+# ---- walk-forward report (issue 5, part 2): m2xx ----
+@migration
+def m201_checkpoint_quarantine(conn: sqlite3.Connection) -> None:
+    """Corrupt checkpoints set aside when a resume falls back to an older valid one: kept for
+    inspection instead of deleted, and out of the way of the recomputed generations."""
+    conn.execute("""
+        CREATE TABLE checkpoint_quarantine (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            generation INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            state_json TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            quarantined_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )""")
+    conn.execute("CREATE INDEX checkpoint_quarantine_run ON checkpoint_quarantine(run_id)")
+
+
+# ---- live monitor (issue 7): m3xx ----------------------------------------------------------------
+@migration
+def m301_monitor_state(conn: sqlite3.Connection) -> None:
+    """Key -> JSON: the monitor's state (high-water mark, breaker, tracks), the cloid salt, requests."""
+    conn.execute("CREATE TABLE monitor_state (key TEXT PRIMARY KEY, value_json TEXT NOT NULL, updated_ms INTEGER NOT NULL)")
+
+
+@migration
+def m302_risk_snapshots(conn: sqlite3.Connection) -> None:
+    conn.execute("""
+        CREATE TABLE risk_snapshots (
+            id INTEGER PRIMARY KEY,
+            time_ms INTEGER NOT NULL,
+            breaker_state TEXT NOT NULL,
+            equity_usd REAL,
+            drawdown_ratio REAL,
+            data_error TEXT,
+            snapshot_json TEXT NOT NULL
+        )""")
+    conn.execute("CREATE INDEX risk_snapshots_time ON risk_snapshots(time_ms)")
+
+
+@migration
+def m303_breaker_events(conn: sqlite3.Connection) -> None:
+    """Every breaker transition, STALE and operator resets included."""
+    conn.execute("""
+        CREATE TABLE breaker_events (
+            id INTEGER PRIMARY KEY,
+            time_ms INTEGER NOT NULL,
+            from_state TEXT NOT NULL,
+            to_state TEXT NOT NULL,
+            drawdown_ratio REAL,
+            reason TEXT NOT NULL,
+            actor TEXT NOT NULL
+        )""")
+
+
+@migration
+def m304_actions_and_orders(conn: sqlite3.Connection) -> None:
+    """Pending actions, the decisions on them, the orders they sent (cloid first) and their fills."""
+    conn.execute("""
+        CREATE TABLE pending_actions (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            expires_ms INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            orders_json TEXT NOT NULL,
+            cancels_json TEXT NOT NULL,
+            intent_hash TEXT NOT NULL,
+            auto_approved_by TEXT,
+            status_ms INTEGER NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        )""")
+    conn.execute("""
+        CREATE TABLE approvals (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL UNIQUE REFERENCES pending_actions(id),
+            decision TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            decided_ms INTEGER NOT NULL,
+            intent_hash TEXT NOT NULL
+        )""")
+    conn.execute("""
+        CREATE TABLE orders (
+            cloid TEXT PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES pending_actions(id),
+            leg INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            coin TEXT NOT NULL,
+            is_buy INTEGER NOT NULL,
+            size REAL NOT NULL,
+            limit_px REAL NOT NULL,
+            trigger_px REAL,
+            request_json TEXT NOT NULL,
+            status TEXT NOT NULL,
+            filled_size REAL NOT NULL DEFAULT 0,
+            avg_px REAL,
+            oid INTEGER,
+            error TEXT,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            UNIQUE (action_id, leg, attempt)
+        )""")
+    conn.execute("""
+        CREATE TABLE fills (
+            id INTEGER PRIMARY KEY,
+            cloid TEXT NOT NULL REFERENCES orders(cloid),
+            action_id INTEGER NOT NULL,
+            coin TEXT NOT NULL,
+            size REAL NOT NULL,
+            px REAL,
+            time_ms INTEGER NOT NULL
+        )""")
+
+
+@migration
+def m305_promotions(conn: sqlite3.Connection) -> None:
+    """Which genome the monitor runs: the newest row is active; restoring appends a copy."""
+    conn.execute("""
+        CREATE TABLE promotions (
+            id INTEGER PRIMARY KEY,
+            promoted_ms INTEGER NOT NULL,
+            promoted_by TEXT NOT NULL,
+            genome_id INTEGER,
+            run_id INTEGER,
+            genes_json TEXT NOT NULL,
+            label TEXT NOT NULL,
+            oos_metrics_json TEXT NOT NULL DEFAULT '{}',
+            restored_from INTEGER
+        )""")

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Iterator
 
 EXIT_OK, EXIT_CANCELLED = 0, 130  # 130: the shell's code for "ended by SIGINT"
+CLUSTER_HELP = ("evaluate on a Dask cluster: tcp://HOST:PORT of a scheduler, or local:N worker processes "
+                "here (needs evorisk[cluster]); results are identical either way")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -25,7 +27,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     e.add_argument("--pop", type=int, default=50, help="population size (default 50)")
     e.add_argument("--gens", type=int, default=100, help="generations after the initial one (default 100)")
     e.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    e.add_argument("--split", metavar="DATE", help="train on windows ending before DATE; `report` tests on the "
+                   "windows from DATE on (default: the last 25%% of the time axis is held out)")
+    e.add_argument("--fold", metavar="I/K", help="rolling walk-forward instead: fold I of K (time axis in K+1 "
+                   "blocks, train on blocks 1..I, test on block I+1); one run per fold")
     e.add_argument("--json", action="store_true", help="JSON lines: the run id, then the result")
+    e.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
     e.set_defaults(func=cmd_evolve)
 
     r = sub.add_parser("resume", parents=[common], help="continue a run from its last checkpoint")
@@ -33,6 +40,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     r.add_argument("--data", nargs="+", metavar="PATH", help="the run's data moved: read it from here")
     r.add_argument("--force", action="store_true", help="take over a run another process seems to own")
     r.add_argument("--json", action="store_true")
+    r.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
     r.set_defaults(func=cmd_resume)
 
     ls = sub.add_parser("runs", parents=[common], help="list evolution runs")
@@ -43,22 +51,35 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def cmd_evolve(args: argparse.Namespace) -> int:
     from console.cli import open_store
     from core.evolution import EvolutionConfig, create_run
+    from core.evolution.cluster import check_cluster, cluster_evaluation
     from core.evolution.evaluator import make_evaluator
+    from core.evolution.walkforward import parse_fold
     from storage.evolution_repo import EvolutionRepo
 
     config = EvolutionConfig(population_size=args.pop, generations=args.gens, seed=args.seed)
-    evaluate, fingerprint, description = make_evaluator(args.data)  # bad data: exit 2, no run created
+    chosen = {}  # only what was asked for, so the default split stays make_evaluator's to decide
+    if args.split is not None:
+        chosen["split"] = args.split
+    if args.fold is not None:
+        chosen["fold"] = parse_fold(args.fold)
+    evaluate, fingerprint, description = make_evaluator(args.data, **chosen)  # bad data: exit 2, no run
+    check_cluster(args.cluster)  # a bad address or no Dask: exit 2, no run
     repo = EvolutionRepo(open_store(args))
     paths = [str(Path(p).resolve()) for p in args.data]
-    run_id = create_run(repo, config, fingerprint, description, data_paths=paths)
+    split = getattr(evaluate, "split", None)  # a stand-in evaluator (tests) trains on no split
+    run_id = create_run(repo, config, fingerprint, description, data_paths=paths, split=split)
     _say_run_id(run_id, args.json)
-    return _drive(repo, run_id, evaluate, fingerprint, args.json, force=False)
+    if split is not None and not args.json:
+        print(f"walk-forward split: {split.rule}", flush=True)
+    with cluster_evaluation(args.cluster, evaluate, run_id) as evaluate:
+        return _drive(repo, run_id, evaluate, fingerprint, args.json, force=False)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from console.cli import open_store
     from core.errors import BadInputError
-    from core.evolution import run_data_paths
+    from core.evolution import run_data_paths, run_split
+    from core.evolution.cluster import cluster_evaluation
     from core.evolution.evaluator import make_evaluator
     from storage.evolution_repo import EvolutionRepo
 
@@ -69,9 +90,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
     paths = args.data or run_data_paths(repo, args.run_id)
     if not paths:
         raise BadInputError(f"run {args.run_id} records no data paths; pass --data")
-    evaluate, fingerprint, _ = make_evaluator(paths)
+    split = run_split(repo, args.run_id)  # the same training windows, so the fingerprint matches
+    evaluate, fingerprint, _ = make_evaluator(paths, **({} if split is None else {"split": split.train_end}))
     _say_run_id(args.run_id, args.json)
-    return _drive(repo, args.run_id, evaluate, fingerprint, args.json, force=args.force)
+    with cluster_evaluation(args.cluster, evaluate, args.run_id) as evaluate:
+        return _drive(repo, args.run_id, evaluate, fingerprint, args.json, force=args.force)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -122,7 +145,11 @@ def _drive(repo, run_id: int, evaluate, fingerprint: str, as_json: bool, force: 
     total = stored_config(repo, run_id).generations
     with _cancel_on_sigint(stop), _progress(sys.stdout.isatty() and not as_json, total) as on_progress:
         outcome = execute_run(repo, run_id, evaluate, fingerprint, on_progress=on_progress,
-                              should_stop=stop, force=force)
+                              should_stop=stop, force=force, fallback=True)
+    if outcome.discarded_generations:
+        sys.stderr.write(f"evorisk: warning: run {run_id}: corrupt checkpoints of generations "
+                         f"{', '.join(map(str, outcome.discarded_generations))} were quarantined; resumed from the "
+                         "newest valid one and recomputed them\n")
     if as_json:
         print(json.dumps(_outcome_json(outcome)))
     else:

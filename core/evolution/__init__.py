@@ -7,12 +7,13 @@ from core.evolution.config import EvolutionConfig
 from core.evolution.hall_of_fame import Champion, HallOfFame
 from core.evolution.loop import (Evaluator, EvaluatorContractError, GenerationReport, GenerationStats,
                                  evolve)
-from core.evolution.runner import (RunOutcome, check_resumable, create_run, displayed_status, execute_run,
-                                   final_state_digest, run_data_paths, stored_config)
+from core.evolution.runner import (RunOutcome, best_champion, check_resumable, create_run, displayed_status,
+                                   execute_run, final_state_digest, run_data_paths, run_split, stored_config)
+from core.evolution.walkforward import Split
 
 __all__ = [
     "CHECKPOINT_VERSION", "CheckpointError", "Champion", "Evaluator", "EvaluatorContractError",
     "EvolutionConfig", "EvolutionState", "GenerationReport", "GenerationStats", "HallOfFame", "RunOutcome",
-    "check_resumable", "create_run", "displayed_status", "evolve", "execute_run", "final_state_digest",
-    "run_data_paths", "stored_config",
+    "Split", "best_champion", "check_resumable", "create_run", "displayed_status", "evolve", "execute_run", "final_state_digest",
+    "run_data_paths", "run_split", "stored_config",
 ]

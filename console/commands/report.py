@@ -1,0 +1,138 @@
+"""`evorisk report RUN_ID [--html FILE] [--json]` and `evorisk export RUN_ID FILE`.
+
+`report` rebuilds the run's training and test windows from its recorded data paths and
+walk-forward split, and compares the run's best genome out of sample against the baselines
+(core.report). `export` writes the best genome to a genome file (`{"genes", "run_id", "fitness"}`)
+that `backtest --genome` and `genome show` read. Both live here because both answer "what did
+this run produce?", and one module keeps the CLI registry to a single line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK = 0
+PIPE_WIDTH_COLUMNS = 140
+_SHORT = {"evolved": "evolved", "stop_loss": "SL", "trailing": "trail", "take_profit": "TP",
+          "hold_entries": "hold entries", "basket": "basket", "random_median": "random median"}
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    r = sub.add_parser("report", parents=[common], help="out-of-sample report of an evolution run")
+    r.add_argument("run_id", type=int)
+    r.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with plots")
+    r.add_argument("--json", action="store_true", help="print the report document as JSON")
+    r.add_argument("--data", nargs="+", metavar="PATH", help="the run's data moved: read it from here")
+    r.add_argument("--random-genomes", type=int, default=200, help="random genomes for the median (default 200)")
+    r.set_defaults(func=cmd_report)
+
+    x = sub.add_parser("export", parents=[common], help="write a run's best genome to a genome file")
+    x.add_argument("run_id", type=int)
+    x.add_argument("file", help="genome file to write (JSON)")
+    x.set_defaults(func=cmd_export)
+
+
+def _repo(args: argparse.Namespace):
+    from console.cli import open_store
+    from storage.evolution_repo import EvolutionRepo
+
+    return EvolutionRepo(open_store(args))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from core.errors import BadInputError
+    from core.evolution import best_champion, run_data_paths, run_split
+    from core.evolution.walkforward import split_datasets
+    from core.market.loader import load_many
+    from core.report.document import RunFacts, build_report
+
+    if args.random_genomes < 1:
+        raise BadInputError("--random-genomes must be at least 1")
+    repo = _repo(args)
+    run = repo.get_run(args.run_id)
+    champion, source = best_champion(repo, args.run_id)  # before loading data: a bad run fails fast
+    split = run_split(repo, args.run_id)
+    if split is None:
+        raise BadInputError(f"run {args.run_id} trained on every window (no walk-forward split recorded): "
+                            "nothing is out of sample; start a run with `evorisk evolve --split DATE`")
+    paths = args.data or run_data_paths(repo, args.run_id)
+    train, test = split_datasets(load_many(paths), split)
+    if train.fingerprint != run["data_fingerprint"]:
+        raise BadInputError(f"run {args.run_id}: the data or backtest settings changed since the run "
+                            f"(fingerprint {train.fingerprint[:12]} != {run['data_fingerprint'][:12]})")
+    facts = RunFacts(args.run_id, run["status"], champion, source, list(paths), repo.generations(args.run_id))
+    doc = build_report(facts, split, train, test, random_genomes=args.random_genomes)
+    if args.html:
+        from core.report.html_page import write_html_report
+
+        write_html_report(doc, args.html)
+    if args.json:
+        sys.stdout.write(json.dumps(doc) + "\n")
+    else:
+        _print_report(doc, args.html)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from core.errors import BadInputError
+    from core.evolution import best_champion
+    from core.genome import save_genome_file
+
+    champion, source = best_champion(_repo(args), args.run_id)
+    try:
+        save_genome_file(args.file, list(champion.genes), run_id=args.run_id, fitness=champion.fitness)
+    except OSError as exc:
+        raise BadInputError(f"cannot write {args.file}: {exc.strerror}") from None
+    Console(soft_wrap=True).print(f"wrote {Path(args.file)}: best genome of run {args.run_id} "
+                                  f"(fitness {champion.fitness:.6f}, from the {source})")
+    return EXIT_OK
+
+
+def _print_report(doc: dict, html_path: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    # a pipe gets rich's 80 columns by default, which truncates the table; reports are often piped
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPE_WIDTH_COLUMNS)
+    split = doc["split"]
+    console.print(f"run {doc['run_id']} ({doc['status']}): best genome from the {doc['best_genome']['source']}, "
+                  f"training fitness {doc['best_genome']['fitness']:.6f}")
+    console.print(f"split: {split['rule']}; {split['train_windows']} training windows, {split['test_windows']} "
+                  f"test windows ({split['test'][0]['start']} to {split['test'][-1]['end']})")
+    console.print(f"costs: {doc['costs']['note']}")
+    order = list(doc["strategies"])
+    table = Table(title="out of sample: mean over test windows")
+    cols = ("strategy", "Sharpe", "max DD", "win rate", "PF", "return", "trades", "test fitness", "train fitness")
+    for col in cols:
+        table.add_column(col, justify="left" if col == "strategy" else "right")
+    for key in order:
+        s = doc["strategies"][key]
+        o = s["overall"]
+        label = _SHORT[key] + (f" {s['level']:.0%}" if s["level"] is not None else "")
+        train = "-" if s["train_fitness"] is None else f"{s['train_fitness']:.3f}"
+        table.add_row(label, f"{o['sharpe']:.3f}", f"{o['max_drawdown']:.1%}", f"{o['win_rate']:.1%}",
+                      f"{o['profit_factor']:.2f}", f"{o['total_return']:+.1%}", f"{o['trades']:.1f}",
+                      f"{o['fitness']:.3f}", train)
+    console.print(table)
+    regimes = sorted({r for s in doc["strategies"].values() for r in s["regimes"]})
+    by_regime = Table(title="out of sample per regime: Sharpe / max drawdown")
+    by_regime.add_column("strategy")
+    counts = doc["strategies"]["evolved"]["regimes"]
+    for r in regimes:
+        by_regime.add_column(f"{r} ({counts.get(r, {}).get('windows', 0)} w)", justify="right")
+    for key in order:
+        s = doc["strategies"][key]
+        cells = [f"{s['regimes'][r]['sharpe']:.2f} / {s['regimes'][r]['max_drawdown']:.0%}" if r in s["regimes"]
+                 else "-" for r in regimes]
+        by_regime.add_row(_SHORT[key], *cells)
+    console.print(by_regime)
+    console.print("strategies: " + "; ".join(f"{_SHORT[k]} = {doc['strategies'][k]['label']}" for k in order))
+    console.print("[bold]verdict[/bold]")
+    for line in doc["verdict"]:
+        console.print(f"- {line}")
+    if html_path:
+        console.print(f"wrote {html_path}")
