@@ -21,6 +21,8 @@ COMMAND_MODULES: list[str] = [
     "evolve",
     "study",
     "paper_exchange",
+    "monitor",
+    "promote",
     "report",
 ]
 

@@ -26,6 +26,12 @@ class PositionRisk:
     dist_trail: float | None
     dist_take_profit: float | None
     held_hours: float = 0.0
+    concentration_breached: bool = False  # concentration above gene 15
+    exit_vote: bool = False  # the weighted exit vote (genes 19-21) passes at the current mark
+    time_exit_due: bool = False  # held longer than max_hold_days (gene 11)
+    stop_distance: float | None = None  # policy.stop_distances output, fractions of price
+    trail_distance: float | None = None
+    take_profit_distance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ class RiskSnapshot:
     pending_actions: tuple[PendingActionView, ...] = ()
     genome_label: str = ""
     drawdown_history: tuple[float, ...] = field(default=())  # recent drawdown ratios, oldest first
+    correlation_breached: bool = False  # weighted correlation above gene 14
+    new_risk_allowed: bool = True  # policy.allows_new_risk of the breaker state
+    protective_stops: tuple[dict[str, Any], ...] = ()  # reduce-only stops resting on the exchange
 
     @property
     def data_age_s(self) -> float | None:

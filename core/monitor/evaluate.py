@@ -1,0 +1,185 @@
+"""The pure monitor step: (genome, account, mids, indicators, previous state, now) -> snapshot,
+new state, proposed actions. No clock, no I/O, so the same inputs always give the same decision.
+
+Breaker, stop levels and sizing come from core.policy (the backtest's code); this module only
+gathers inputs, checks they are trustworthy, and turns policy decisions into exact orders.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+import numpy as np
+
+from core import policy
+from core.exchange.models import AccountState
+from core.genome import RiskParams
+from core.monitor import proposals
+from core.monitor.freshness import feed_problem, next_feed_state
+from core.monitor.indicators import CoinIndicators
+from core.monitor.levels import position_risk
+from core.monitor.orders import ProposedAction
+from core.monitor.snapshot import PositionRisk, RiskSnapshot
+from core.monitor.state import MonitorState, PlacedStop, Track
+
+
+@dataclass(frozen=True)
+class Context:
+    params: RiskParams
+    genome_label: str
+    network: str
+    poll_interval_s: float
+
+
+@dataclass(frozen=True)
+class MarketInputs:
+    account: AccountState
+    mids: Mapping[str, float]
+    indicators: Mapping[str, CoinIndicators]
+    corr_coins: tuple[str, ...] = ()
+    corr_matrix: np.ndarray | None = None
+    sz_decimals: Mapping[str, int] = field(default_factory=dict)  # venue size decimals per coin
+
+
+@dataclass(frozen=True)
+class BreakerTransition:
+    from_state: str
+    to_state: str
+    drawdown_ratio: float | None
+    reason: str
+    time_ms: int
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    snapshot: RiskSnapshot
+    state: MonitorState
+    proposals: tuple[ProposedAction, ...]
+    transition: BreakerTransition | None
+
+
+def _finite_positive(x: float) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x) and x > 0
+
+
+def price_problem(market: MarketInputs) -> str | None:
+    """Why these numbers cannot be trusted (NaN, <= 0, a held coin without a mid), or None."""
+    acct = market.account
+    if not (isinstance(acct.equity_usd, (int, float)) and math.isfinite(acct.equity_usd)):
+        return f"equity is not a finite number ({acct.equity_usd!r})"
+    if acct.equity_usd <= 0 and acct.positions:
+        return f"equity {acct.equity_usd!r} <= 0 with open positions"
+    for pos in acct.positions:
+        mid = market.mids.get(pos.coin)
+        if mid is None:
+            return f"no mid price for held {pos.coin}"
+        if not _finite_positive(mid):
+            return f"bad mid price for {pos.coin}: {mid!r}"
+        if not (_finite_positive(pos.entry_px) and math.isfinite(pos.size) and pos.size != 0):
+            return f"bad position fields for {pos.coin}"
+    return None
+
+
+def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float]) -> dict[str, Track]:
+    """Follow each held coin: first seen (held time) and best price (trailing stop)."""
+    out = {}
+    for pos in acct.positions:
+        side, mark = ("long" if pos.size > 0 else "short"), mids[pos.coin]
+        old = prev.get(pos.coin)
+        if old is None or old.side != side:
+            out[pos.coin] = Track(side, acct.time_ms, max(mark, pos.entry_px) if side == "long" else min(mark, pos.entry_px))
+        else:
+            best = max(old.best_px, mark) if side == "long" else min(old.best_px, mark)
+            out[pos.coin] = Track(side, old.first_seen_ms, best)
+    return out
+
+
+def _correlation(market: MarketInputs, rows: list[PositionRisk]) -> tuple[tuple, tuple, float | None]:
+    notional = {r.coin: r.notional_usd for r in rows}
+    coins = tuple(c for c in market.corr_coins if c in notional)
+    if market.corr_matrix is None or len(coins) < 2:
+        return coins, tuple((1.0,) for _ in coins), None
+    index = [market.corr_coins.index(c) for c in coins]
+    sub = market.corr_matrix[np.ix_(index, index)]
+    flat = [float(x) for x in sub.ravel()]
+    weighted = policy.weighted_correlation(len(coins), [notional[c] for c in coins], flat)
+    matrix = tuple(tuple(None if math.isnan(x) else float(x) for x in row) for row in sub)
+    return coins, matrix, weighted
+
+
+def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: int,
+             previous: RiskSnapshot | None = None) -> Evaluation:
+    """One cycle on good-looking data; falls back to `stale` (showing `previous`'s numbers) when
+    prices or the feed are bad."""
+    problem = price_problem(market) or feed_problem(market.account, market.mids, state, now_ms, ctx.poll_interval_s)
+    if problem:
+        return stale(ctx, problem, state, previous, now_ms)
+    p, acct = ctx.params, market.account
+    equity = float(acct.equity_usd)
+    hwm = max(state.hwm_usd or equity, equity)
+    dd = policy.drawdown_fraction(equity, hwm)
+    ratio = dd / p.max_drawdown_pct
+    new_state = policy.breaker_next_state(state.breaker_state, ratio)
+    tracks = _tracks(state.tracks, acct, market.mids)
+    rows, protective = [], {}
+    for pos in acct.positions:
+        row, level = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
+                                   tracks[pos.coin], acct.time_ms, new_state == policy.TIGHTENED)
+        rows.append(row)
+        protective[pos.coin] = level
+    coins, matrix, weighted = _correlation(market, rows)
+    reason = f"drawdown {dd:.2%} is {ratio:.2f} x max {p.max_drawdown_pct:.2%}"
+    transition = None
+    since_ms, why = state.breaker_since_ms, state.breaker_reason
+    if new_state != state.breaker_state:
+        transition = BreakerTransition(state.breaker_name, policy.BREAKER_NAMES[new_state], ratio, reason, now_ms)
+        since_ms, why = now_ms, reason
+    acts, reduce_done, exit_proposed = proposals.breaker_actions(new_state, state, acct.positions, market.mids,
+                                                                     market.sz_decimals, reason)
+    acts += proposals.stop_actions(new_state, state, acct.positions, protective, market.sz_decimals)
+    feed = next_feed_state(state, acct, market.mids, now_ms)
+    new = replace(feed, hwm_usd=hwm, breaker_state=new_state, breaker_since_ms=since_ms, breaker_reason=why,
+                  reduce_done=reduce_done, exit_proposed=exit_proposed, last_ok_poll_ms=now_ms,
+                  tracks=tracks).with_history(ratio)
+    snap = RiskSnapshot(
+        time_ms=now_ms, network=ctx.network, equity_usd=equity, hwm_usd=hwm, drawdown=dd, drawdown_ratio=ratio,
+        max_drawdown_pct=p.max_drawdown_pct, breaker_state=policy.BREAKER_NAMES[new_state],
+        breaker_since_ms=since_ms, breaker_reason=why, positions=tuple(rows), correlation_coins=coins,
+        correlation_matrix=matrix, weighted_correlation=weighted, correlation_limit=p.correlation_limit,
+        concentration_limit=p.concentration_limit, last_ok_poll_ms=now_ms, data_error=None,
+        genome_label=ctx.genome_label, drawdown_history=new.drawdown_history,
+        correlation_breached=weighted is not None and weighted > p.correlation_limit,
+        new_risk_allowed=policy.allows_new_risk(new_state),
+        protective_stops=tuple(_stop_view(s) for s in new.stops.values()))
+    return Evaluation(snap, new, tuple(acts), transition)
+
+
+def _stop_view(stop: PlacedStop) -> dict:
+    return {"coin": stop.coin, "side": "buy" if stop.is_buy else "sell", "size": stop.size,
+            "trigger_px": stop.trigger_px, "cloid": stop.cloid}
+
+
+def stale(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapshot | None, now_ms: int) -> Evaluation:
+    """STALE: no decision, no proposal, the high-water mark untouched; the last good numbers stay
+    visible (flagged by the state and `data_error`) so a data gap never reads as a drawdown."""
+    transition = None
+    since_ms, why = state.breaker_since_ms, state.breaker_reason
+    if state.breaker_state != policy.STALE:
+        transition = BreakerTransition(state.breaker_name, "STALE", None, problem, now_ms)
+        since_ms, why = now_ms, problem
+    new = replace(state, breaker_state=policy.STALE, breaker_since_ms=since_ms, breaker_reason=why)
+    p = ctx.params
+    base = previous
+    snap = RiskSnapshot(
+        time_ms=now_ms, network=ctx.network, equity_usd=base.equity_usd if base else None,
+        hwm_usd=state.hwm_usd, drawdown=base.drawdown if base else None,
+        drawdown_ratio=base.drawdown_ratio if base else None, max_drawdown_pct=p.max_drawdown_pct,
+        breaker_state="STALE", breaker_since_ms=since_ms, breaker_reason=why,
+        positions=base.positions if base else (), correlation_coins=base.correlation_coins if base else (),
+        correlation_matrix=base.correlation_matrix if base else (),
+        weighted_correlation=base.weighted_correlation if base else None, correlation_limit=p.correlation_limit,
+        concentration_limit=p.concentration_limit, last_ok_poll_ms=state.last_ok_poll_ms, data_error=problem,
+        genome_label=ctx.genome_label, drawdown_history=state.drawdown_history, new_risk_allowed=False,
+        protective_stops=tuple(_stop_view(s) for s in state.stops.values()))
+    return Evaluation(snap, new, (), transition)

@@ -1,0 +1,97 @@
+"""Breaker decisions -> exact orders. REDUCING halves every position once per episode and
+EMERGENCY closes everything, both as operator-approved IOC closes; TIGHTENED keeps reduce-only
+exchange-side stops at the tightened levels, approved automatically by the policy.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from core import policy
+from core.exchange.gateway import round_price
+from core.exchange.models import Position
+from core.monitor.orders import (
+    SLIPPAGE_BY_ATTEMPT, STOP_MARKET_SLIPPAGE, CancelLeg, OrderLeg, ProposedAction, aggressive_px, floor_size,
+    size_decimals,
+)
+from core.monitor.state import MonitorState
+
+AUTO_APPROVER_TIGHTENED = "policy:tightened"
+# A stop is moved when its level moved more than this fraction (avoids an order per tick).
+STOP_MOVE_TOLERANCE = 0.002
+
+
+def _decimals(pos: Position, sz_decimals: Mapping[str, int]) -> int:
+    """The venue's size decimals; without them, the decimals the position's size shows."""
+    return sz_decimals.get(pos.coin, size_decimals(pos.size))
+
+
+def close_legs(positions: Sequence[Position], mids: Mapping[str, float], fraction: float,
+               sz_decimals: Mapping[str, int]) -> tuple[OrderLeg, ...]:
+    """One reduce-only IOC per position, opposite side, `fraction` of its size (rounded down)."""
+    legs = []
+    for pos in positions:
+        decimals = _decimals(pos, sz_decimals)
+        size = abs(pos.size) if fraction >= 1.0 else floor_size(abs(pos.size) * fraction, decimals)
+        if size <= 0:
+            continue
+        is_buy = pos.size < 0  # a short is closed by buying
+        legs.append(OrderLeg(leg=len(legs), coin=pos.coin, side="buy" if is_buy else "sell", size=size,
+                             limit_px=aggressive_px(mids[pos.coin], is_buy, SLIPPAGE_BY_ATTEMPT[0], decimals)))
+    return tuple(legs)
+
+
+def breaker_actions(new_state: int, state: MonitorState, positions: Sequence[Position], mids: Mapping[str, float],
+                    sz_decimals: Mapping[str, int], reason: str) -> tuple[list[ProposedAction], bool, bool]:
+    """Proposals of this cycle plus the episode flags (reduce_done, exit_proposed) afterwards."""
+    reduce_done, exit_proposed = state.reduce_done, state.exit_proposed
+    acts: list[ProposedAction] = []
+    if new_state in (policy.NORMAL, policy.TIGHTENED):
+        reduce_done = False  # the episode is over (same rule as the backtest kernel)
+    if new_state != policy.EMERGENCY:
+        exit_proposed = False
+    if new_state == policy.EMERGENCY and not exit_proposed:
+        exit_proposed = True
+        legs = close_legs(positions, mids, 1.0, sz_decimals)
+        if legs:
+            acts.append(ProposedAction("exit_all", f"EMERGENCY: {reason}; close every position", legs))
+    elif new_state == policy.REDUCING and not reduce_done:
+        reduce_done = True
+        legs = close_legs(positions, mids, policy.REDUCE_FRACTION, sz_decimals)
+        if legs:
+            acts.append(ProposedAction("reduce", f"REDUCING: {reason}; halve every position", legs))
+    return acts, reduce_done, exit_proposed
+
+
+def _stop_leg(leg: int, pos: Position, level_px: float, decimals: int) -> OrderLeg:
+    is_buy = pos.size < 0
+    trigger = round_price(level_px, decimals)
+    worst = round_price(trigger * (1.0 + STOP_MARKET_SLIPPAGE if is_buy else 1.0 - STOP_MARKET_SLIPPAGE), decimals)
+    return OrderLeg(leg=leg, coin=pos.coin, side="buy" if is_buy else "sell", size=abs(pos.size), limit_px=worst,
+                    tif="Gtc", trigger_px=trigger)
+
+
+def stop_actions(new_state: int, state: MonitorState, positions: Sequence[Position],
+                 protective: Mapping[str, float], sz_decimals: Mapping[str, int]) -> list[ProposedAction]:
+    """TIGHTENED: place or move stops; back in NORMAL: cancel them. Other states leave them."""
+    held = {p.coin: p for p in positions}
+    cancels = [CancelLeg(s.coin, s.cloid) for coin, s in state.stops.items() if coin not in held]
+    legs: list[OrderLeg] = []
+    if new_state == policy.TIGHTENED:
+        for coin, pos in held.items():
+            wanted = _stop_leg(len(legs), pos, protective[coin], _decimals(pos, sz_decimals))
+            placed = state.stops.get(coin)
+            if placed is not None and placed.size == wanted.size and placed.is_buy == wanted.is_buy \
+                    and abs(placed.trigger_px - wanted.trigger_px) <= STOP_MOVE_TOLERANCE * placed.trigger_px:
+                continue
+            if placed is not None:
+                cancels.append(CancelLeg(coin, placed.cloid))
+            legs.append(wanted)
+        why = "TIGHTENED: reduce-only stops at the genome's levels x 0.8"
+    elif new_state == policy.NORMAL:
+        cancels = [CancelLeg(s.coin, s.cloid) for s in state.stops.values()]
+        why = "back to NORMAL: protective stops withdrawn"
+    else:
+        why = "positions closed: their protective stops withdrawn"
+    if not legs and not cancels:
+        return []
+    return [ProposedAction("protective_stops", why, tuple(legs), tuple(cancels), AUTO_APPROVER_TIGHTENED)]

@@ -1,0 +1,90 @@
+"""Typed rows the monitor and the executor exchange with storage, and the Protocol storage
+implements (storage/monitor_repo.py), so core never sees SQL and storage never decides.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from core.errors import BadInputError
+from core.monitor.orders import CancelLeg, OrderLeg, ProposedAction
+
+# Action statuses; the executor only ever sends for APPROVED or SENDING.
+PENDING, APPROVED, SENDING, DONE, PARTIAL, FAILED, REJECTED, EXPIRED = (
+    "pending", "approved", "sending", "done", "partial", "failed", "rejected", "expired")
+OPEN_FOR_EXECUTION = (APPROVED, SENDING)
+# Order row statuses: INTENT is committed before the POST; its outcome is unknown until answered.
+INTENT, NOT_FOUND = "intent", "not_found"
+
+
+class ActionStateError(BadInputError):
+    """The operator asked for something the action's state does not allow (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    id: int
+    kind: str
+    status: str
+    created_ms: int
+    expires_ms: int
+    reason: str
+    legs: tuple[OrderLeg, ...]
+    cancels: tuple[CancelLeg, ...]
+    intent_hash: str
+    auto_approved_by: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalRecord:
+    action_id: int
+    decision: str  # "approved" | "rejected"
+    decided_by: str
+    decided_ms: int
+    intent_hash: str
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    cloid: str
+    action_id: int
+    leg: int
+    attempt: int
+    coin: str
+    is_buy: bool
+    size: float
+    limit_px: float
+    trigger_px: float | None
+    status: str
+    filled_size: float = 0.0
+    avg_px: float | None = None
+    oid: int | None = None
+    error: str | None = None
+
+
+class ActionLedger(Protocol):
+    """What the executor needs from storage. Every write is one committed transaction."""
+
+    def cloid_salt(self) -> str: ...
+
+    def create_action(self, proposed: ProposedAction, created_ms: int, expires_ms: int) -> ActionRecord: ...
+
+    def get_action(self, action_id: int) -> ActionRecord | None: ...
+
+    def get_approval(self, action_id: int) -> ApprovalRecord | None: ...
+
+    def set_action_status(self, action_id: int, status: str, now_ms: int, detail: str = "") -> None: ...
+
+    def actions_with_status(self, statuses: tuple[str, ...]) -> list[ActionRecord]: ...
+
+    def record_order_intent(self, order: OrderRecord, request: dict[str, Any], now_ms: int) -> None: ...
+
+    def update_order(self, cloid: str, status: str, now_ms: int, filled_size: float = 0.0,
+                     avg_px: float | None = None, oid: int | None = None, error: str | None = None) -> None: ...
+
+    def get_order(self, cloid: str) -> OrderRecord | None: ...
+
+    def orders_with_status(self, status: str) -> list[OrderRecord]: ...
+
+    def record_fill(self, cloid: str, action_id: int, coin: str, size: float, px: float | None, time_ms: int) -> None: ...

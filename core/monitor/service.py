@@ -1,0 +1,206 @@
+"""MonitorService: poll -> evaluate -> persist -> hand one immutable snapshot to a callback.
+
+A self-rescheduling timer: the next poll is scheduled only after the previous one finished, so
+polls never overlap when the exchange is slow; every request has the gateway's timeout. Each
+cycle first reconciles and finishes approved actions (orders by cloid), then polls. The service
+never touches UI: the console turns the callback into a Textual message.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Callable, Protocol
+
+from core import policy
+from core.exchange.errors import ExchangeError, GatewayConfigError
+from core.exchange.gateway import ExchangeGateway
+from core.genome import RiskParams
+from core.monitor import records as r
+from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
+from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
+from core.monitor.market_data import CandleCache
+from core.monitor.snapshot import PendingActionView, RiskSnapshot
+from core.monitor.state import MonitorState
+
+log = logging.getLogger("evorisk.monitor")
+
+DEFAULT_POLL_INTERVAL_S = 30.0
+ACTION_TTL_MS = 10 * 60_000  # a proposal is priced at its creation; after 10 min it must be re-proposed
+VISIBLE_STATUSES = (r.PENDING, r.APPROVED, r.SENDING)
+RESET_REQUEST_KEY = "reset_request"
+
+
+class MonitorRepository(r.ActionLedger, Protocol):
+    def get_monitor_state(self) -> str | None: ...
+
+    def save_monitor_state(self, state_json: str, now_ms: int) -> None: ...
+
+    def record_snapshot(self, time_ms: int, breaker_state: str, equity_usd: float | None,
+                        drawdown_ratio: float | None, data_error: str | None, snapshot: dict[str, Any]) -> None: ...
+
+    def log_breaker_event(self, time_ms: int, from_state: str, to_state: str, drawdown_ratio: float | None,
+                          reason: str, actor: str = "monitor") -> None: ...
+
+    def expire_actions(self, now_ms: int) -> list[int]: ...
+
+    def get_value(self, key: str) -> Any: ...
+
+    def set_value(self, key: str, value: Any, now_ms: int) -> None: ...
+
+
+GenomeSource = Callable[[], tuple[RiskParams, str]]
+
+
+@dataclass(frozen=True)
+class MonitorSettings:
+    address: str
+    poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
+    action_ttl_ms: int = ACTION_TTL_MS
+    can_trade: bool = True  # a signing key is configured; without one nothing is placed automatically
+
+
+class MonitorService:
+    def __init__(self, gateway: ExchangeGateway, repo: MonitorRepository, settings: MonitorSettings,
+                 genome: GenomeSource, now_ms: Callable[[], int],
+                 on_snapshot: Callable[[RiskSnapshot], None] | None = None):
+        self.gateway, self.repo, self.settings = gateway, repo, settings
+        self.genome, self.now_ms, self.on_snapshot = genome, now_ms, on_snapshot
+        self.executor = Executor(gateway, repo, settings.address)
+        self.candles = CandleCache(gateway)
+        self.state = MonitorState.from_json(repo.get_monitor_state())
+        self.last_snapshot: RiskSnapshot | None = None
+        self._timer: threading.Timer | None = None
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._decimals: dict[str, int] = {}
+
+    # -- the timer -------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._stopped.clear()
+        self._schedule(0.0)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _schedule(self, delay_s: float) -> None:
+        if self._stopped.is_set():
+            return
+        self._timer = threading.Timer(delay_s, self._tick)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _tick(self) -> None:
+        try:
+            self.run_cycle()
+        except Exception:  # boundary: a failed cycle is logged, and the next one still comes
+            log.exception("monitor cycle failed")
+        finally:
+            self._schedule(self.settings.poll_interval_s)
+
+    # -- one cycle -------------------------------------------------------------------------------
+    def run_cycle(self) -> RiskSnapshot:
+        """Reconcile and execute approved actions, poll, evaluate, persist, publish."""
+        with self._lock:
+            now = self.now_ms()
+            self.execute_approved(now)
+            self.repo.expire_actions(now)
+            params, label = self.genome()
+            ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s)
+            result = self._evaluate(ctx, now)
+            snapshot = self._persist(result, now)
+            self.last_snapshot = snapshot
+        if self.on_snapshot is not None:
+            self.on_snapshot(snapshot)
+        return snapshot
+
+    def execute_approved(self, now_ms: int) -> list[ExecutionReport]:
+        """Unknown outcomes are looked up by cloid first; then approved actions are carried out."""
+        reports = []
+        try:
+            self.executor.reconcile_unknown(now_ms)
+            for action in self.repo.actions_with_status(r.OPEN_FOR_EXECUTION):
+                reports.append(self._execute(action.id, now_ms))
+        except ExchangeError as exc:
+            log.warning("executor paused, exchange unavailable: %s", exc)
+        except GatewayConfigError as exc:
+            log.error("approved actions wait: %s", exc)
+        return [x for x in reports if x is not None]
+
+    def _execute(self, action_id: int, now_ms: int) -> ExecutionReport | None:
+        try:
+            report = self.executor.execute(action_id, now_ms)
+        except ApprovalMissing as exc:
+            log.error("refusing to send: %s", exc)
+            self.repo.set_action_status(action_id, r.FAILED, now_ms, str(exc))
+            return None
+        except (ExchangeError, GatewayConfigError) as exc:  # stays open: reconciled and resumed next cycle
+            log.warning("action %d paused: %s", action_id, exc)
+            return None
+        stops = {k: v for k, v in self.state.stops.items() if v.cloid not in report.canceled_cloids}
+        stops.update({s.coin: s for s in report.placed_stops})
+        self.state = replace(self.state, stops=stops)
+        return report
+
+    def _evaluate(self, ctx: Context, now: int) -> Evaluation:
+        try:
+            account = self.gateway.account_state(self.settings.address)
+            mids = self.gateway.mids()
+        except ExchangeError as exc:
+            return stale(ctx, f"exchange unavailable: {exc}", self.state, self.last_snapshot, now)
+        self._apply_reset_request(account.equity_usd, now)
+        coins = tuple(p.coin for p in account.positions)
+        self.candles.update(coins, ctx.params.vol_lookback, account.time_ms)
+        market = MarketInputs(account, mids, self.candles.indicators, self.candles.corr_coins, self.candles.corr_matrix,
+                              self._sz_decimals(coins))
+        return evaluate(ctx, market, self.state, now, self.last_snapshot)
+
+    def _sz_decimals(self, coins: tuple[str, ...]) -> dict[str, int]:
+        """Venue size decimals, cached. The gateway Protocol has no public accessor yet (requested
+        from core/exchange); until then its private helper is used when present."""
+        lookup = getattr(self.gateway, "sz_decimals", None) or getattr(self.gateway, "_sz_decimals", None)
+        if lookup is not None:
+            for coin in coins:
+                if coin not in self._decimals:
+                    self._decimals[coin] = int(lookup(coin))
+        return {c: self._decimals[c] for c in coins if c in self._decimals}
+
+    def _apply_reset_request(self, equity_usd: float, now: int) -> None:
+        """An operator reset: the high-water mark becomes the current equity, the breaker NORMAL."""
+        request = self.repo.get_value(RESET_REQUEST_KEY)
+        if not request:
+            return
+        by = str(request.get("by", "operator"))
+        old = self.state.breaker_name
+        self.state = replace(self.state, hwm_usd=equity_usd, breaker_state=policy.NORMAL, breaker_since_ms=now,
+                             breaker_reason=f"manual reset by {by}", reduce_done=False, exit_proposed=False)
+        self.repo.log_breaker_event(now, old, "NORMAL", 0.0, f"manual reset: high-water mark := {equity_usd:.2f}", by)
+        self.repo.set_value(RESET_REQUEST_KEY, None, now)
+        log.warning("breaker reset by %s; high-water mark now %.2f", by, equity_usd)
+
+    def _persist(self, result: Evaluation, now: int) -> RiskSnapshot:
+        t = result.transition
+        if t is not None:
+            self.repo.log_breaker_event(t.time_ms, t.from_state, t.to_state, t.drawdown_ratio, t.reason)
+            log.warning("breaker %s -> %s: %s", t.from_state, t.to_state, t.reason)
+        self.state = replace(result.state, stops=self.state.stops)
+        for proposed in result.proposals:
+            if proposed.auto_approved_by and not self.settings.can_trade:
+                log.warning("no signing key: %s not placed", proposed.kind)
+                continue
+            action = self.repo.create_action(proposed, now, now + self.settings.action_ttl_ms)
+            log.warning("action %d proposed (%s): %s", action.id, action.kind, action.reason)
+            if action.status == r.APPROVED:
+                self._execute(action.id, now)
+        self.repo.save_monitor_state(self.state.to_json(), now)
+        views = tuple(PendingActionView(a.id, a.kind, a.status, a.created_ms, a.reason,
+                                        tuple(asdict(leg) for leg in a.legs))
+                      for a in self.repo.actions_with_status(VISIBLE_STATUSES))
+        stops = tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
+                       "trigger_px": s.trigger_px, "cloid": s.cloid} for s in self.state.stops.values())
+        snapshot = replace(result.snapshot, pending_actions=views, protective_stops=stops)
+        self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
+                                  snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())
+        return snapshot

@@ -1,0 +1,76 @@
+"""What the monitor remembers between cycles (and across restarts, as one JSON row).
+
+Kept apart from the snapshot: the snapshot is what the operator sees, the state is what the
+next decision needs (the high-water mark, the breaker and its episode flags, per-position
+tracking for held time and the trailing stop's best price, and the protective stops placed).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from core import policy
+
+DRAWDOWN_HISTORY_LEN = 240  # ratios kept for the console's history plot (2 h at 30 s)
+
+
+@dataclass(frozen=True)
+class Track:
+    """One held coin as the monitor has followed it (venue clock)."""
+
+    side: str  # "long" | "short"
+    first_seen_ms: int
+    best_px: float  # best mark since first seen: highest for a long, lowest for a short
+
+
+@dataclass(frozen=True)
+class PlacedStop:
+    """A protective reduce-only stop resting on the exchange."""
+
+    cloid: str
+    coin: str
+    is_buy: bool
+    size: float
+    trigger_px: float
+    action_id: int
+
+
+@dataclass(frozen=True)
+class MonitorState:
+    hwm_usd: float | None = None
+    breaker_state: int = policy.NORMAL
+    breaker_since_ms: int = 0
+    breaker_reason: str = "start"
+    reduce_done: bool = False  # REDUCING proposed its halving in this episode
+    exit_proposed: bool = False  # EMERGENCY proposed its exit in this episode
+    last_ok_poll_ms: int | None = None
+    last_venue_ms: int | None = None  # venue clock at the last good poll
+    venue_advanced_at_ms: int | None = None  # monitor clock when the venue clock last moved
+    mids_key: str = ""  # fingerprint of the last mids, to see a frozen feed
+    mids_changed_venue_ms: int | None = None  # venue clock when the mids last changed
+    tracks: dict[str, Track] = field(default_factory=dict)
+    stops: dict[str, PlacedStop] = field(default_factory=dict)
+    drawdown_history: tuple[float, ...] = ()
+
+    @property
+    def breaker_name(self) -> str:
+        return policy.BREAKER_NAMES[self.breaker_state]
+
+    def with_history(self, ratio: float) -> "MonitorState":
+        return replace(self, drawdown_history=(self.drawdown_history + (ratio,))[-DRAWDOWN_HISTORY_LEN:])
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "MonitorState":
+        """Inverse of to_json; an absent row is a fresh state."""
+        if not text:
+            return cls()
+        raw: dict[str, Any] = json.loads(text)
+        raw["tracks"] = {k: Track(**v) for k, v in raw.get("tracks", {}).items()}
+        raw["stops"] = {k: PlacedStop(**v) for k, v in raw.get("stops", {}).items()}
+        raw["drawdown_history"] = tuple(raw.get("drawdown_history", ()))
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in raw.items() if k in known})
