@@ -1,15 +1,36 @@
-"""The evorisk operator console: a thin App that composes screens and routes messages."""
+"""The evorisk operator console: a thin App that composes panels and routes worker messages.
+
+Every blocking call (exchange, SQLite, evolution) runs in a thread worker that ends by posting a
+message; handlers here only hand data to widgets. Worker failures all land in one handler.
+"""
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.containers import Container, Horizontal, Vertical
+from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
+from console.commands_palette import EvoriskCommands
+from console.messages import EvolutionEnded, EvolutionProgress, SnapshotReady, StoreChanged
+from console.widgets.actions import ActionsTable
 from console.widgets.badge import NetworkBadge
-from console.widgets.panel import Panel
+from console.widgets.breaker_banner import BreakerBanner
+from console.widgets.correlation import CorrelationPanel
+from console.widgets.drawdown import DrawdownPanel
+from console.widgets.evolution_panel import EvolutionPanel
+from console.widgets.log_panel import LogPanel
+from console.widgets.positions import PositionsTable
+from console.widgets.runs_panel import RunsTable
+
+log = logging.getLogger("evorisk.console")
+LOG_REFRESH_S = 2.0  # the event log tab re-reads app_log this often while visible
+PROGRESS_MIN_INTERVAL_S = 0.1  # at most ten evolution progress updates a second reach the UI
 
 
 class EvoriskApp(App):
@@ -17,20 +38,33 @@ class EvoriskApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "evorisk"
+    COMMANDS = App.COMMANDS | {EvoriskCommands}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("l", "show_tab('live')", "Live"),
         Binding("e", "show_tab('evolution')", "Evolution"),
         Binding("r", "show_tab('runs')", "Runs"),
         Binding("g", "show_tab('log')", "Log"),
+        Binding("a", "review_action", "Approve/reject"),
+        Binding("x", "scenario('crash')", "Crash (paper)"),
+        Binding("d", "scenario('demo')", "Calm (paper)", show=False),
         Binding("t", "toggle_theme", "Theme"),
     ]
 
-    def __init__(self, network: str = "paper", db_path: Path | None = None):
+    def __init__(self, network: str = "paper", db_path: Path | None = None, live: bool = True,
+                 scenario: str = "demo", poll_interval_s: float | None = None):
         super().__init__()
         self.network = network
         self.db_path = db_path
+        self.live_enabled = live
+        self.scenario = scenario
+        self.poll_interval_s = poll_interval_s
+        self.store = None
+        self.session = None  # console.live.LiveSession once started
+        self.snapshot = None
+        self._evolution_stop = threading.Event()
 
+    # ---- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="topbar"):
             yield Static("evorisk risk console", classes="title")
@@ -38,30 +72,244 @@ class EvoriskApp(App):
             yield NetworkBadge(self.network, id="network-badge")
         with TabbedContent(initial="live", id="tabs"):
             with TabPane("Live", id="live"):
-                yield Static("BREAKER: NORMAL", id="breaker-banner")
+                yield BreakerBanner(id="breaker-banner")
                 with Container(id="live-grid"):
-                    yield Panel("Positions", "Positions: side, size, entry, mark, uPnL and the genome's "
-                                "SL / trail / TP levels with distance to each.", id="positions")
-                    yield Panel("Drawdown", "Drawdown gauge against the evolved 50/70/100% "
-                                "thresholds, with its history.", id="drawdown")
-                    yield Panel("Correlation & concentration", "Correlation matrix of held coins and "
-                                "concentration bars against the genome's limits.", id="correlation")
-                    yield Panel("Pending actions", "REDUCING / EMERGENCY actions waiting for an "
-                                "operator's approval.", id="pending")
+                    with Vertical(id="positions-box", classes="box"):
+                        yield PositionsTable(id="positions")
+                    with Vertical(id="drawdown-box", classes="box"):
+                        yield DrawdownPanel(id="drawdown")
+                    with Vertical(id="correlation-box", classes="box"):
+                        yield CorrelationPanel("waiting for the first poll", id="correlation")
+                    with Vertical(id="pending-box", classes="box"):
+                        yield ActionsTable(id="pending")
             with TabPane("Evolution", id="evolution"):
-                with Container(id="evolution-grid"):
-                    yield Panel("Configure", "Data, population, generations and seed; start, "
-                                "cancel or resume a run.", id="evo-config")
-                    yield Panel("Progress", "Generation, best and mean fitness chart, evaluations "
-                                "per second and ETA.", id="evo-progress")
+                yield EvolutionPanel(id="evolution-panel")
             with TabPane("Runs", id="runs"):
-                yield Panel("Runs and genomes", "Runs, out-of-sample reports, and Promote.", id="runs-panel")
+                with Horizontal(id="runs-buttons"):
+                    yield Button("Resume", id="run-resume")
+                    yield Button("Promote best genome", variant="warning", id="run-promote")
+                    yield Button("Refresh", id="run-refresh")
+                yield RunsTable(id="runs-table")
             with TabPane("Log", id="log"):
-                yield Panel("Event log", "app_log and breaker events, filterable.", id="log-panel")
+                yield LogPanel(id="log-panel")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#positions-box").border_title = "Positions (genome levels)"
+        self.query_one("#drawdown-box").border_title = "Drawdown vs evolved thresholds"
+        self.query_one("#correlation-box").border_title = "Correlation & concentration"
+        self.query_one("#pending-box").border_title = "Pending actions (a: review)"
+        self.open_store()
+        self.set_interval(LOG_REFRESH_S, self.refresh_log)
+
+    # ---- store and lists ---------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="store", exit_on_error=False)
+    def open_store(self) -> None:
+        from storage import Store, default_db_path
+        from storage.logsetup import configure_logging
+
+        path = self.db_path or default_db_path()
+        store = Store(path)
+        configure_logging(Path(str(path)).with_suffix(".log"), store)
+        self.store = store
+        self.post_message(StoreChanged("opened"))
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if message.what == "opened":
+            log.info("console started on %s", self.network.upper())
+            self.refresh_runs()
+            if self.live_enabled:
+                self.start_live()
+
+    @work(thread=True, exclusive=True, group="runs", exit_on_error=False)
+    def refresh_runs(self) -> None:
+        from console.runs import run_rows
+
+        if self.store is None:
+            return
+        rows = run_rows(self.store)
+        self.call_from_thread(self.query_one("#runs-table", RunsTable).show, rows)
+
+    @work(thread=True, exclusive=True, group="log", exit_on_error=False)
+    def refresh_log(self) -> None:
+        if self.store is None or self.query_one("#tabs", TabbedContent).active != "log":
+            return
+        level, text = self.query_one("#log-panel", LogPanel).filters
+        rows = self.store.recent_logs(limit=300, min_level=level, text=text or None)
+        self.call_from_thread(self.query_one("#log-panel", LogPanel).show, rows)
+
+    # ---- live monitor ------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="live", exit_on_error=False)
+    def start_live(self) -> None:
+        from console.live import LiveSession
+
+        self.session = LiveSession.start(self.network, self.store, scenario=self.scenario,
+                                         on_snapshot=lambda snap: self.post_message(SnapshotReady(snap)),
+                                         poll_interval_s=self.poll_interval_s)
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        snap = message.snapshot
+        self.snapshot = snap
+        self.query_one("#breaker-banner", BreakerBanner).show(snap)
+        self.query_one("#positions", PositionsTable).show(snap)
+        self.query_one("#drawdown", DrawdownPanel).show(snap)
+        self.query_one("#correlation", CorrelationPanel).show(snap)
+        self.query_one("#pending", ActionsTable).show(snap)
+        age = snap.data_age_s
+        fresh = "no data yet" if age is None else f"data {age:.0f}s old"
+        if snap.data_error:
+            fresh += f" - {snap.data_error}"
+        self.query_one("#freshness", Static).update(f"{snap.genome_label}  {fresh}")
+
+    def action_scenario(self, name: str) -> None:
+        if self.session is None or not self.session.can_switch_scenario:
+            self.notify("scenarios exist only on the paper exchange", severity="warning")
+            return
+        self.session.switch_scenario(name)
+        self.notify(f"paper exchange: scenario {name}")
+
+    def action_review_action(self) -> None:
+        from console.screens.approval import ApprovalScreen
+
+        action = self.query_one("#pending", ActionsTable).selected()
+        if action is None or action.status != "pending":
+            self.notify("no pending action selected", severity="warning")
+            return
+
+        def decided(decision: str | None) -> None:
+            if decision is not None:
+                self.decide_action(action.id, decision)
+
+        self.push_screen(ApprovalScreen(action, self.network), decided)
+
+    @work(thread=True, group="decisions", exit_on_error=False)
+    def decide_action(self, action_id: int, decision: str) -> None:
+        """The decision row is committed by the session before any order leaves."""
+        if self.session is None:
+            return
+        if decision == "approve":
+            self.session.approve(action_id, operator="console")
+        else:
+            self.session.reject(action_id, operator="console")
+        self.call_from_thread(self.notify, f"action {action_id}: {decision}d")
+
+    def action_reset_breaker(self) -> None:
+        if self.session is not None:
+            self.reset_breaker()
+
+    @work(thread=True, group="decisions", exit_on_error=False)
+    def reset_breaker(self) -> None:
+        self.session.reset_breaker(operator="console")
+        self.call_from_thread(self.notify, "breaker reset: the high-water mark is now the current equity")
+
+    # ---- evolution ---------------------------------------------------------------------------
+    @on(EvolutionPanel.StartRequested)
+    def start_evolution(self, message: EvolutionPanel.StartRequested) -> None:
+        self._evolution_stop.clear()
+        self.query_one("#evolution-panel", EvolutionPanel).set_running(True, None, message.generations)
+        self.run_evolution(message.paths, message.population, message.generations, message.seed, None)
+
+    @on(EvolutionPanel.CancelRequested)
+    def cancel_evolution(self) -> None:
+        self._evolution_stop.set()
+        self.notify("evolution will stop after the current generation")
+
+    @work(thread=True, exclusive=True, group="evolution", exit_on_error=False)
+    def run_evolution(self, paths: list[str], population: int, generations: int, seed: int,
+                      resume_run_id: int | None) -> None:
+        import time
+
+        from console.runs import drive_evolution
+
+        last_post = [0.0]
+        unsent: list[tuple[float, float]] = []
+
+        def progress(rep) -> None:
+            # Small runs finish a generation in a millisecond; posting every one would flood the UI,
+            # so generations are batched and sent at most ten times a second.
+            unsent.append((rep.best, rep.mean))
+            now = time.monotonic()
+            if now - last_post[0] < PROGRESS_MIN_INTERVAL_S and rep.generation < rep.generations_total:
+                return
+            last_post[0] = now
+            batch = tuple(unsent)
+            unsent.clear()
+            self.post_message(EvolutionProgress(rep.run_id, rep.generation, rep.generations_total, rep.best,
+                                                rep.mean, rep.evals_per_s, rep.eta_s, batch))
+
+        run_id, status = drive_evolution(self.store, paths, population, generations, seed, resume_run_id,
+                                         progress, self._evolution_stop)
+        self.post_message(EvolutionEnded(run_id, status))
+
+    def on_evolution_progress(self, message: EvolutionProgress) -> None:
+        self.query_one("#evolution-panel", EvolutionPanel).show_progress(message)
+
+    def on_evolution_ended(self, message: EvolutionEnded) -> None:
+        self.query_one("#evolution-panel", EvolutionPanel).show_ended(message.run_id, message.status, message.detail)
+        self.notify(f"run {message.run_id} {message.status}")
+        self.refresh_runs()
+
+    @on(Button.Pressed, "#run-refresh")
+    def _refresh_pressed(self) -> None:
+        self.refresh_runs()
+
+    @on(Button.Pressed, "#run-resume")
+    def resume_selected(self) -> None:
+        row = self.query_one("#runs-table", RunsTable).selected()
+        if row is None or row["status"] not in ("cancelled", "failed", "interrupted"):
+            self.notify("select a cancelled, failed or interrupted run to resume", severity="warning")
+            return
+        self._evolution_stop.clear()
+        self.query_one("#tabs", TabbedContent).active = "evolution"
+        self.query_one("#evolution-panel", EvolutionPanel).set_running(True, row["id"], row["generations_total"])
+        self.run_evolution([], 0, 0, 0, row["id"])
+
+    @on(Button.Pressed, "#run-promote")
+    def promote_selected(self) -> None:
+        from console.screens.promote import PromoteScreen
+        from console.runs import promotion_candidate
+
+        row = self.query_one("#runs-table", RunsTable).selected()
+        if row is None or row["status"] != "finished" or self.store is None:
+            self.notify("select a finished run to promote its best genome", severity="warning")
+            return
+        cand = promotion_candidate(self.store, row["id"])
+
+        def decided(ok: bool | None) -> None:
+            if ok:
+                self.promote(row["id"], cand)
+
+        self.push_screen(PromoteScreen(f"Promote run {row['id']}'s best genome into the live monitor?",
+                                       cand.params, cand.live_params, cand.live_label, cand.oos_metrics), decided)
+
+    @work(thread=True, group="decisions", exit_on_error=False)
+    def promote(self, run_id: int, cand) -> None:
+        from console.runs import record_promotion
+
+        promotion_id = record_promotion(self.store, run_id, cand, operator="console")
+        self.call_from_thread(self.notify, f"promotion {promotion_id}: run {run_id}'s genome is live at the next poll")
+
+    # ---- generic -----------------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures surface: a visible notice and a log row."""
+        if event.state is WorkerState.ERROR:
+            err = event.worker.error
+            log.error("%s failed: %s: %s", event.worker.name, type(err).__name__, err)
+            self.notify(f"{event.worker.name}: {err}", title="error", severity="error", timeout=10)
+            if event.worker.group == "evolution":
+                self.query_one("#evolution-panel", EvolutionPanel).show_ended(0, "failed", str(err))
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
+        if tab == "log":
+            self.refresh_log()
+        elif tab == "runs":
+            self.refresh_runs()
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def on_unmount(self) -> None:
+        self._evolution_stop.set()
+        if self.session is not None:
+            self.session.stop()

@@ -1,0 +1,41 @@
+"""Command palette: every console command, offered only when it is valid right now."""
+from __future__ import annotations
+
+from functools import partial
+from typing import Iterator
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+SCENARIOS = ("demo", "crash", "correlated-selloff", "flaky-exchange", "stale-feed", "gap")
+
+
+class EvoriskCommands(Provider):
+    def _commands(self) -> Iterator[tuple[str, object, str]]:
+        app = self.app
+        session = getattr(app, "session", None)
+        snap = getattr(app, "snapshot", None)
+        for tab, key in (("Live", "live"), ("Evolution", "evolution"), ("Runs", "runs"), ("Log", "log")):
+            yield f"Show {tab}", partial(app.action_show_tab, key), f"switch to the {tab} tab"
+        if session is not None and session.can_switch_scenario:
+            for name in SCENARIOS:
+                yield (f"Paper scenario: {name}", partial(app.action_scenario, name),
+                       "script the paper exchange's market from now on")
+        if snap is not None and any(a.status == "pending" for a in snap.pending_actions):
+            yield "Review pending action", app.action_review_action, "approve or reject what the breaker proposed"
+        if session is not None and snap is not None and snap.breaker_state not in ("NORMAL", "STALE"):
+            yield "Reset breaker", app.action_reset_breaker, "operator reset: the peak becomes the current equity"
+        running = any(w.group == "evolution" and w.is_running for w in app.workers)
+        if running:
+            yield "Cancel evolution", app.cancel_evolution, "stop after the current generation (resumable)"
+        yield "Toggle dark/light theme", app.action_toggle_theme, "switch the colour theme"
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,121 @@
+"""The live session behind the console: the exchange (the in-process paper exchange by default)
+and the monitor service polling it with the active genome.
+
+On paper, the console signs with a throw-away API wallet that the paper exchange approves for the
+demo account, exactly as an operator approves an agent on Hyperliquid: the real SDK signs every
+order, and no secret is ever stored.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from storage import Store
+
+log = logging.getLogger("evorisk.console.live")
+
+PAPER_POLL_INTERVAL_S = 2.0  # the demo market moves a simulated minute per second: poll often
+LIVE_POLL_INTERVAL_S = 30.0  # SPEC section 5's default for real venues
+ADDRESS_ENV = "EVORISK_ADDRESS"  # the account to watch on testnet / mainnet
+
+
+def wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def active_genome(store: Store) -> tuple[list[float], str]:
+    """Genes and label of the genome the monitor runs now (newest promotion, else the default)."""
+    from core.genome import default_genes
+    from core.monitor.genome_source import promotion_label
+    from storage.monitor_repo import MonitorRepo
+
+    row = MonitorRepo(store).active_promotion()
+    if row is None:
+        return [float(g) for g in default_genes()], "default"
+    return list(row["genes"]), promotion_label(row)
+
+
+def promote_genes(store: Store, genes: list[float], run_id: int | None, operator: str,
+                  metrics: dict[str, Any]) -> int:
+    """Write the promotion record; the monitor picks the genome up at its next cycle."""
+    from storage.monitor_repo import MonitorRepo
+
+    label = f"run {run_id} best" if run_id is not None else "manual"
+    return MonitorRepo(store).promote(genes, label, operator, wall_ms(), run_id=run_id, oos_metrics=metrics)
+
+
+@dataclass
+class LiveSession:
+    service: Any  # core.monitor.service.MonitorService
+    repo: Any  # storage.monitor_repo.MonitorRepo
+    paper: Any | None  # core.exchange.paper.PaperExchange when on paper
+
+    @property
+    def can_switch_scenario(self) -> bool:
+        return self.paper is not None
+
+    @classmethod
+    def start(cls, network: str, store: Store, scenario: str = "demo",
+              on_snapshot: Callable[[Any], None] | None = None, poll_interval_s: float | None = None,
+              seed: int = 7) -> "LiveSession":
+        from core.exchange.gateway import HyperliquidGateway
+        from core.monitor.genome_source import GenomeSource
+        from core.monitor.service import MonitorService, MonitorSettings
+        from storage.monitor_repo import MonitorRepo
+
+        paper = None
+        if network == "paper":
+            import eth_account
+
+            from core.exchange.paper.exchange import PaperExchange, PaperSettings
+
+            paper = PaperExchange(PaperSettings(scenario=scenario, seed=seed)).start()
+            agent = eth_account.Account.create()
+            paper.approve_agent(paper.demo_address, agent.address)
+            address = paper.demo_address
+            gateway = HyperliquidGateway("paper", base_url=paper.base_url, private_key=agent.key.hex(),
+                                         account_address=address)
+            interval = poll_interval_s or PAPER_POLL_INTERVAL_S
+        else:
+            address = os.environ.get(ADDRESS_ENV, "")
+            if not address:
+                from core.errors import BadInputError
+
+                raise BadInputError(f"set {ADDRESS_ENV} to the account address to watch on {network}")
+            gateway = HyperliquidGateway.from_env(network, account_address=address,
+                                                  allow_mainnet=network == "mainnet")
+            interval = poll_interval_s or LIVE_POLL_INTERVAL_S
+        repo = MonitorRepo(store)
+        settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None)
+        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot)
+        service.start()
+        log.info("live session on %s watching %s every %.0f s", network.upper(), address, interval)
+        return cls(service, repo, paper)
+
+    def switch_scenario(self, name: str) -> None:
+        if self.paper is not None:
+            self.paper.switch_scenario(name)
+            log.info("operator switched the paper scenario to %s", name)
+
+    def approve(self, action_id: int, operator: str) -> None:
+        """Commit the approval row, then let the service send (it re-checks the row itself)."""
+        self.repo.approve_action(action_id, operator, wall_ms())
+        self.service.run_cycle()
+
+    def reject(self, action_id: int, operator: str) -> None:
+        self.repo.reject_action(action_id, operator, wall_ms())
+        self.service.run_cycle()
+
+    def reset_breaker(self, operator: str) -> None:
+        from core.monitor.service import RESET_REQUEST_KEY
+
+        self.repo.set_value(RESET_REQUEST_KEY, {"by": operator, "requested_ms": wall_ms()}, wall_ms())
+        self.service.run_cycle()
+
+    def stop(self) -> None:
+        self.service.stop()
+        if self.paper is not None:
+            self.paper.stop()

@@ -1,0 +1,52 @@
+"""The breaker banner: state, since when and why, in a colour no operator can miss."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from core.monitor.snapshot import RiskSnapshot
+
+STATE_CLASSES = {s: f"-{s.lower()}" for s in ("NORMAL", "TIGHTENED", "REDUCING", "EMERGENCY", "STALE")}
+WHAT_IT_DOES = {
+    "NORMAL": "rules as evolved",
+    "TIGHTENED": "stops x0.8, protective stop orders on the exchange",
+    "REDUCING": "halve every position - needs your approval",
+    "EMERGENCY": "close everything - needs your approval",
+    "STALE": "no trustworthy data: nothing is proposed",
+}
+
+
+def hhmmss(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%H:%M:%S")
+
+
+class BreakerBanner(Static):
+    DEFAULT_CSS = """
+    BreakerBanner { height: 3; border: heavy $success; content-align: center middle; text-style: bold;
+                    padding: 0 1; }
+    BreakerBanner.-normal { border: heavy $success; color: $success; }
+    BreakerBanner.-tightened { border: heavy $warning; color: $warning; }
+    BreakerBanner.-reducing { border: heavy darkorange; color: darkorange; background: darkorange 15%; }
+    BreakerBanner.-emergency { border: heavy red; color: white; background: red 70%; }
+    BreakerBanner.-stale { border: heavy $secondary; color: $secondary; background: $secondary 15%; }
+    """
+
+    state: reactive[str] = reactive("NORMAL")
+
+    def __init__(self, **kwargs):
+        super().__init__("BREAKER: waiting for the first poll", **kwargs)
+
+    def watch_state(self, old: str, new: str) -> None:
+        self.remove_class(STATE_CLASSES.get(old, ""))
+        self.add_class(STATE_CLASSES.get(new, "-stale"))
+
+    def show(self, snap: RiskSnapshot) -> None:
+        self.state = snap.breaker_state
+        ratio = "n/a" if snap.drawdown_ratio is None else f"{snap.drawdown_ratio:.2f}"
+        dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%}"
+        since = "start" if snap.breaker_since_ms <= 0 else f"{hhmmss(snap.breaker_since_ms)} UTC"
+        self.update(f"BREAKER {snap.breaker_state} since {since} | "
+                    f"drawdown {dd} = {ratio} of max {snap.max_drawdown_pct:.1%} | "
+                    f"{WHAT_IT_DOES.get(snap.breaker_state, '')} | {snap.breaker_reason}")

@@ -1,0 +1,82 @@
+"""Drawdown gauge against the evolved thresholds (50/70/100% of max_drawdown_pct) and its history."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+GAUGE_MAX_RATIO = 1.2  # the gauge shows a little beyond the emergency line
+THRESHOLDS = ((0.5, "T"), (0.7, "R"), (1.0, "E"))
+
+
+def gauge(ratio: float | None, width: int) -> Text:
+    """A bar of `width` cells with the three breaker lines marked."""
+    width = max(width, 10)
+    text = Text()
+    filled = 0 if ratio is None else int(min(max(ratio, 0.0), GAUGE_MAX_RATIO) / GAUGE_MAX_RATIO * width)
+    marks = {int(t / GAUGE_MAX_RATIO * width): label for t, label in THRESHOLDS}
+    for i in range(width):
+        frac = i / width * GAUGE_MAX_RATIO
+        colour = "green" if frac < 0.5 else "yellow" if frac < 0.7 else "dark_orange" if frac < 1.0 else "red"
+        if i in marks:
+            text.append(marks[i], style=f"bold reverse {colour}")
+        elif i < filled:
+            text.append("█", style=colour)
+        else:
+            text.append("·", style="dim")
+    return text
+
+
+def history_chart(history: list[float], width: int, height: int) -> Text:
+    """Column chart of drawdown ratios on a fixed 0..1.2 scale, with the T/R/E lines drawn across,
+    so the same height always means the same risk (an auto-scaled sparkline would not)."""
+    width, height = max(width, 10), max(height, 2)
+    values = history[-width:]
+    levels = {t: round(t / GAUGE_MAX_RATIO * height) for t, _ in THRESHOLDS}
+    text = Text()
+    for row in range(height, 0, -1):
+        line_at = next((t for t, h in levels.items() if h == row), None)
+        for v in values:
+            filled = min(max(v, 0.0), GAUGE_MAX_RATIO) / GAUGE_MAX_RATIO * height >= row - 0.5
+            colour = "green" if v < 0.5 else "yellow" if v < 0.7 else "dark_orange" if v < 1.0 else "red"
+            if filled:
+                text.append("█", style=colour)
+            elif line_at is not None:
+                text.append("─", style="dim red" if line_at == 1.0 else "dim yellow")
+            else:
+                text.append(" ")
+        pad = width - len(values)
+        if line_at is not None and pad > 0:
+            text.append("─" * pad, style="dim red" if line_at == 1.0 else "dim yellow")
+        text.append("\n")
+    return text
+
+
+class DrawdownPanel(Vertical):
+    DEFAULT_CSS = """
+    DrawdownPanel { height: 1fr; }
+    DrawdownPanel #dd-numbers { height: 2; }
+    DrawdownPanel #dd-gauge { height: 1; }
+    DrawdownPanel #dd-history { height: 1fr; min-height: 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("waiting for the first poll", id="dd-numbers")
+        yield Static("", id="dd-gauge")
+        yield Static("", id="dd-history")
+
+    def show(self, snap) -> None:
+        if snap.equity_usd is None:
+            self.query_one("#dd-numbers", Static).update("no equity yet")
+            return
+        dd = snap.drawdown or 0.0
+        ratio = snap.drawdown_ratio or 0.0
+        self.query_one("#dd-numbers", Static).update(
+            f"equity ${snap.equity_usd:,.2f}  peak ${snap.hwm_usd:,.2f}\n"
+            f"drawdown {dd:.2%} = {ratio:.2f} x max {snap.max_drawdown_pct:.1%}  (T 0.5 | R 0.7 | E 1.0)")
+        width = max(self.size.width - 2, 20)
+        self.query_one("#dd-gauge", Static).update(gauge(ratio, width))
+        history = list(snap.drawdown_history) or [ratio]
+        chart = self.query_one("#dd-history", Static)
+        chart.update(history_chart(history, width, max(chart.size.height, 3)))

@@ -1,0 +1,108 @@
+"""Evolution: choose data and settings, start / cancel / resume, and watch progress live."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Input, Label, ProgressBar, Sparkline, Static
+
+from console.messages import EvolutionProgress
+
+SHARED_DAILY = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "crypto-daily"
+
+
+def default_data_path() -> str:
+    return str(SHARED_DAILY) if SHARED_DAILY.exists() else ""
+
+
+def eta_text(eta_s: float | None) -> str:
+    if eta_s is None:
+        return "-"
+    m, s = divmod(int(eta_s), 60)
+    return f"{m}:{s:02d}"
+
+
+class EvolutionPanel(Vertical):
+    DEFAULT_CSS = """
+    EvolutionPanel { height: 1fr; }
+    EvolutionPanel #evo-form { height: auto; }
+    EvolutionPanel #evo-form Input { width: 1fr; }
+    EvolutionPanel #evo-form .small { width: 12; }
+    EvolutionPanel #evo-buttons { height: auto; }
+    EvolutionPanel #evo-buttons Button { margin-right: 1; }
+    EvolutionPanel Sparkline { height: 4; }
+    EvolutionPanel .spark-label { color: $text-muted; }
+    """
+
+    class StartRequested(Message):
+        def __init__(self, paths: list[str], population: int, generations: int, seed: int):
+            super().__init__()
+            self.paths, self.population, self.generations, self.seed = paths, population, generations, seed
+
+    class CancelRequested(Message):
+        pass
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="evo-form"):
+            yield Input(default_data_path(), placeholder="CSV files or folders (space separated)", id="evo-data")
+            yield Input("50", placeholder="pop", id="evo-pop", classes="small", type="integer")
+            yield Input("100", placeholder="gens", id="evo-gens", classes="small", type="integer")
+            yield Input("1", placeholder="seed", id="evo-seed", classes="small", type="integer")
+        with Horizontal(id="evo-buttons"):
+            yield Button("Start", variant="primary", id="evo-start")
+            yield Button("Cancel", variant="warning", id="evo-cancel", disabled=True)
+            yield Static("", id="evo-cluster")
+        yield Label("No evolution running. Start one, or resume a run from the Runs tab.", id="evo-status")
+        yield ProgressBar(total=100, show_eta=False, id="evo-bar")
+        yield Label("best fitness per generation", classes="spark-label")
+        yield Sparkline([], id="evo-best")
+        yield Label("mean fitness per generation", classes="spark-label")
+        yield Sparkline([], id="evo-mean")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "evo-start":
+            try:
+                pop = int(self.query_one("#evo-pop", Input).value)
+                gens = int(self.query_one("#evo-gens", Input).value)
+                seed = int(self.query_one("#evo-seed", Input).value)
+            except ValueError:
+                self.app.notify("population, generations and seed must be whole numbers", severity="error")
+                return
+            paths = self.query_one("#evo-data", Input).value.split()
+            if not paths:
+                self.app.notify("give at least one CSV file or folder", severity="error")
+                return
+            self.post_message(self.StartRequested(paths, pop, gens, seed))
+        elif event.button.id == "evo-cancel":
+            self.post_message(self.CancelRequested())
+
+    def set_running(self, running: bool, run_id: int | None = None, total: int | None = None) -> None:
+        self.query_one("#evo-start", Button).disabled = running
+        self.query_one("#evo-cancel", Button).disabled = not running
+        if running:
+            self.best: list[float] = []
+            self.mean: list[float] = []
+            self.query_one("#evo-best", Sparkline).data = []
+            self.query_one("#evo-mean", Sparkline).data = []
+            bar = self.query_one("#evo-bar", ProgressBar)
+            bar.update(total=total or 100, progress=0)
+            self.query_one("#evo-status", Label).update(f"run {run_id}: loading data and compiling the kernel...")
+
+    def show_progress(self, p: EvolutionProgress) -> None:
+        if not hasattr(self, "best"):
+            self.best, self.mean = [], []
+        for best, mean in p.history or ((p.best, p.mean),):
+            self.best.append(best)
+            self.mean.append(mean)
+        self.query_one("#evo-best", Sparkline).data = list(self.best)
+        self.query_one("#evo-mean", Sparkline).data = list(self.mean)
+        self.query_one("#evo-bar", ProgressBar).update(total=p.generations_total, progress=p.generation)
+        self.query_one("#evo-status", Label).update(
+            f"run {p.run_id}: generation {p.generation}/{p.generations_total}  best {p.best:.4f}  "
+            f"mean {p.mean:.4f}  {p.evals_per_s:,.0f} evals/s  ETA {eta_text(p.eta_s)}")
+
+    def show_ended(self, run_id: int, status: str, detail: str) -> None:
+        self.set_running(False)
+        self.query_one("#evo-status", Label).update(f"run {run_id} {status}. {detail}")
