@@ -39,12 +39,19 @@ class EvoriskApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "evorisk"
     COMMANDS = App.COMMANDS | {EvoriskCommands}
+    # Letters act when no text field has focus; F1-F4 switch tabs from anywhere (priority), and
+    # Escape leaves a text field so the letters work again.
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("l", "show_tab('live')", "Live"),
-        Binding("e", "show_tab('evolution')", "Evolution"),
-        Binding("r", "show_tab('runs')", "Runs"),
-        Binding("g", "show_tab('log')", "Log"),
+        Binding("l", "show_tab('live')", "Live", show=False),
+        Binding("e", "show_tab('evolution')", "Evolution", show=False),
+        Binding("r", "show_tab('runs')", "Runs", show=False),
+        Binding("g", "show_tab('log')", "Log", show=False),
+        Binding("f1", "show_tab('live')", "Live", priority=True),
+        Binding("f2", "show_tab('evolution')", "Evolution", priority=True),
+        Binding("f3", "show_tab('runs')", "Runs", priority=True),
+        Binding("f4", "show_tab('log')", "Log", priority=True),
+        Binding("escape", "leave_field", "Leave field", show=False),
         Binding("a", "review_action", "Approve/reject"),
         Binding("x", "scenario('crash')", "Crash (paper)"),
         Binding("d", "scenario('demo')", "Calm (paper)", show=False),
@@ -52,13 +59,14 @@ class EvoriskApp(App):
     ]
 
     def __init__(self, network: str = "paper", db_path: Path | None = None, live: bool = True,
-                 scenario: str = "demo", poll_interval_s: float | None = None):
+                 scenario: str = "demo", poll_interval_s: float | None = None, paper_speed: float | None = None):
         super().__init__()
         self.network = network
         self.db_path = db_path
         self.live_enabled = live
         self.scenario = scenario
         self.poll_interval_s = poll_interval_s
+        self.paper_speed = paper_speed  # simulated seconds per second on paper (tests run the market faster)
         self.store = None
         self.session = None  # console.live.LiveSession once started
         self.snapshot = None
@@ -87,6 +95,7 @@ class EvoriskApp(App):
             with TabPane("Runs", id="runs"):
                 with Horizontal(id="runs-buttons"):
                     yield Button("Resume", id="run-resume")
+                    yield Button("Out-of-sample report", id="run-report")
                     yield Button("Promote best genome", variant="warning", id="run-promote")
                     yield Button("Refresh", id="run-refresh")
                 yield RunsTable(id="runs-table")
@@ -145,7 +154,7 @@ class EvoriskApp(App):
 
         self.session = LiveSession.start(self.network, self.store, scenario=self.scenario,
                                          on_snapshot=lambda snap: self.post_message(SnapshotReady(snap)),
-                                         poll_interval_s=self.poll_interval_s)
+                                         poll_interval_s=self.poll_interval_s, paper_speed=self.paper_speed)
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         snap = message.snapshot
@@ -207,7 +216,8 @@ class EvoriskApp(App):
     def start_evolution(self, message: EvolutionPanel.StartRequested) -> None:
         self._evolution_stop.clear()
         self.query_one("#evolution-panel", EvolutionPanel).set_running(True, None, message.generations)
-        self.run_evolution(message.paths, message.population, message.generations, message.seed, None)
+        self.run_evolution(message.paths, message.population, message.generations, message.seed, None,
+                           message.cluster)
 
     @on(EvolutionPanel.CancelRequested)
     def cancel_evolution(self) -> None:
@@ -216,7 +226,7 @@ class EvoriskApp(App):
 
     @work(thread=True, exclusive=True, group="evolution", exit_on_error=False)
     def run_evolution(self, paths: list[str], population: int, generations: int, seed: int,
-                      resume_run_id: int | None) -> None:
+                      resume_run_id: int | None, cluster: str | None = None) -> None:
         import time
 
         from console.runs import drive_evolution
@@ -237,8 +247,12 @@ class EvoriskApp(App):
             self.post_message(EvolutionProgress(rep.run_id, rep.generation, rep.generations_total, rep.best,
                                                 rep.mean, rep.evals_per_s, rep.eta_s, batch))
 
+        def cluster_info(info) -> None:
+            panel = self.query_one("#evolution-panel", EvolutionPanel)
+            self.call_from_thread(panel.show_cluster, info.address, info.n_workers)
+
         run_id, status = drive_evolution(self.store, paths, population, generations, seed, resume_run_id,
-                                         progress, self._evolution_stop)
+                                         progress, self._evolution_stop, cluster, cluster_info)
         self.post_message(EvolutionEnded(run_id, status))
 
     def on_evolution_progress(self, message: EvolutionProgress) -> None:
@@ -264,30 +278,62 @@ class EvoriskApp(App):
         self.query_one("#evolution-panel", EvolutionPanel).set_running(True, row["id"], row["generations_total"])
         self.run_evolution([], 0, 0, 0, row["id"])
 
-    @on(Button.Pressed, "#run-promote")
-    def promote_selected(self) -> None:
-        from console.screens.promote import PromoteScreen
-        from console.runs import promotion_candidate
-
+    def _selected_finished_run(self) -> dict | None:
         row = self.query_one("#runs-table", RunsTable).selected()
         if row is None or row["status"] != "finished" or self.store is None:
-            self.notify("select a finished run to promote its best genome", severity="warning")
-            return
-        cand = promotion_candidate(self.store, row["id"])
+            self.notify("select a finished run first", severity="warning")
+            return None
+        return row
+
+    @on(Button.Pressed, "#run-report")
+    def report_selected(self) -> None:
+        row = self._selected_finished_run()
+        if row is not None:
+            self.notify(f"computing run {row['id']}'s out-of-sample report...")
+            self.show_report(row["id"])
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def show_report(self, run_id: int) -> None:
+        from console.runs import run_report
+        from console.screens.report import ReportScreen
+
+        doc = run_report(self.store, run_id)
+        self.call_from_thread(self.push_screen, ReportScreen(doc))
+
+    @on(Button.Pressed, "#run-promote")
+    def promote_selected(self) -> None:
+        row = self._selected_finished_run()
+        if row is not None:
+            self.notify(f"gathering run {row['id']}'s out-of-sample evidence...")
+            self.prepare_promotion(row["id"])
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def prepare_promotion(self, run_id: int) -> None:
+        from console.runs import promotion_candidate
+
+        cand = promotion_candidate(self.store, run_id)
+        self.call_from_thread(self.ask_promotion, cand)
+
+    def ask_promotion(self, cand) -> None:
+        from console.screens.promote import PromoteScreen
 
         def decided(ok: bool | None) -> None:
             if ok:
-                self.promote(row["id"], cand)
+                self.promote(cand)
+            else:
+                self.notify("promotion cancelled: the live genome is unchanged")
 
-        self.push_screen(PromoteScreen(f"Promote run {row['id']}'s best genome into the live monitor?",
+        self.push_screen(PromoteScreen(f"Promote run {cand.run_id}'s best genome into the live monitor?",
                                        cand.params, cand.live_params, cand.live_label, cand.oos_metrics), decided)
 
     @work(thread=True, group="decisions", exit_on_error=False)
-    def promote(self, run_id: int, cand) -> None:
+    def promote(self, cand) -> None:
+        """The promotion record is the only way a genome becomes active."""
         from console.runs import record_promotion
 
-        promotion_id = record_promotion(self.store, run_id, cand, operator="console")
-        self.call_from_thread(self.notify, f"promotion {promotion_id}: run {run_id}'s genome is live at the next poll")
+        promotion_id = record_promotion(self.store, cand.run_id, cand, operator="console")
+        self.call_from_thread(self.notify, f"promotion {promotion_id}: run {cand.run_id}'s genome is live "
+                                           "from the next poll")
 
     # ---- generic -----------------------------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -300,11 +346,16 @@ class EvoriskApp(App):
                 self.query_one("#evolution-panel", EvolutionPanel).show_ended(0, "failed", str(err))
 
     def action_show_tab(self, tab: str) -> None:
+        # Leave any text field first: focus left inside a hidden pane would pull its tab back.
+        self.set_focus(None)
         self.query_one("#tabs", TabbedContent).active = tab
         if tab == "log":
             self.refresh_log()
         elif tab == "runs":
             self.refresh_runs()
+
+    def action_leave_field(self) -> None:
+        self.set_focus(None)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

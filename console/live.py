@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from storage import Store
@@ -60,7 +60,7 @@ class LiveSession:
     @classmethod
     def start(cls, network: str, store: Store, scenario: str = "demo",
               on_snapshot: Callable[[Any], None] | None = None, poll_interval_s: float | None = None,
-              seed: int = 7) -> "LiveSession":
+              seed: int = 7, paper_speed: float | None = None) -> "LiveSession":
         from core.exchange.gateway import HyperliquidGateway
         from core.monitor.genome_source import GenomeSource
         from core.monitor.service import MonitorService, MonitorSettings
@@ -72,7 +72,10 @@ class LiveSession:
 
             from core.exchange.paper.exchange import PaperExchange, PaperSettings
 
-            paper = PaperExchange(PaperSettings(scenario=scenario, seed=seed)).start()
+            settings = PaperSettings(scenario=scenario, seed=seed)
+            if paper_speed is not None:
+                settings = replace(settings, speed=paper_speed)
+            paper = PaperExchange(settings).start()
             agent = eth_account.Account.create()
             paper.approve_agent(paper.demo_address, agent.address)
             address = paper.demo_address
@@ -92,7 +95,7 @@ class LiveSession:
         settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None)
         service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot)
         service.start()
-        log.info("live session on %s watching %s every %.0f s", network.upper(), address, interval)
+        log.info("live session on %s watching %s every %.1f s", network.upper(), address, interval)
         return cls(service, repo, paper)
 
     def switch_scenario(self, name: str) -> None:

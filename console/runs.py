@@ -29,23 +29,35 @@ def run_rows(store: Store) -> list[dict[str, Any]]:
 
 
 def drive_evolution(store: Store, paths: list[str], population: int, generations: int, seed: int,
-                    resume_run_id: int | None, on_progress: Callable[[Any], None],
-                    stop: threading.Event) -> tuple[int, str]:
-    """Start (or resume) a run and advance it until done or `stop` is set; returns (run id, status)."""
-    from core.evolution import EvolutionConfig, create_run, execute_run, run_data_paths
+                    resume_run_id: int | None, on_progress: Callable[[Any], None], stop: threading.Event,
+                    cluster: str | None = None, on_cluster: Callable[[Any], None] | None = None
+                    ) -> tuple[int, str]:
+    """Start (or resume) a run and advance it until done or `stop` is set; returns (run id, status).
+
+    With `cluster` (tcp://HOST:PORT or local:N) generations are evaluated on Dask workers; the
+    results are identical, and `on_cluster` receives the ClusterInfo (address, workers) to show.
+    """
+    from core.evolution import EvolutionConfig, create_run, execute_run, run_data_paths, run_split
+    from core.evolution.cluster import check_cluster, cluster_evaluation
     from core.evolution.evaluator import make_evaluator
     from storage.evolution_repo import EvolutionRepo
 
+    check_cluster(cluster)
     repo = EvolutionRepo(store)
     if resume_run_id is None:
         config = EvolutionConfig(population_size=population, generations=generations, seed=seed)
         evaluate, fingerprint, description = make_evaluator(paths)
         run_id = create_run(repo, config, fingerprint, description,
-                            data_paths=[str(Path(p).resolve()) for p in paths])
+                            data_paths=[str(Path(p).resolve()) for p in paths], split=evaluate.split)
     else:
         run_id = resume_run_id
-        evaluate, fingerprint, _ = make_evaluator(run_data_paths(repo, run_id))
-    outcome = execute_run(repo, run_id, evaluate, fingerprint, on_progress=on_progress, should_stop=stop)
+        split = run_split(repo, run_id)
+        evaluate, fingerprint, _ = make_evaluator(run_data_paths(repo, run_id),
+                                                  **({} if split is None else {"split": split.train_end}))
+    with cluster_evaluation(cluster, evaluate, run_id) as evaluate:
+        if cluster and on_cluster is not None:
+            on_cluster(evaluate.info())
+        outcome = execute_run(repo, run_id, evaluate, fingerprint, on_progress=on_progress, should_stop=stop)
     return run_id, outcome.status
 
 
@@ -60,18 +72,42 @@ class PromotionCandidate:
     oos_metrics: dict[str, Any]
 
 
+def run_report(store: Store, run_id: int) -> dict[str, Any]:
+    """The run's walk-forward report document (seconds of kernel work: call from a worker)."""
+    from console.commands.report import build_run_report
+    from storage.evolution_repo import EvolutionRepo
+
+    return build_run_report(EvolutionRepo(store), run_id)
+
+
+def oos_evidence(doc: dict[str, Any]) -> dict[str, Any]:
+    """The few out-of-sample numbers an operator weighs before promoting."""
+    evolved = doc["strategies"]["evolved"]
+    o = evolved["overall"]
+    return {"test_windows": doc["split"]["test_windows"], "oos_sharpe": o["sharpe"],
+            "oos_max_drawdown": o["max_drawdown"], "oos_total_return": o["total_return"],
+            "oos_fitness": evolved["test_fitness"], "train_fitness": evolved["train_fitness"],
+            **{f"claim_{c['name']}": "holds" if c["holds"] else "does not hold" for c in doc.get("claims", [])}}
+
+
 def promotion_candidate(store: Store, run_id: int) -> PromotionCandidate:
-    """The run's best genome beside the live one, with whatever out-of-sample evidence exists."""
+    """The run's best genome beside the live one, with its out-of-sample evidence when the run has
+    a walk-forward split (the report is computed here)."""
+    from core.errors import BadInputError
+    from core.evolution import best_champion
     from core.genome import decode
     from storage.evolution_repo import EvolutionRepo
 
     from console.live import active_genome
 
-    champions = EvolutionRepo(store).hall_of_fame(run_id)
-    best = champions[0]
+    best, _ = best_champion(EvolutionRepo(store), run_id)
     live_genes, live_label = active_genome(store)
+    try:
+        metrics = oos_evidence(run_report(store, run_id))
+    except BadInputError as exc:  # no split recorded or data moved: promote on training evidence only
+        metrics = {"train_fitness": best.fitness, "out_of_sample": f"unavailable: {exc}"}
     return PromotionCandidate(run_id, list(best.genes), best.fitness, decode(best.genes), decode(live_genes),
-                              live_label, {"train_fitness": best.fitness})
+                              live_label, metrics)
 
 
 def record_promotion(store: Store, run_id: int, cand: PromotionCandidate, operator: str) -> int:

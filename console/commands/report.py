@@ -41,29 +41,39 @@ def _repo(args: argparse.Namespace):
     return EvolutionRepo(open_store(args))
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
+                     random_genomes: int | None = None) -> dict:
+    """The out-of-sample report document of a run (shared by `evorisk report` and the console)."""
+    from console.data_spec import data_loader
     from core.errors import BadInputError
     from core.evolution import best_champion, run_data_paths, run_split
     from core.evolution.walkforward import split_datasets
     from core.market.loader import load_many
     from core.report.document import RunFacts, build_report
 
-    if args.random_genomes < 1:
+    from core.report.walk_forward import RANDOM_GENOMES
+
+    random_genomes = RANDOM_GENOMES if random_genomes is None else random_genomes
+    if random_genomes < 1:
         raise BadInputError("--random-genomes must be at least 1")
-    repo = _repo(args)
-    run = repo.get_run(args.run_id)
-    champion, source = best_champion(repo, args.run_id)  # before loading data: a bad run fails fast
-    split = run_split(repo, args.run_id)
+    run = repo.get_run(run_id)
+    champion, source = best_champion(repo, run_id)  # before loading data: a bad run fails fast
+    split = run_split(repo, run_id)
     if split is None:
-        raise BadInputError(f"run {args.run_id} trained on every window (no walk-forward split recorded): "
+        raise BadInputError(f"run {run_id} trained on every window (no walk-forward split recorded): "
                             "nothing is out of sample; start a run with `evorisk evolve --split DATE`")
-    paths = args.data or run_data_paths(repo, args.run_id)
-    train, test = split_datasets(load_many(paths), split)
+    paths = data_paths or run_data_paths(repo, run_id)
+    load = data_loader(paths, None, lambda: repo.store)  # hl: specs read the candle cache
+    train, test = split_datasets((load or load_many)(paths), split)
     if train.fingerprint != run["data_fingerprint"]:
-        raise BadInputError(f"run {args.run_id}: the data or backtest settings changed since the run "
+        raise BadInputError(f"run {run_id}: the data or backtest settings changed since the run "
                             f"(fingerprint {train.fingerprint[:12]} != {run['data_fingerprint'][:12]})")
-    facts = RunFacts(args.run_id, run["status"], champion, source, list(paths), repo.generations(args.run_id))
-    doc = build_report(facts, split, train, test, random_genomes=args.random_genomes)
+    facts = RunFacts(run_id, run["status"], champion, source, list(paths), repo.generations(run_id))
+    return build_report(facts, split, train, test, random_genomes=random_genomes)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    doc = build_run_report(_repo(args), args.run_id, args.data, args.random_genomes)
     if args.html:
         from core.report.html_page import write_html_report
 
@@ -94,16 +104,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _print_report(doc: dict, html_path: str | None) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     # a pipe gets rich's 80 columns by default, which truncates the table; reports are often piped
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else PIPE_WIDTH_COLUMNS)
+    for item in report_renderables(doc):
+        console.print(item)
+    if html_path:
+        console.print(f"wrote {html_path}")
+
+
+def report_renderables(doc: dict) -> list:
+    """The report as rich renderables, printed by the CLI and shown by the console's report view."""
+    from rich.table import Table
+
+    out: list = []
     split = doc["split"]
-    console.print(f"run {doc['run_id']} ({doc['status']}): best genome from the {doc['best_genome']['source']}, "
-                  f"training fitness {doc['best_genome']['fitness']:.6f}")
-    console.print(f"split: {split['rule']}; {split['train_windows']} training windows, {split['test_windows']} "
-                  f"test windows ({split['test'][0]['start']} to {split['test'][-1]['end']})")
-    console.print(f"costs: {doc['costs']['note']}")
+    out.append(f"run {doc['run_id']} ({doc['status']}): best genome from the {doc['best_genome']['source']}, "
+               f"training fitness {doc['best_genome']['fitness']:.6f}")
+    out.append(f"split: {split['rule']}; {split['train_windows']} training windows, {split['test_windows']} "
+               f"test windows ({split['test'][0]['start']} to {split['test'][-1]['end']})")
+    out.append(f"costs: {doc['costs']['note']}")
     order = list(doc["strategies"])
     table = Table(title="out of sample: mean over test windows")
     cols = ("strategy", "Sharpe", "max DD", "win rate", "PF", "return", "trades", "test fitness", "train fitness")
@@ -117,7 +137,7 @@ def _print_report(doc: dict, html_path: str | None) -> None:
         table.add_row(label, f"{o['sharpe']:.3f}", f"{o['max_drawdown']:.1%}", f"{o['win_rate']:.1%}",
                       f"{o['profit_factor']:.2f}", f"{o['total_return']:+.1%}", f"{o['trades']:.1f}",
                       f"{o['fitness']:.3f}", train)
-    console.print(table)
+    out.append(table)
     regimes = sorted({r for s in doc["strategies"].values() for r in s["regimes"]})
     by_regime = Table(title="out of sample per regime: Sharpe / max drawdown")
     by_regime.add_column("strategy")
@@ -129,10 +149,9 @@ def _print_report(doc: dict, html_path: str | None) -> None:
         cells = [f"{s['regimes'][r]['sharpe']:.2f} / {s['regimes'][r]['max_drawdown']:.0%}" if r in s["regimes"]
                  else "-" for r in regimes]
         by_regime.add_row(_SHORT[key], *cells)
-    console.print(by_regime)
-    console.print("strategies: " + "; ".join(f"{_SHORT[k]} = {doc['strategies'][k]['label']}" for k in order))
-    console.print("[bold]verdict[/bold]")
+    out.append(by_regime)
+    out.append("strategies: " + "; ".join(f"{_SHORT[k]} = {doc['strategies'][k]['label']}" for k in order))
+    out.append("[bold]verdict[/bold]")
     for line in doc["verdict"]:
-        console.print(f"- {line}")
-    if html_path:
-        console.print(f"wrote {html_path}")
+        out.append(f"- {line}")
+    return out

@@ -32,14 +32,17 @@ class EvolutionPanel(Vertical):
     EvolutionPanel #evo-form .small { width: 12; }
     EvolutionPanel #evo-buttons { height: auto; }
     EvolutionPanel #evo-buttons Button { margin-right: 1; }
+    EvolutionPanel #evo-cluster-address { width: 44; }
+    EvolutionPanel #evo-cluster { width: 1fr; padding: 1 1; color: $text-muted; }
     EvolutionPanel Sparkline { height: 4; }
     EvolutionPanel .spark-label { color: $text-muted; }
     """
 
     class StartRequested(Message):
-        def __init__(self, paths: list[str], population: int, generations: int, seed: int):
+        def __init__(self, paths: list[str], population: int, generations: int, seed: int, cluster: str | None):
             super().__init__()
             self.paths, self.population, self.generations, self.seed = paths, population, generations, seed
+            self.cluster = cluster
 
     class CancelRequested(Message):
         pass
@@ -53,7 +56,8 @@ class EvolutionPanel(Vertical):
         with Horizontal(id="evo-buttons"):
             yield Button("Start", variant="primary", id="evo-start")
             yield Button("Cancel", variant="warning", id="evo-cancel", disabled=True)
-            yield Static("", id="evo-cluster")
+            yield Input(placeholder="cluster (optional): local:2 or tcp://host:8786", id="evo-cluster-address")
+            yield Static("evaluating on this machine", id="evo-cluster")
         yield Label("No evolution running. Start one, or resume a run from the Runs tab.", id="evo-status")
         yield ProgressBar(total=100, show_eta=False, id="evo-bar")
         yield Label("best fitness per generation", classes="spark-label")
@@ -74,7 +78,8 @@ class EvolutionPanel(Vertical):
             if not paths:
                 self.app.notify("give at least one CSV file or folder", severity="error")
                 return
-            self.post_message(self.StartRequested(paths, pop, gens, seed))
+            cluster = self.query_one("#evo-cluster-address", Input).value.strip() or None
+            self.post_message(self.StartRequested(paths, pop, gens, seed, cluster))
         elif event.button.id == "evo-cancel":
             self.post_message(self.CancelRequested())
 
@@ -102,6 +107,9 @@ class EvolutionPanel(Vertical):
         self.query_one("#evo-status", Label).update(
             f"run {p.run_id}: generation {p.generation}/{p.generations_total}  best {p.best:.4f}  "
             f"mean {p.mean:.4f}  {p.evals_per_s:,.0f} evals/s  ETA {eta_text(p.eta_s)}")
+
+    def show_cluster(self, address: str, n_workers: int) -> None:
+        self.query_one("#evo-cluster", Static).update(f"cluster {address}: {n_workers} worker(s)")
 
     def show_ended(self, run_id: int, status: str, detail: str) -> None:
         self.set_running(False)

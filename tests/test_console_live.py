@@ -1,0 +1,140 @@
+"""Console flows on the in-process paper exchange through the real SDK and the real monitor:
+moving demo positions, scenario switch, the breaker climbing, approving and rejecting actions."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from textual.widgets import Button, Input
+
+from console.app import EvoriskApp
+from console.screens.approval import ApprovalScreen
+from storage import Store
+from storage.monitor_repo import MonitorRepo
+from tests.console_helpers import wait_for
+
+FAST = dict(poll_interval_s=0.5, paper_speed=600.0)  # ten simulated minutes per second
+
+
+def promote_tight_genome(db_path, max_dd_gene: float = 0.0) -> None:
+    """Max drawdown 5% (gene 13 = 0) and wide stops, so a crash reaches the breaker, not the stops."""
+    genes = np.full(22, 0.5)
+    genes[0] = 1.0  # stop 20%
+    genes[13] = max_dd_gene
+    MonitorRepo(Store(db_path)).promote(list(genes), "tight breaker", "test", 0)
+
+
+def pending(app, kind: str | None = None):
+    snap = app.snapshot
+    if snap is None:
+        return []
+    return [a for a in snap.pending_actions if a.status == "pending" and (kind is None or a.kind == kind)]
+
+
+async def test_demo_positions_are_live_and_moving(tmp_db):
+    app = EvoriskApp(db_path=tmp_db, **FAST)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+        first = {p.coin: p.mark_px for p in app.snapshot.positions}
+        assert set(first) == {"BTC", "ETH", "SOL"}
+        sides = {p.coin: p.side for p in app.snapshot.positions}
+        assert sides == {"BTC": "long", "ETH": "short", "SOL": "long"}
+        await wait_for(pilot, lambda: {p.coin: p.mark_px for p in app.snapshot.positions} != first)
+        table = app.query_one("#positions")
+        assert table.row_count == 3
+        assert "PAPER" in str(app.query_one("#network-badge").render())
+
+
+async def test_crash_key_switches_the_paper_scenario(tmp_db):
+    app = EvoriskApp(db_path=tmp_db, **FAST)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.session is not None)
+        await pilot.press("x")
+        assert app.session.paper.player.scenario.name == "crash"
+
+
+async def test_emergency_exit_needs_typed_confirmation_then_closes_everything(tmp_db):
+    promote_tight_genome(tmp_db)
+    app = EvoriskApp(db_path=tmp_db, **FAST)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+        seen = set()
+        await pilot.press("x")
+
+        def emergency():
+            seen.add(app.snapshot.breaker_state)
+            return bool(pending(app, "exit_all"))
+
+        await wait_for(pilot, emergency, timeout_s=60)
+        assert {"REDUCING", "EMERGENCY"} <= seen  # the breaker climbed (fast market: TIGHTENED may be skipped)
+        assert "EMERGENCY" in str(app.query_one("#breaker-banner").render())
+        action = pending(app, "exit_all")[0]
+        assert {o["coin"] for o in action.orders} == {"BTC", "ETH", "SOL"}
+        assert {o["coin"]: o["side"] for o in action.orders} == {"BTC": "sell", "ETH": "buy", "SOL": "sell"}
+        table = app.query_one("#pending")
+        row = next(i for i, a in enumerate(app.snapshot.pending_actions) if a.id == action.id)
+        table.move_cursor(row=row)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+        approve = app.screen.query_one("#approve", Button)
+        assert approve.disabled, "closing everything needs the typed confirmation first"
+        app.screen.query_one("#confirm", Input).value = "EXIT"
+        await pilot.pause(0.1)
+        assert not approve.disabled
+        await pilot.click("#approve")
+        repo = MonitorRepo(Store(tmp_db))
+        await wait_for(pilot, lambda: repo.get_action(action.id).status == "done", timeout_s=30)
+        assert repo.get_approval(action.id) is not None
+        cloids = [o.cloid for o in repo.orders_for_action(action.id)]
+        assert len(cloids) == len(set(cloids)) >= 3
+        await wait_for(pilot, lambda: not app.snapshot.positions, timeout_s=30)
+
+
+async def test_rejecting_an_action_sends_nothing(tmp_db):
+    promote_tight_genome(tmp_db)
+    app = EvoriskApp(db_path=tmp_db, **FAST)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: bool(pending(app)), timeout_s=60)
+        action = pending(app)[0]
+        table = app.query_one("#pending")
+        table.move_cursor(row=next(i for i, a in enumerate(app.snapshot.pending_actions) if a.id == action.id))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+        await pilot.click("#reject")
+        repo = MonitorRepo(Store(tmp_db))
+        await wait_for(pilot, lambda: repo.get_action(action.id).status == "rejected")
+        assert repo.orders_for_action(action.id) == []
+
+
+async def test_promote_with_cancel_and_with_approve(tmp_db, daily_dir, capsys):
+    from console.cli import main
+
+    assert main(["evolve", "--db", str(tmp_db), "--data", str(daily_dir / "BTC.csv"), str(daily_dir / "ETH.csv"),
+                 "--pop", "6", "--gens", "1", "--json"]) == 0
+    run_id = json.loads(capsys.readouterr().out.splitlines()[0])["run_id"]
+    app = EvoriskApp(db_path=tmp_db, live=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.store is not None)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: app.query_one("#runs-table").row_count >= 1)
+        app.query_one("#runs-table").move_cursor(row=0)
+        repo = MonitorRepo(app.store)
+
+        from console.screens.promote import PromoteScreen
+
+        await pilot.click("#run-promote")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen), timeout_s=60)
+        assert "oos_sharpe" in app.screen.oos_metrics
+        await pilot.click("#cancel")
+        await pilot.pause(0.3)
+        assert repo.active_promotion() is None
+
+        await pilot.click("#run-promote")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen), timeout_s=60)
+        await pilot.click("#promote")
+        await wait_for(pilot, lambda: repo.active_promotion() is not None)
+        row = repo.active_promotion()
+        assert row["run_id"] == run_id and row["promoted_by"] == "console"
+        assert row["oos_metrics"]["test_windows"] > 0
