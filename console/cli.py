@@ -6,6 +6,7 @@ Heavy libraries (numba, pandas, vectorbt) are imported inside the commands that 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import traceback
@@ -24,6 +25,7 @@ COMMAND_MODULES: list[str] = [
     "monitor",
     "promote",
     "report",
+    "size",
 ]
 
 
@@ -120,14 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     dc = dsub.add_parser("check", parents=[common], help="validate OHLCV CSV files")
     dc.add_argument("paths", nargs="+", help="CSV files or directories of them")
     dc.set_defaults(func=cmd_data_check)
+    importlib.import_module("console.commands.data_fetch").register(dsub, common)  # fetch, list
 
     g = sub.add_parser("genome", parents=[common], help="genome files")
     gsub = g.add_subparsers(dest="genome_command", required=True, parser_class=_Parser)
     gs = gsub.add_parser("show", parents=[common], help="decoded parameters with units")
     gs.add_argument("file")
     gs.set_defaults(func=cmd_genome_show)
-
-    import importlib
 
     for name in COMMAND_MODULES:
         importlib.import_module(f"console.commands.{name}").register(sub, common)

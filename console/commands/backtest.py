@@ -10,9 +10,21 @@ FEE_NOTE = ("fees {fee:.2%} + slippage {slip:.2%} per side (the study's conventi
             "taker fee is far lower, so these results are conservative)")
 
 
+DATA_HELP = ("CSV files or directories, or cached Hyperliquid cand"
+             "les hl:COIN,COIN[@1d|4h|1h] (fetched first when missing and --network/--base-url is given)")
+
+
+def add_hl_options(p: argparse.ArgumentParser) -> None:
+    """Where `hl:` data specs fetch candles the cache lacks (console.data_spec)."""
+    p.add_argument("--network", choices=("paper", "testnet", "mainnet"),
+                   help="hl: data: read this network's cached candles (and fetch missing coins from it)")
+    p.add_argument("--base-url", help="hl: data: exchange URL to fetch missing coins from (the paper exchange's)")
+
+
 def add_data_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that backtests (`backtest`, `evolve`, `report`)."""
-    p.add_argument("--data", nargs="+", required=True, help="CSV files or directories")
+    p.add_argument("--data", nargs="+", required=True, help=DATA_HELP)
+    add_hl_options(p)
     p.add_argument("--start", help="first date of the evaluation windows (indicators use all history)")
     p.add_argument("--end", help="windows end before this date")
     p.add_argument("--sides", choices=("long", "both"), default="long", help="test entries: long or both")
@@ -50,11 +62,12 @@ def result_dicts(dataset, result, metas) -> list[dict]:
 def cmd_backtest(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from console.data_spec import data_loader
     from core.backtest.api import evaluate_population, load_dataset
     from core.genome import load_genome_file
 
     genomes = load_genome_file(args.genome)
-    dataset = load_dataset(args.data, config_from_args(args))
+    dataset = load_dataset(args.data, config_from_args(args), load=data_loader(args.data, args))
     result = evaluate_population(dataset, np.vstack([g for g, _ in genomes]))
     results = result_dicts(dataset, result, [m for _, m in genomes])
     if args.json:

@@ -22,8 +22,11 @@ CLUSTER_HELP = ("evaluate on a Dask cluster: tcp://HOST:PORT of a scheduler, or 
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from console.commands.backtest import DATA_HELP, add_hl_options
+
     e = sub.add_parser("evolve", parents=[common], help="evolve risk genomes on OHLCV files")
-    e.add_argument("--data", nargs="+", required=True, metavar="PATH", help="CSV files or directories")
+    e.add_argument("--data", nargs="+", required=True, metavar="PATH", help=DATA_HELP)
+    add_hl_options(e)
     e.add_argument("--pop", type=int, default=50, help="population size (default 50)")
     e.add_argument("--gens", type=int, default=100, help="generations after the initial one (default 100)")
     e.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -50,6 +53,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_evolve(args: argparse.Namespace) -> int:
     from console.cli import open_store
+    from console.data_spec import data_loader
     from core.evolution import EvolutionConfig, create_run
     from core.evolution.cluster import check_cluster, cluster_evaluation
     from core.evolution.evaluator import make_evaluator
@@ -62,10 +66,14 @@ def cmd_evolve(args: argparse.Namespace) -> int:
         chosen["split"] = args.split
     if args.fold is not None:
         chosen["fold"] = parse_fold(args.fold)
+    load = data_loader(args.data, args)  # None for CSV files only: make_evaluator loads them itself
+    if load is not None:
+        chosen["load"] = load
     evaluate, fingerprint, description = make_evaluator(args.data, **chosen)  # bad data: exit 2, no run
     check_cluster(args.cluster)  # a bad address or no Dask: exit 2, no run
     repo = EvolutionRepo(open_store(args))
-    paths = [str(Path(p).resolve()) for p in args.data]
+    # hl: specs are recorded pinned to the network and range they resolved to, so a resume reads the same bars
+    paths = load.recorded if load is not None else [str(Path(p).resolve()) for p in args.data]
     split = getattr(evaluate, "split", None)  # a stand-in evaluator (tests) trains on no split
     run_id = create_run(repo, config, fingerprint, description, data_paths=paths, split=split)
     _say_run_id(run_id, args.json)
@@ -77,6 +85,7 @@ def cmd_evolve(args: argparse.Namespace) -> int:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from console.cli import open_store
+    from console.data_spec import data_loader
     from core.errors import BadInputError
     from core.evolution import run_data_paths, run_split
     from core.evolution.cluster import cluster_evaluation
@@ -91,7 +100,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
     if not paths:
         raise BadInputError(f"run {args.run_id} records no data paths; pass --data")
     split = run_split(repo, args.run_id)  # the same training windows, so the fingerprint matches
-    evaluate, fingerprint, _ = make_evaluator(paths, **({} if split is None else {"split": split.train_end}))
+    chosen: dict = {} if split is None else {"split": split.train_end}
+    load = data_loader(paths, args, lambda: repo.store)
+    if load is not None:
+        chosen["load"] = load
+    evaluate, fingerprint, _ = make_evaluator(paths, **chosen)
     _say_run_id(args.run_id, args.json)
     with cluster_evaluation(args.cluster, evaluate, args.run_id) as evaluate:
         return _drive(repo, args.run_id, evaluate, fingerprint, args.json, force=args.force)

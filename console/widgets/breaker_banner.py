@@ -49,4 +49,5 @@ class BreakerBanner(Static):
         since = "start" if snap.breaker_since_ms <= 0 else f"{hhmmss(snap.breaker_since_ms)} UTC"
         self.update(f"BREAKER {snap.breaker_state} since {since} | "
                     f"drawdown {dd} = {ratio} of max {snap.max_drawdown_pct:.1%} | "
-                    f"{WHAT_IT_DOES.get(snap.breaker_state, '')} | {snap.breaker_reason}")
+                    f"{WHAT_IT_DOES.get(snap.breaker_state, '')} | "
+                    f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'} | {snap.breaker_reason}")

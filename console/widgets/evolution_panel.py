@@ -29,7 +29,7 @@ class EvolutionPanel(Vertical):
     EvolutionPanel { height: 1fr; }
     EvolutionPanel #evo-form { height: auto; }
     EvolutionPanel #evo-form Input { width: 1fr; }
-    EvolutionPanel #evo-form .small { width: 12; }
+    EvolutionPanel #evo-form .small { width: 16; }
     EvolutionPanel #evo-buttons { height: auto; }
     EvolutionPanel #evo-buttons Button { margin-right: 1; }
     EvolutionPanel #evo-cluster-address { width: 44; }
@@ -56,7 +56,7 @@ class EvolutionPanel(Vertical):
         with Horizontal(id="evo-buttons"):
             yield Button("Start", variant="primary", id="evo-start")
             yield Button("Cancel", variant="warning", id="evo-cancel", disabled=True)
-            yield Input(placeholder="cluster (optional): local:2 or tcp://host:8786", id="evo-cluster-address")
+            yield Input(placeholder="local:2 or tcp://host:8786", id="evo-cluster-address")
             yield Static("evaluating on this machine", id="evo-cluster")
         yield Label("No evolution running. Start one, or resume a run from the Runs tab.", id="evo-status")
         yield ProgressBar(total=100, show_eta=False, id="evo-bar")
@@ -64,6 +64,12 @@ class EvolutionPanel(Vertical):
         yield Sparkline([], id="evo-best")
         yield Label("mean fitness per generation", classes="spark-label")
         yield Sparkline([], id="evo-mean")
+
+    def on_mount(self) -> None:
+        for field, title in (("#evo-data", "data: CSV files or folders"), ("#evo-pop", "population"),
+                             ("#evo-gens", "generations"), ("#evo-seed", "seed"),
+                             ("#evo-cluster-address", "cluster (optional)")):
+            self.query_one(field, Input).border_title = title
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "evo-start":

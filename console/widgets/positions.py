@@ -9,6 +9,8 @@ from core.monitor.snapshot import PositionRisk, RiskSnapshot
 NEAR_FRACTION = 0.02  # a level closer than 2% of the mark is red
 WATCH_FRACTION = 0.05  # closer than 5% is yellow
 COLUMNS = ("coin", "side", "size", "entry", "mark", "uPnL $", "stop", "dist", "trail", "dist", "TP", "dist")
+COMPACT_COLUMNS = ("coin", "side", "uPnL $", "to stop", "to trail", "to TP")  # fits 80 columns
+COMPACT_BELOW_COLUMNS = 110  # narrower tables drop the price columns and keep the distances
 
 
 def price(px: float | None) -> str:
@@ -32,18 +34,53 @@ def row(p: PositionRisk) -> tuple:
             price(p.take_profit_px), distance(p.dist_take_profit))
 
 
+def compact_row(p: PositionRisk) -> tuple:
+    full = row(p)
+    return (full[0], full[1], full[5], full[7], full[9], full[11])
+
+
 class PositionsTable(DataTable):
     DEFAULT_CSS = "PositionsTable { height: 1fr; }"
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for col in COLUMNS:
+        self.compact = False
+        self.last: RiskSnapshot | None = None
+        self._set_columns(COLUMNS)
+
+    def _set_columns(self, columns: tuple[str, ...]) -> None:
+        self.clear(columns=True)
+        for col in columns:
             self.add_column(col)
 
+    def on_resize(self) -> None:
+        compact = self.size.width < COMPACT_BELOW_COLUMNS
+        if compact != self.compact:
+            self.compact = compact
+            self._set_columns(COMPACT_COLUMNS if compact else COLUMNS)
+            if self.last is not None:
+                self.show(self.last)
+
     def show(self, snap: RiskSnapshot) -> None:
+        self.last = snap
         self.clear()
+        make = compact_row if self.compact else row
         for p in snap.positions:
-            self.add_row(*row(p), key=p.coin)
+            self.add_row(*make(p), key=p.coin)
         if not snap.positions:
-            self.add_row(Text("no open positions", style="dim"), *[""] * (len(COLUMNS) - 1))
+            width = len(COMPACT_COLUMNS if self.compact else COLUMNS)
+            self.add_row(Text("no open positions", style="dim"), *[""] * (width - 1))
+
+
+def protective_stops_text(snap: RiskSnapshot) -> Text:
+    """The reduce-only stop orders resting on the exchange (they protect even if the console dies)."""
+    if not snap.protective_stops:
+        return Text("exchange-side stops: none (placed automatically in TIGHTENED)", style="dim")
+    text = Text("exchange-side stops: ", style="bold")
+    for i, stop in enumerate(snap.protective_stops):
+        if i:
+            text.append("  ")
+        px = stop.get("trigger_px") or stop.get("px")
+        text.append(f"{stop.get('coin')} {stop.get('side', '')} {stop.get('size', '')} @ {price(px)}")
+    return text

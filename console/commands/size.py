@@ -1,0 +1,73 @@
+"""`evorisk size COIN SIZE [--side long|short] [--base-url URL --address ADDR] [--json]`.
+
+Gathers what core.monitor.sizing.size_new_position needs: the account and mids from the
+gateway, the active genome (newest promotion, else the default; or --genome), the persisted
+monitor state for the breaker, and 1h x 7 days correlation through the monitor's own CandleCache.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_OK = 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("size", parents=[common], help="the size the active genome allows for a new position")
+    p.add_argument("coin", help="coin to open, e.g. BTC")
+    p.add_argument("size", type=float, help="wanted size in units of the coin")
+    p.add_argument("--side", choices=("long", "short"), default="long")
+    p.add_argument("--network", choices=("paper", "testnet", "mainnet"), default="paper")
+    p.add_argument("--base-url", help="exchange URL (the paper exchange's base_url)")
+    p.add_argument("--address", required=True, help="account whose positions and equity count (0x...)")
+    p.add_argument("--genome", help="genome file instead of the promoted genome")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds per exchange request (default 5)")
+    p.add_argument("--json", action="store_true", help="the decision as one JSON object")
+    p.set_defaults(func=cmd_size)
+
+
+def cmd_size(args: argparse.Namespace) -> int:
+    from console.cli import open_store
+    from console.data_spec import read_gateway
+    from core.errors import BadInputError
+    from core.monitor.genome_source import GenomeSource
+    from core.monitor.market_data import CandleCache
+    from core.monitor.sizing import effective_breaker_state, size_new_position
+    from core.monitor.state import MonitorState
+    from storage.monitor_repo import MonitorRepo
+
+    repo = MonitorRepo(open_store(args))
+    params, genome_label = GenomeSource(repo, args.genome)()
+    gateway = read_gateway(args.network, args.base_url, args.timeout)
+    account = gateway.account_state(args.address)
+    mids = gateway.mids()
+    if args.coin not in mids:
+        raise BadInputError(f"unknown coin {args.coin!r} on {gateway.network}")
+    saved = repo.get_monitor_state()
+    state, breaker_reason = effective_breaker_state(MonitorState.from_json(saved) if saved else None,
+                                                    account.equity_usd, params)
+    coins = tuple({p.coin for p in account.positions} | {args.coin})
+    cache = CandleCache(gateway)
+    if len(coins) >= 2:  # correlation needs a second coin; a failure leaves it unknown (said below)
+        cache.update(coins, params.vol_lookback, account.time_ms)
+    decision = size_new_position(params, account, args.coin, args.side, args.size, mids[args.coin], state,
+                                 cache.corr_coins, cache.corr_matrix)
+    if args.json:
+        sys.stdout.write(json.dumps(dict(decision.to_dict(), genome=genome_label, breaker_reason=breaker_reason,
+                                         network=gateway.network)) + "\n")
+        return EXIT_OK
+    d = decision
+    print(f"{d.coin} {d.side} {d.requested_size:g} requested (${d.requested_notional_usd:,.2f} at {d.mark_px:g}) "
+          f"on {gateway.network}, genome: {genome_label}, breaker {d.breaker_state}: {breaker_reason}")
+    print(f"allowed: {d.allowed_size:.6g} {d.coin} (${d.allowed_notional_usd:,.2f})")
+    if d.limiting_factors:
+        print("limited by:")
+        for line in d.limiting_factors:
+            print(f"  - {line}")
+    else:
+        print("no limit applies")
+    print("checks:")
+    for line in d.checks:
+        print(f"  {line}")
+    return EXIT_OK
