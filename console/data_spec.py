@@ -94,7 +94,8 @@ def _say(line: str) -> None:
 
 
 class DataResolver:
-    """Callable `items -> [OHLCV]` for make_evaluator / load_dataset; CSV paths go to the loader."""
+    """Callable `items -> [OHLCV]` for make_evaluator / load_dataset: CSV files (through the
+    loader, first) and then hl: specs, in the order given; `recorded` is what a run stores."""
 
     def __init__(self, open_repo: Callable[[], object], network: str | None = None, base_url: str | None = None,
                  timeout_s: float = 10.0, say: Callable[[str], None] = _say):
@@ -111,16 +112,14 @@ class DataResolver:
     def __call__(self, items: Sequence[str | Path]) -> list[OHLCV]:
         from core.market.loader import load_many
 
-        series: list[OHLCV] = []
-        recorded: list[str] = []
+        files = [item for item in items if not is_hl_spec(str(item))]
+        series = load_many(files) if files else []  # every bad file listed at once, as before
+        recorded = [str(Path(item).resolve()) for item in files]
         for item in items:
-            if is_hl_spec(item):
+            if is_hl_spec(str(item)):
                 loaded, pinned = self._resolve(parse_hl_spec(str(item)))
                 series.extend(loaded)
                 recorded.append(pinned)
-            else:
-                series.extend(load_many([item]))
-                recorded.append(str(Path(item).resolve()))
         self.recorded = recorded
         return series
 

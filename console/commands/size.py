@@ -2,7 +2,7 @@
 
 Gathers what core.monitor.sizing.size_new_position needs: the account and mids from the
 gateway, the active genome (newest promotion, else the default; or --genome), the persisted
-monitor state for the breaker, and 1h x 7 days correlation through the monitor's own CandleCache.
+monitor state for the breaker, and 1h x 7 days correlation computed like the monitor's.
 """
 from __future__ import annotations
 
@@ -27,12 +27,27 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_size)
 
 
+def hourly_correlation(gateway, coins: tuple[str, ...], venue_now_ms: int):
+    """The monitor's correlation input: completed 1h candles over 7 days of every coin.
+
+    Unlike the monitor's CandleCache (which keeps its last values on a failed refresh), an
+    exchange error here ends the command: a correlation gate that silently passed because the
+    candles were rate limited would size a correlated position as if it were not.
+    """
+    from core.monitor.indicators import correlation_matrix
+    from core.monitor.market_data import CORRELATION_DAYS, MS_PER_DAY
+
+    start_ms = venue_now_ms - CORRELATION_DAYS * MS_PER_DAY
+    closes = {c: {k.open_ms: k.close_px for k in gateway.candles(c, "1h", start_ms, venue_now_ms)
+                  if k.close_ms < venue_now_ms} for c in coins}
+    return correlation_matrix(closes, coins)
+
+
 def cmd_size(args: argparse.Namespace) -> int:
     from console.cli import open_store
     from console.data_spec import read_gateway
     from core.errors import BadInputError
     from core.monitor.genome_source import GenomeSource
-    from core.monitor.market_data import CandleCache
     from core.monitor.sizing import effective_breaker_state, size_new_position
     from core.monitor.state import MonitorState
     from storage.monitor_repo import MonitorRepo
@@ -47,12 +62,10 @@ def cmd_size(args: argparse.Namespace) -> int:
     saved = repo.get_monitor_state()
     state, breaker_reason = effective_breaker_state(MonitorState.from_json(saved) if saved else None,
                                                     account.equity_usd, params)
-    coins = tuple({p.coin for p in account.positions} | {args.coin})
-    cache = CandleCache(gateway)
-    if len(coins) >= 2:  # correlation needs a second coin; a failure leaves it unknown (said below)
-        cache.update(coins, params.vol_lookback, account.time_ms)
+    coins = tuple(sorted({p.coin for p in account.positions} | {args.coin}))
+    matrix = hourly_correlation(gateway, coins, account.time_ms) if len(coins) >= 2 else None
     decision = size_new_position(params, account, args.coin, args.side, args.size, mids[args.coin], state,
-                                 cache.corr_coins, cache.corr_matrix)
+                                 coins, matrix)
     if args.json:
         sys.stdout.write(json.dumps(dict(decision.to_dict(), genome=genome_label, breaker_reason=breaker_reason,
                                          network=gateway.network)) + "\n")

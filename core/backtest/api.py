@@ -3,6 +3,7 @@ genome window by window. Callers (CLI, evolution, monitor) never touch the kerne
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,14 +14,17 @@ from core.backtest.enums import M_SCORE, METRIC_NAMES, N_TRADE_FIELDS
 from core.backtest.kernel_nb import evaluate_population_nb, simulate_window_nb
 from core.genome import GENE_SPECS, N_GENES, Decoding, validate_genes
 from core.market.loader import load_many
+from core.market.ohlcv import OHLCV
 from core.regimes import N_REGIMES, REGIME_MULT, REGIME_NAMES
 
 __all__ = ["BacktestConfig", "Dataset", "build_dataset", "load_dataset", "decode_matrix",
            "evaluate_population", "PopulationResult", "window_detail", "WindowDetail"]
 
 
-def load_dataset(paths: list[str | Path], config: BacktestConfig | None = None) -> Dataset:
-    return build_dataset(load_many(paths), config)
+def load_dataset(paths: list[str | Path], config: BacktestConfig | None = None,
+                 load: Callable[[list], list[OHLCV]] | None = None) -> Dataset:
+    """`load` turns the items into series (the console's hl: resolver); CSV files by default."""
+    return build_dataset((load or load_many)(paths), config)
 
 
 def decode_matrix(genes: np.ndarray) -> np.ndarray:

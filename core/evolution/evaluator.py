@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -32,18 +32,19 @@ class BacktestEvaluator:
         return np.asarray(evaluate_population(self.dataset, genes).fitness, dtype=np.float64)
 
 
-def make_evaluator(paths: Sequence[str | Path], split: str | None = None, fold: tuple[int, int] | None = None
-                   ) -> tuple[BacktestEvaluator, str, str]:
+def make_evaluator(paths: Sequence[str | Path], split: str | None = None, fold: tuple[int, int] | None = None,
+                   load: Callable[[list], list] | None = None) -> tuple[BacktestEvaluator, str, str]:
     """(evaluate, fingerprint, description) for the OHLCV files at `paths`.
 
     `split`/`fold` choose the training windows (walkforward.resolve_split; the default holds out
     the last 25% of the time axis). The fingerprint is the training dataset's own, which covers
     the bars, the backtest settings and the split, so a resume refuses when any of them changed.
-    Bad files raise DataValidationError (exit 2).
+    Bad files raise DataValidationError (exit 2). `load` turns `paths` into OHLCV series when
+    they are not all CSV files (the console resolves `hl:` specs from its candle cache).
     """
     from core.market.loader import load_many
 
-    series = load_many(list(paths))
+    series = (load or load_many)(list(paths))
     if not series:
         raise BadInputError("no market data given")
     try:

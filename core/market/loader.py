@@ -10,6 +10,7 @@ import io
 import math
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from core.errors import DataValidationError
 from core.market.ohlcv import OHLCV
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
+BAR_COLUMNS = (*PRICE_COLUMNS, "volume")
 EXPECTED_HEADERS = (
     ("date", "open", "high", "low", "close", "volume"),
     ("datetime", "open", "high", "low", "close", "volume"),
@@ -30,6 +32,45 @@ def _parse_time_ns(text: str) -> int:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return int(dt.timestamp()) * 10**9 + dt.microsecond * 1000
+
+
+def value_problem(name: str, value: float, text: str | None = None) -> str | None:
+    """Why one number of a bar is unusable (not finite, price <= 0, negative volume), or None."""
+    text = f"{value:g}" if text is None else text
+    if not math.isfinite(value):
+        return f"{name} is {text} (not finite)"
+    if name in PRICE_COLUMNS and value <= 0:
+        return f"{name} {text} is not a positive price"
+    if name == "volume" and value < 0:
+        return f"volume {text} is negative"
+    return None
+
+
+def bar_problems(time_ns: int, prev_time_ns: int | None, values: Mapping[str, float], time_text: str,
+                 shown: Mapping[str, str] | None = None) -> list[str]:
+    """What is wrong with one bar, without its location; [] when it is good.
+
+    The one rule set for every source of bars (CSV rows here, exchange candles in
+    core.market.candles), so a candle is accepted exactly when the same CSV row would be.
+    `values` holds open/high/low/close/volume; `shown` their original text for messages.
+    """
+    shown = shown or {}
+    problems = [what for name in BAR_COLUMNS
+                if (what := value_problem(name, values[name], shown.get(name))) is not None]
+    if problems:
+        return problems
+    o, h, lo, c = values["open"], values["high"], values["low"], values["close"]
+    if h < lo:
+        return [f"high {h} < low {lo}"]
+    if h < max(o, c):
+        return [f"high {h} below max(open, close) {max(o, c)}"]
+    if lo > min(o, c):
+        return [f"low {lo} above min(open, close) {min(o, c)}"]
+    if prev_time_ns is not None and time_ns == prev_time_ns:
+        return [f"duplicate date {time_text}"]
+    if prev_time_ns is not None and time_ns < prev_time_ns:
+        return [f"date {time_text} is earlier than the row before (unsorted)"]
+    return []
 
 
 def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | None]:
@@ -68,45 +109,28 @@ def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | 
         except ValueError:
             problems.append(f"{path}:{lineno}: date {row[0]!r} is not an ISO date")
             continue
-        values = {}
+        values: dict[str, float] = {}
+        shown: dict[str, str] = {}
         bad = False
-        for name, cell in zip(("open", "high", "low", "close", "volume"), row[1:]):
+        for name, cell in zip(BAR_COLUMNS, row[1:]):
             try:
-                v = float(cell)
+                values[name] = float(cell)
             except ValueError:
                 problems.append(f"{path}:{lineno}: {name} {cell!r} is not a number")
                 bad = True
                 continue
-            if not math.isfinite(v):
-                problems.append(f"{path}:{lineno}: {name} is {cell.strip()} (not finite)")
+            shown[name] = cell.strip()
+            what = value_problem(name, values[name], shown[name])
+            if what:
+                problems.append(f"{path}:{lineno}: {what}")
                 bad = True
-            elif name in PRICE_COLUMNS and v <= 0:
-                problems.append(f"{path}:{lineno}: {name} {cell.strip()} is not a positive price")
-                bad = True
-            elif name == "volume" and v < 0:
-                problems.append(f"{path}:{lineno}: volume {cell.strip()} is negative")
-                bad = True
-            values[name] = v
         if bad:
             continue
-        o, h, lo, c = values["open"], values["high"], values["low"], values["close"]
-        if h < lo:
-            problems.append(f"{path}:{lineno}: high {h} < low {lo}")
+        prev = cols["time"][-1][0] if cols["time"] else None
+        what = bar_problems(t, prev, values, row[0].strip(), shown)
+        if what:
+            problems.extend(f"{path}:{lineno}: {w}" for w in what)
             continue
-        if h < max(o, c):
-            problems.append(f"{path}:{lineno}: high {h} below max(open, close) {max(o, c)}")
-            continue
-        if lo > min(o, c):
-            problems.append(f"{path}:{lineno}: low {lo} above min(open, close) {min(o, c)}")
-            continue
-        if cols["time"]:
-            prev = cols["time"][-1][0]
-            if t == prev:
-                problems.append(f"{path}:{lineno}: duplicate date {row[0].strip()}")
-                continue
-            if t < prev:
-                problems.append(f"{path}:{lineno}: date {row[0].strip()} is earlier than the row before (unsorted)")
-                continue
         cols["time"].append((t, lineno))
         for k in ("open", "high", "low", "close", "volume"):
             cols[k].append(values[k])

@@ -1,0 +1,177 @@
+"""Risk-adjusted sizing of a new position with the active genome (SPEC 5, "sizing helper").
+
+One pure function of (genome, account, candidate, correlation, breaker state): no clock, no I/O,
+so the console can call it from a worker thread and tests can call it with plain values. It
+applies the backtest kernel's own rules (core.policy), in the kernel's way:
+
+- breaker: `allows_new_risk` (no new risk from REDUCING upward, nor while STALE);
+- concentration: the position may reach `position_target_fraction(n holdings, concentration_limit)`
+  of equity, counting what is already held in the coin;
+- correlation: `weighted_correlation` of the book with the candidate at that target notional must
+  not exceed `correlation_limit`. Like the kernel, the gate looks at the target size, not the
+  requested one, so asking for a little less cannot slip a correlated position past it.
+
+Closing part of an opposite position is never limited: it lowers risk.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from core import policy
+from core.errors import BadInputError
+from core.exchange.models import AccountState
+from core.genome import RiskParams
+from core.monitor.state import MonitorState
+
+SIDES = ("long", "short")
+
+
+@dataclass(frozen=True)
+class SizingDecision:
+    coin: str
+    side: str
+    requested_size: float
+    allowed_size: float  # units of the coin, never above requested_size
+    mark_px: float
+    equity_usd: float
+    breaker_state: str
+    existing_size: float  # signed position already held in the coin
+    concentration_cap_usd: float  # the most the coin's position may be worth
+    weighted_correlation: float | None  # of the book with the candidate at its target notional
+    correlation_limit: float
+    limiting_factors: tuple[str, ...]  # one line per rule that cut the size; empty: nothing did
+    checks: tuple[str, ...]  # one line per rule, passing or not, with its numbers
+
+    @property
+    def requested_notional_usd(self) -> float:
+        return self.requested_size * self.mark_px
+
+    @property
+    def allowed_notional_usd(self) -> float:
+        return self.allowed_size * self.mark_px
+
+    def to_dict(self) -> dict:
+        return dict(asdict(self), requested_notional_usd=self.requested_notional_usd,
+                    allowed_notional_usd=self.allowed_notional_usd)
+
+
+def effective_breaker_state(state: MonitorState | None, equity_usd: float, params: RiskParams) -> tuple[int, str]:
+    """The breaker state sizing must respect, with the reason in words.
+
+    The persisted monitor state is the authority; when the current equity already calls for a
+    stricter state than the monitor last saw (it may not be running), the stricter one applies.
+    Sizing never steps the breaker down: that is the monitor's (or an operator's) decision.
+    """
+    if state is None:
+        return policy.NORMAL, "no monitor state yet: NORMAL assumed"
+    if state.breaker_state == policy.STALE:
+        return policy.STALE, f"monitor state STALE ({state.breaker_reason})"
+    persisted = state.breaker_state
+    if state.hwm_usd and math.isfinite(equity_usd):
+        ratio = policy.drawdown_fraction(equity_usd, state.hwm_usd) / params.max_drawdown_pct
+        now = policy.breaker_next_state(persisted, ratio)
+        if now > persisted:
+            return now, (f"equity ${equity_usd:,.2f} is {ratio:.2f} x max drawdown below the high-water mark "
+                         f"${state.hwm_usd:,.2f} (monitor last saw {policy.BREAKER_NAMES[persisted]})")
+    return persisted, f"monitor state {policy.BREAKER_NAMES[persisted]} ({state.breaker_reason})"
+
+
+def _book_correlation(account: AccountState, coin: str, target_usd: float, corr_coins: Sequence[str],
+                      corr_matrix: np.ndarray | None) -> tuple[float | None, tuple[str, ...]]:
+    """policy.weighted_correlation of the other holdings plus the candidate (None: unknown)."""
+    others = [p for p in account.positions if p.coin != coin]
+    names = tuple(p.coin for p in others)
+    if not others:
+        return 0.0, names
+    if corr_matrix is None:
+        return None, names
+    book = [*names, coin]
+    weights = [p.notional_usd for p in others] + [target_usd]
+    index = {c: i for i, c in enumerate(corr_coins)}
+    flat = [float(corr_matrix[index[a], index[b]]) if a in index and b in index else math.nan
+            for a in book for b in book]
+    return policy.weighted_correlation(len(book), weights, flat), names
+
+
+def size_new_position(params: RiskParams, account: AccountState, coin: str, side: str, requested_size: float,
+                      mark_px: float, breaker_state: int, corr_coins: Sequence[str] = (),
+                      corr_matrix: np.ndarray | None = None) -> SizingDecision:
+    """The size (units of `coin`) the genome allows for a new `side` position of `requested_size`.
+
+    `corr_coins` labels the rows of `corr_matrix` (1h returns over 7 days, like the monitor);
+    `breaker_state` is a core.policy state (see effective_breaker_state).
+    """
+    if side not in SIDES:
+        raise BadInputError(f"side must be long or short, got {side!r}")
+    if not (math.isfinite(requested_size) and requested_size > 0):
+        raise BadInputError(f"size must be a positive number, got {requested_size!r}")
+    if not (math.isfinite(mark_px) and mark_px > 0):
+        raise BadInputError(f"no usable price for {coin}: {mark_px!r}")
+    sign = 1.0 if side == "long" else -1.0
+    held = account.position(coin)
+    existing = held.size if held else 0.0
+    closing = min(requested_size, abs(existing)) if existing * sign < 0 else 0.0  # reduces risk: never limited
+    opening = requested_size - closing
+    same_side_units = abs(existing) if existing * sign > 0 else 0.0
+    equity = float(account.equity_usd)
+    state_name = policy.BREAKER_NAMES[breaker_state]
+
+    n_after = len({p.coin for p in account.positions} | {coin})
+    target_fraction = policy.position_target_fraction(n_after, params.concentration_limit)
+    cap_usd = max(equity, 0.0) * target_fraction
+    room_units = max(0.0, cap_usd / mark_px - same_side_units)
+    weighted, others = _book_correlation(account, coin, cap_usd, corr_coins, corr_matrix)
+
+    factors: list[str] = []
+    checks: list[str] = []
+    allowed_opening = opening
+    if policy.allows_new_risk(breaker_state):
+        checks.append(f"breaker {state_name}: new risk allowed")
+    else:
+        line = (f"breaker {state_name}: no new risk while the breaker is REDUCING or worse"
+                if breaker_state != policy.STALE else
+                "breaker STALE: the monitor has no trustworthy data, so no new risk")
+        checks.append(line)
+        if opening > 0:
+            factors.append(line)
+        allowed_opening = 0.0
+
+    held_text = f", {same_side_units:g} already held" if same_side_units else ""
+    cap_text = (f"{coin} may be {target_fraction:.1%} of equity ${equity:,.2f} = ${cap_usd:,.2f} "
+                f"= {cap_usd / mark_px:.6g} {coin}{held_text}")
+    if opening > room_units:
+        line = f"concentration: {cap_text}, leaving room for {room_units:.6g}"
+        factors.append(line)
+        checks.append(line)
+        allowed_opening = min(allowed_opening, room_units)
+    else:
+        checks.append(f"concentration: {cap_text}; {opening:.6g} fits")
+
+    limit = params.correlation_limit
+    with_text = ", ".join(others)
+    if weighted is None:
+        checks.append(f"correlation: unknown (no 1h candles for {with_text} and {coin}): not checked")
+    elif not others:
+        checks.append("correlation: no other holdings, nothing to correlate with")
+    elif weighted > limit:
+        line = (f"correlation: with {with_text}, {coin} at its target ${cap_usd:,.2f} lifts the "
+                f"notional-weighted correlation to {weighted:.2f} > limit {limit:.2f}")
+        checks.append(line)
+        if opening > 0:
+            factors.append(line)
+        allowed_opening = 0.0
+    else:
+        checks.append(f"correlation: with {with_text} weighted {weighted:.2f} <= limit {limit:.2f}")
+    if closing:
+        checks.append(f"closing: {closing:.6g} of the {requested_size:g} first close the {abs(existing):g} "
+                      f"{'short' if existing < 0 else 'long'} already held, which lowers risk: always allowed")
+
+    return SizingDecision(
+        coin=coin, side=side, requested_size=requested_size, allowed_size=closing + max(allowed_opening, 0.0),
+        mark_px=mark_px, equity_usd=equity, breaker_state=state_name, existing_size=existing,
+        concentration_cap_usd=cap_usd, weighted_correlation=weighted, correlation_limit=limit,
+        limiting_factors=tuple(factors), checks=tuple(checks))
