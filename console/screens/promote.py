@@ -8,9 +8,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, Static
+from textual.widgets import Button, DataTable, Static
 
 from core.genome import GENE_SPECS, RiskParams, decoded_rows
+
+
+def evidence_text(m: dict[str, Any]) -> Text:
+    """One readable paragraph of the out-of-sample evidence (or why there is none)."""
+    if "oos_sharpe" not in m:
+        return Text(f"No out-of-sample evidence ({m.get('out_of_sample', 'no report')}); "
+                    f"training fitness {m.get('train_fitness', float('nan')):.3f}.", style="yellow")
+    text = Text(f"Out of sample ({m['test_windows']} test windows): Sharpe {m['oos_sharpe']:.2f}, "
+                f"max drawdown {m['oos_max_drawdown']:.1%}, return {m['oos_total_return']:+.1%} per window, "
+                f"fitness {m['oos_fitness']:.3f} (training {m['train_fitness']:.3f}).")
+    claims = [(k.removeprefix("claim_"), v) for k, v in m.items() if k.startswith("claim_")]
+    if claims:
+        text.append("  Design-note claims: " + ", ".join(f"{name} {verdict}" for name, verdict in claims) + ".",
+                    style="italic")
+    return text
 
 
 class PromoteScreen(ModalScreen[bool]):
@@ -36,9 +51,7 @@ class PromoteScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
-            metrics = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                                for k, v in self.oos_metrics.items()) or "no out-of-sample report yet"
-            yield Label(f"Out of sample: {metrics}")
+            yield Static(evidence_text(self.oos_metrics), id="evidence")
             yield DataTable(id="diff", cursor_type="none")
             with Horizontal():
                 yield Button("Cancel", id="cancel")

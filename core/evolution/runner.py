@@ -181,7 +181,10 @@ def execute_run(repo: RunRepository, run_id: int, evaluate: Evaluator, data_fing
     if corrupt:
         repo.quarantine_checkpoints(run_id, state.generation, "corrupt; resumed from generation "
                                     f"{state.generation}")
-    log.info("run %d: continuing after generation %d", run_id, state.generation)
+    if state.generation < 0:
+        log.info("run %d: starting", run_id)
+    else:
+        log.info("run %d: continuing after generation %d", run_id, state.generation)
 
     def commit(st: EvolutionState, stats: GenerationStats) -> None:
         text, digest = encode_checkpoint(st)
