@@ -88,6 +88,12 @@ class MonitorRepo:
         rows = self.store.query("SELECT snapshot_json FROM risk_snapshots ORDER BY id DESC LIMIT ?", (limit,))
         return [json.loads(row["snapshot_json"]) for row in rows]
 
+    def latest_good_snapshot(self) -> dict[str, Any] | None:
+        """The newest snapshot taken on good data (no data_error): what STALE shows after a restart."""
+        rows = self.store.query("SELECT snapshot_json FROM risk_snapshots WHERE data_error IS NULL"
+                                " ORDER BY id DESC LIMIT 1")
+        return json.loads(rows[0]["snapshot_json"]) if rows else None
+
     def log_breaker_event(self, time_ms: int, from_state: str, to_state: str, drawdown_ratio: float | None,
                           reason: str, actor: str = "monitor") -> None:
         self._write("breaker event", lambda c: c.execute(

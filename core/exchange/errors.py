@@ -28,6 +28,14 @@ class ExchangeTimeout(ExchangeError, ExchangeUnavailableError):
         self.action_sent = action_sent
 
 
+class ReplyLost(ExchangeTimeout):
+    """The connection broke after an action went out: like a timeout, the outcome is UNKNOWN.
+
+    A server that books the order and then drops the connection looks like this; treating it as
+    "unreachable" would invite a blind resend, so it carries `action_sent=True`.
+    """
+
+
 class RateLimited(ExchangeError, ExchangeUnavailableError):
     """HTTP 429: back off for `retry_after_s` seconds before the next request."""
 
@@ -68,6 +76,35 @@ class OrderRejected(ExchangeError):
     def __init__(self, venue_message: str):
         super().__init__(venue_message)
         self.venue_message = venue_message
+
+
+class DeadManSwitchUnavailable(OrderRejected):
+    """`scheduleCancel` refused by the venue's volume gate ("Cannot set scheduled cancel time until
+    enough volume traded"): the switch is optional, so callers run without it instead of failing."""
+
+
+class ClockSkewHalt(ExchangeError):
+    """The local clock disagrees with the venue's HTTP Date by more than the allowed skew.
+
+    Signed actions are halted (nothing is sent): nonces and expiries are local timestamps, and a
+    skewed clock makes them invalid or, worse, valid for longer than intended. Reads still work.
+    """
+
+    def __init__(self, message: str, *, skew_ms: int):
+        super().__init__(message)
+        self.skew_ms = skew_ms
+
+
+# Per-order errors that mean "no liquidity at this price now", not "this order is wrong": an IOC
+# close may be retried as a new order with wider slippage (SPEC 5, HYPERLIQUID section 5). Every
+# other per-order error is a rejection that is reported and never re-placed automatically.
+LIQUIDITY_MISS_PREFIXES = ("Order could not immediately match against any resting orders",
+                           "No liquidity available for market order")
+
+
+def is_liquidity_miss(venue_error: str) -> bool:
+    """True for the IOC no-match family of per-order errors, so callers never parse text themselves."""
+    return venue_error.startswith(LIQUIDITY_MISS_PREFIXES)
 
 
 class GatewayConfigError(BadInputError):

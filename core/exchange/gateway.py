@@ -17,8 +17,9 @@ from hyperliquid.utils.types import Cloid
 
 from core.errors import BadInputError
 from core.exchange import parse
-from core.exchange.errors import GatewayConfigError
-from core.exchange.models import AccountState, Candle, OpenOrder, OrderRequest, OrderResult, OrderStatus
+from core.exchange.clock_skew import VenueClock
+from core.exchange.errors import DeadManSwitchUnavailable, GatewayConfigError, OrderRejected
+from core.exchange.models import AccountState, Candle, Fill, OpenOrder, OrderRequest, OrderResult, OrderStatus
 from core.exchange.network import Venue, private_key_from_env, resolve_venue
 from core.exchange.nonce import NowMs, nonce_source_for, wall_clock_ms
 from core.exchange.sdk_errors import LastResponse, sdk_errors, watch_session
@@ -31,12 +32,18 @@ DEFAULT_TIMEOUT_S = 5.0
 # Hyperliquid perps: prices carry at most 5 significant figures and 6 - szDecimals decimals.
 PRICE_SIG_FIGS = 5
 PERP_MAX_DECIMALS = 6
+# The venue refuses a dead-man switch armed less than 5 s ahead; refuse it here without a request.
+SCHEDULE_CANCEL_MIN_LEAD_MS = 5_000
+SCHEDULE_CANCEL_VOLUME_GATE = "Cannot set scheduled cancel time until enough volume traded"
 
 
 class ExchangeGateway(Protocol):
     """What the console, the monitor and the executor may ask of an exchange."""
 
     network: str
+    signer_address: str | None  # None: read-only, nothing can be signed
+
+    def sz_decimals(self, coin: str) -> int: ...
 
     def account_state(self, address: str) -> AccountState: ...
 
@@ -47,6 +54,8 @@ class ExchangeGateway(Protocol):
     def order_status_by_cloid(self, address: str, cloid: str) -> OrderStatus | None: ...
 
     def open_orders(self, address: str) -> list[OpenOrder]: ...
+
+    def user_fills(self, address: str) -> list[Fill]: ...
 
     def place_orders(self, orders: Sequence[OrderRequest], grouping: str = "na") -> list[OrderResult]: ...
 
@@ -82,6 +91,7 @@ class HyperliquidGateway:
         self.signer_address = self._wallet.address if self._wallet else None
         self.account_address = account_address or self.signer_address
         self._now_ms = now_ms
+        self.venue_clock = VenueClock(now_ms)
         self._last = LastResponse()
         self._info: Info | None = None
         self._exchange: NonceExchange | None = None
@@ -104,7 +114,7 @@ class HyperliquidGateway:
         if self._info is None:
             with sdk_errors("meta", self._last, timeout_s=self.timeout_s):
                 info = Info(self.base_url, skip_ws=True, timeout=self.timeout_s)
-            watch_session(info.session, self._last)
+            watch_session(info.session, self._last, self.venue_clock.observe)
             self._info = info
         return self._info
 
@@ -119,7 +129,7 @@ class HyperliquidGateway:
                 exchange = NonceExchange(self._wallet, self.base_url, meta=meta, spot_meta=spot_meta,
                                          account_address=self.account_address, timeout=self.timeout_s,
                                          nonce_source=nonce_source_for(self._wallet.address, self._now_ms))
-            watch_session(exchange.session, self._last)
+            watch_session(exchange.session, self._last, self.venue_clock.observe)
             self._exchange = exchange
         return self._exchange
 
@@ -129,11 +139,17 @@ class HyperliquidGateway:
             return call(info)
 
     def _act(self, what: str, call: Any) -> Any:
-        exchange = self._sdk_exchange()
+        exchange = self._sdk_exchange()  # its meta reads have shown us the venue's Date
+        self.venue_clock.check(what)
         with sdk_errors(what, self._last, timeout_s=self.timeout_s, action=True):
             return call(exchange)
 
-    def _sz_decimals(self, coin: str) -> int:
+    def sz_decimals(self, coin: str) -> int:
+        """Size decimals of a perp on this venue (from `meta`); BadInputError for an unknown coin.
+
+        Sizes must be rounded to these before sending, and callers proposing orders need them to
+        round down a fraction of a position exactly as the venue will accept it.
+        """
         info = self._sdk_info()
         if coin not in info.name_to_coin:
             raise BadInputError(f"unknown coin {coin!r} on {self.network}")
@@ -148,7 +164,7 @@ class HyperliquidGateway:
         return parse.parse_mids(self._read("allMids", lambda info: info.all_mids()))
 
     def candles(self, coin: str, interval: str, start_ms: int, end_ms: int) -> list[Candle]:
-        self._sz_decimals(coin)  # unknown coin -> BadInputError instead of the SDK's KeyError
+        self.sz_decimals(coin)  # unknown coin -> BadInputError instead of the SDK's KeyError
         raw = self._read("candleSnapshot", lambda info: info.candles_snapshot(coin, interval, start_ms, end_ms))
         return parse.parse_candles(raw, coin, interval)
 
@@ -159,9 +175,13 @@ class HyperliquidGateway:
     def open_orders(self, address: str) -> list[OpenOrder]:
         return parse.parse_open_orders(self._read("openOrders", lambda info: info.open_orders(address)))
 
+    def user_fills(self, address: str) -> list[Fill]:
+        """The account's recent fills (the venue keeps the latest 2000); `orderStatus` has no price."""
+        return parse.parse_user_fills(self._read("userFills", lambda info: info.user_fills(address)))
+
     # -- actions -----------------------------------------------------------------------------
     def _to_sdk(self, order: OrderRequest) -> SdkOrderRequest:
-        decimals = self._sz_decimals(order.coin)
+        decimals = self.sz_decimals(order.coin)
         size = round(order.size, decimals)
         if size <= 0:
             raise BadInputError(f"{order.coin}: size {order.size} rounds to 0 at {decimals} decimals")
@@ -194,10 +214,23 @@ class HyperliquidGateway:
 
     def cancel_by_cloid(self, coin: str, cloid: str) -> str | None:
         """None when canceled, else the venue's reason (e.g. already filled)."""
-        self._sz_decimals(coin)
+        self.sz_decimals(coin)
         raw = self._act("cancelByCloid", lambda ex: ex.cancel_by_cloid(coin, Cloid(cloid)))
         return parse.parse_cancel_statuses(raw, 1)[0]
 
     def schedule_cancel(self, time_ms: int | None) -> None:
-        """Arm (or with None disarm) the venue's dead-man switch that cancels all open orders."""
-        parse.parse_default_ok(self._act("scheduleCancel", lambda ex: ex.schedule_cancel(time_ms)), "scheduleCancel")
+        """Arm (or with None disarm) the venue's dead-man switch that cancels all open orders.
+
+        It cancels every order, protective stops included, and never closes a position. Raises
+        BadInputError (nothing sent) for a time under 5 s ahead, and `DeadManSwitchUnavailable`
+        when the venue's volume gate refuses the switch, so callers can run without it.
+        """
+        if time_ms is not None and time_ms < self._now_ms() + SCHEDULE_CANCEL_MIN_LEAD_MS:
+            raise BadInputError(f"scheduleCancel must be at least {SCHEDULE_CANCEL_MIN_LEAD_MS / 1000:g} s ahead")
+        try:
+            raw = self._act("scheduleCancel", lambda ex: ex.schedule_cancel(time_ms))
+            parse.parse_default_ok(raw, "scheduleCancel")
+        except OrderRejected as exc:
+            if exc.venue_message.startswith(SCHEDULE_CANCEL_VOLUME_GATE):
+                raise DeadManSwitchUnavailable(exc.venue_message) from None
+            raise

@@ -153,3 +153,16 @@ class OrderStatus:
     @property
     def filled_size(self) -> float:
         return self.orig_size - self.size
+
+
+@dataclass(frozen=True)
+class Fill:
+    """One execution from `userFills`; an order filled in pieces has one Fill per piece."""
+
+    coin: str
+    oid: int
+    is_buy: bool
+    px: float
+    size: float
+    time_ms: int
+    cloid: str | None = None

@@ -12,6 +12,7 @@ from core.exchange.errors import MalformedReply, OrderRejected
 from core.exchange.models import (
     AccountState,
     Candle,
+    Fill,
     OpenOrder,
     OrderResult,
     OrderStatus,
@@ -31,8 +32,8 @@ def number(value: Any, where: str) -> float:
         raise MalformedReply(f"{where}: expected a number, got {value!r}")
     try:
         out = float(value)
-    except ValueError:
-        raise MalformedReply(f"{where}: not a number: {value!r}") from None
+    except (ValueError, OverflowError):  # OverflowError: a JSON integer beyond float range
+        raise MalformedReply(f"{where}: not a number: {value!r:.40}") from None
     if not math.isfinite(out):
         raise MalformedReply(f"{where}: not finite: {value!r}")
     return out
@@ -204,3 +205,22 @@ def parse_order_status(raw: Any) -> OrderStatus | None:
     return OrderStatus(status=str(_field(outer, "status", where)),
                        status_time_ms=integer(_field(outer, "statusTimestamp", where), f"{where}.statusTimestamp"),
                        **_order_fields(_field(outer, "order", where), f"{where}.order"))
+
+
+def parse_user_fills(raw: Any) -> list[Fill]:
+    """`userFills`: every fill with a positive size and price, or MalformedReply for the whole list."""
+    check_not_error(raw, "userFills")
+    if not isinstance(raw, list):
+        raise MalformedReply("userFills: expected a list")
+    out = []
+    for i, f in enumerate(raw):
+        w = f"userFills[{i}]"
+        size = number(_field(f, "sz", w), f"{w}.sz")
+        if size <= 0:
+            raise MalformedReply(f"{w}.sz: fill size must be > 0, got {size!r}")
+        cloid = f.get("cloid")
+        out.append(Fill(coin=str(_field(f, "coin", w)), oid=integer(_field(f, "oid", w), f"{w}.oid"),
+                        is_buy=_field(f, "side", w) == "B", px=price(_field(f, "px", w), f"{w}.px"), size=size,
+                        time_ms=integer(_field(f, "time", w), f"{w}.time"),
+                        cloid=cloid if isinstance(cloid, str) else None))
+    return out

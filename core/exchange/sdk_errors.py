@@ -4,6 +4,9 @@ The SDK loses the HTTP status in two places: a 4xx JSON body without `code` rais
 `KeyError`, and a non-JSON 2xx body is *returned* as `{"error": ...}`. A response hook on the
 SDK's `requests` session records the last status and headers per thread, so we can still tell
 a 429 (with its Retry-After) from a malformed request.
+
+A connection that breaks *after* an action went out (the server booked it, then dropped the
+reply) is not "unreachable": its outcome is unknown, so it becomes `ReplyLost`.
 """
 from __future__ import annotations
 
@@ -11,10 +14,11 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Callable
 
 import requests
 from hyperliquid.utils.error import ClientError, ServerError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from core.exchange.errors import (
     ExchangeClientError,
@@ -22,6 +26,7 @@ from core.exchange.errors import (
     ExchangeTimeout,
     ExchangeUnreachable,
     RateLimited,
+    ReplyLost,
 )
 
 log = logging.getLogger("evorisk.exchange")
@@ -38,12 +43,16 @@ class LastResponse(threading.local):
     headers: Any = None
 
 
-def watch_session(session: requests.Session, last: LastResponse) -> None:
-    """Record each response's status and headers into `last` (per thread)."""
+def watch_session(session: requests.Session, last: LastResponse,
+                  on_headers: Callable[[Any], None] | None = None) -> None:
+    """Record each response's status and headers into `last` (per thread); `on_headers` sees
+    every response's headers too (the venue clock reads `Date` from them)."""
 
     def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
         last.status_code = response.status_code
         last.headers = response.headers
+        if on_headers is not None:
+            on_headers(response.headers)
 
     session.hooks["response"].append(hook)
 
@@ -53,6 +62,14 @@ def _retry_after_s(headers: Any) -> float:
         return max(0.0, float(headers.get("Retry-After")))
     except (AttributeError, TypeError, ValueError):
         return DEFAULT_RETRY_AFTER_S
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the TCP connection was never made (refused, DNS), so nothing was sent."""
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, ConnectTimeoutError)  # NewConnectionError and NameResolutionError derive from it
 
 
 def _client_error(what: str, status: int | None, text: str, headers: Any) -> Exception:
@@ -73,6 +90,9 @@ def sdk_errors(what: str, last: LastResponse, *, timeout_s: float, action: bool 
     except requests.Timeout:
         raise ExchangeTimeout(f"{what}: no answer within {timeout_s:g} s", action_sent=action) from None
     except requests.ConnectionError as exc:
+        if action and not _never_connected(exc):
+            raise ReplyLost(f"{what}: the connection broke before the reply; outcome unknown",
+                            action_sent=True) from None
         raise ExchangeUnreachable(f"{what}: cannot connect ({exc.__class__.__name__})") from None
     except ClientError as exc:
         headers = last.headers if last.headers is not None else exc.header

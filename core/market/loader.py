@@ -85,7 +85,7 @@ def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | 
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return [f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x})"], None
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # keep bare CRs for csv to judge, not to crash on
     header = [h.strip().lower() for h in next(reader, [])]
     if tuple(header) not in EXPECTED_HEADERS:
         missing = [c for c in EXPECTED_HEADERS[0][1:] if c not in header]

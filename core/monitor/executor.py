@@ -2,14 +2,15 @@
 approved: the approval row exists, its intent hash matches the stored orders, and the action has
 not expired. Every order's intent row (with its deterministic cloid) is committed before the
 POST; a restart first asks the exchange about every intent whose outcome is unknown, so a cloid
-the exchange knows is never sent again.
+the exchange knows is never sent again. A per-order rejection is reported and never re-placed;
+only an IOC that found no liquidity is retried, as a new order with wider slippage.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 
-from core.exchange.errors import ExchangeError, ExchangeTimeout, OrderRejected
+from core.exchange.errors import ExchangeError, ExchangeTimeout, OrderRejected, is_liquidity_miss
 from core.exchange.gateway import ExchangeGateway
 from core.exchange.models import OrderRequest, OrderResult
 from core.monitor.orders import (
@@ -39,7 +40,7 @@ class LegReport:
     requested: float
     filled: float = 0.0
     attempts: int = 0
-    status: str = "open"  # "filled" | "placed" | "flat" | "incomplete" | "unknown"
+    status: str = "open"  # "filled" | "placed" | "flat" | "incomplete" | "rejected" | "unknown"
     error: str | None = None
 
 
@@ -91,13 +92,26 @@ class Executor:
             log.warning("reconcile: cloid %s unknown to the exchange (never booked)", order.cloid)
         else:
             filled = max(0.0, status.filled_size)
-            self.ledger.update_order(order.cloid, status.status, now_ms, filled_size=filled, oid=status.oid)
+            avg_px = self._avg_fill_px(status.oid) if filled > EPS_SIZE else None
+            self.ledger.update_order(order.cloid, status.status, now_ms, filled_size=filled, avg_px=avg_px,
+                                     oid=status.oid)
             if filled > EPS_SIZE:
-                self.ledger.record_fill(order.cloid, order.action_id, order.coin, filled, None, status.status_time_ms)
+                self.ledger.record_fill(order.cloid, order.action_id, order.coin, filled, avg_px, status.status_time_ms)
             log.info("reconcile: cloid %s is %s on the exchange, filled %g", order.cloid, status.status, filled)
         updated = self.ledger.get_order(order.cloid)
         assert updated is not None
         return updated
+
+    def _avg_fill_px(self, oid: int) -> float | None:
+        """Size-weighted price of the order's fills from `userFills` (orderStatus carries no price);
+        None when the venue does not list them (older than its last 2000 fills) or cannot be read."""
+        try:
+            fills = [f for f in self.gateway.user_fills(self.address) if f.oid == oid]
+        except ExchangeError as exc:
+            log.warning("reconcile: fills of oid %d unavailable, price not recorded: %s", oid, exc)
+            return None
+        size = sum(f.size for f in fills)
+        return sum(f.px * f.size for f in fills) / size if size > 0 else None
 
     # -- execution ------------------------------------------------------------------------------
     def execute(self, action_id: int, now_ms: int) -> ExecutionReport:
@@ -153,7 +167,17 @@ class Executor:
                 return out
             if known.error and REDUCE_ONLY_FLAT in known.error:
                 out.status = "flat"
+                log.warning("order %s (%s %s): %s; the position is closed or flipped, nothing re-placed", cloid,
+                            leg.coin, leg.side, known.error)
                 return out
+            if known.error and not is_liquidity_miss(known.error):
+                out.status = "rejected"
+                log.error("order %s (%s %s) rejected by the exchange, not re-placed: %s", cloid, leg.coin, leg.side,
+                          known.error)
+                return out
+            if known.error:
+                log.warning("order %s (%s %s) found no liquidity: %s; the remainder goes out wider", cloid, leg.coin,
+                            leg.side, known.error)
             remaining = self._remaining(leg, leg.size - out.filled)
             if remaining <= EPS_SIZE:
                 out.status = "filled" if out.filled > EPS_SIZE else "flat"

@@ -2,8 +2,9 @@
 
 A self-rescheduling timer: the next poll is scheduled only after the previous one finished, so
 polls never overlap when the exchange is slow; every request has the gateway's timeout. Each
-cycle first reconciles and finishes approved actions (orders by cloid), then polls. The service
-never touches UI: the console turns the callback into a Textual message.
+cycle first reconciles and finishes approved actions (orders by cloid), then polls. After an
+HTTP 429 nothing is requested until its Retry-After has passed (cycles meanwhile are STALE). The
+service never touches UI: the console turns the callback into a Textual message.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable, Protocol
 
 from core import policy
-from core.exchange.errors import ExchangeError, GatewayConfigError
+from core.exchange.errors import ExchangeError, GatewayConfigError, RateLimited
 from core.exchange.gateway import ExchangeGateway
 from core.genome import RiskParams
 from core.monitor import records as r
@@ -44,6 +45,8 @@ class MonitorRepository(r.ActionLedger, Protocol):
 
     def expire_actions(self, now_ms: int) -> list[int]: ...
 
+    def latest_good_snapshot(self) -> dict[str, Any] | None: ...
+
     def get_value(self, key: str) -> Any: ...
 
     def set_value(self, key: str, value: Any, now_ms: int) -> None: ...
@@ -69,7 +72,8 @@ class MonitorService:
         self.executor = Executor(gateway, repo, settings.address)
         self.candles = CandleCache(gateway)
         self.state = MonitorState.from_json(repo.get_monitor_state())
-        self.last_snapshot: RiskSnapshot | None = None
+        self.last_snapshot: RiskSnapshot | None = self._restore_last_good()
+        self._backoff_until_ms = 0  # after a 429: no request to the venue before this (monitor clock)
         self._timer: threading.Timer | None = None
         self._stopped = threading.Event()
         self._lock = threading.Lock()
@@ -98,7 +102,30 @@ class MonitorService:
         except Exception:  # boundary: a failed cycle is logged, and the next one still comes
             log.exception("monitor cycle failed")
         finally:
-            self._schedule(self.settings.poll_interval_s)
+            self._schedule(self.next_delay_s())
+
+    def next_delay_s(self) -> float:
+        """The poll interval, or longer while a Retry-After is running."""
+        return max(self.settings.poll_interval_s, (self._backoff_until_ms - self.now_ms()) / 1000)
+
+    def _restore_last_good(self) -> RiskSnapshot | None:
+        """The last good snapshot of a previous run, so STALE right after a restart still shows
+        the last known numbers (flagged STALE with their age) instead of blanks."""
+        raw = self.repo.latest_good_snapshot()
+        if raw is None:
+            return None
+        try:
+            return RiskSnapshot.from_json(raw)
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            log.warning("the stored snapshot does not load, starting without numbers: %r", exc)
+            return None
+
+    def _note_rate_limit(self, exc: RateLimited, now_ms: int) -> None:
+        self._backoff_until_ms = max(self._backoff_until_ms, now_ms + int(exc.retry_after_s * 1000))
+        log.warning("rate limited by the exchange: no requests for %.1f s (Retry-After)", exc.retry_after_s)
+
+    def _backoff_left_s(self, now_ms: int) -> float:
+        return max(0.0, (self._backoff_until_ms - now_ms) / 1000)
 
     # -- one cycle -------------------------------------------------------------------------------
     def run_cycle(self) -> RiskSnapshot:
@@ -119,10 +146,14 @@ class MonitorService:
     def execute_approved(self, now_ms: int) -> list[ExecutionReport]:
         """Unknown outcomes are looked up by cloid first; then approved actions are carried out."""
         reports = []
+        if self._backoff_left_s(now_ms) > 0:
+            return []  # the venue asked us to wait; approved actions stay open for the next cycle
         try:
             self.executor.reconcile_unknown(now_ms)
             for action in self.repo.actions_with_status(r.OPEN_FOR_EXECUTION):
                 reports.append(self._execute(action.id, now_ms))
+        except RateLimited as exc:
+            self._note_rate_limit(exc, now_ms)
         except ExchangeError as exc:
             log.warning("executor paused, exchange unavailable: %s", exc)
         except GatewayConfigError as exc:
@@ -145,9 +176,16 @@ class MonitorService:
         return report
 
     def _evaluate(self, ctx: Context, now: int) -> Evaluation:
+        wait_s = self._backoff_left_s(now)
+        if wait_s > 0:
+            return stale(ctx, f"exchange unavailable: rate limited, backing off {wait_s:.0f} s more (Retry-After)",
+                         self.state, self.last_snapshot, now)
         try:
             account = self.gateway.account_state(self.settings.address)
             mids = self.gateway.mids()
+        except RateLimited as exc:
+            self._note_rate_limit(exc, now)
+            return stale(ctx, f"exchange unavailable: {exc}", self.state, self.last_snapshot, now)
         except ExchangeError as exc:
             return stale(ctx, f"exchange unavailable: {exc}", self.state, self.last_snapshot, now)
         self._apply_reset_request(account.equity_usd, now)
@@ -158,14 +196,11 @@ class MonitorService:
         return evaluate(ctx, market, self.state, now, self.last_snapshot)
 
     def _sz_decimals(self, coins: tuple[str, ...]) -> dict[str, int]:
-        """Venue size decimals, cached. The gateway Protocol has no public accessor yet (requested
-        from core/exchange); until then its private helper is used when present."""
-        lookup = getattr(self.gateway, "sz_decimals", None) or getattr(self.gateway, "_sz_decimals", None)
-        if lookup is not None:
-            for coin in coins:
-                if coin not in self._decimals:
-                    self._decimals[coin] = int(lookup(coin))
-        return {c: self._decimals[c] for c in coins if c in self._decimals}
+        """Venue size decimals per held coin, cached: they only change with a venue listing change."""
+        for coin in coins:
+            if coin not in self._decimals:
+                self._decimals[coin] = int(self.gateway.sz_decimals(coin))
+        return {c: self._decimals[c] for c in coins}
 
     def _apply_reset_request(self, equity_usd: float, now: int) -> None:
         """An operator reset: the high-water mark becomes the current equity, the breaker NORMAL."""

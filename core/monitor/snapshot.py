@@ -77,3 +77,19 @@ class RiskSnapshot:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> "RiskSnapshot":
+        """Inverse of to_json (a stored `risk_snapshots` row); unknown keys are ignored so an
+        older or newer row still loads. Raises TypeError/KeyError/ValueError on a broken row."""
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        fields = PositionRisk.__dataclass_fields__
+        known["positions"] = tuple(PositionRisk(**{k: v for k, v in p.items() if k in fields})
+                                   for p in raw.get("positions", ()))
+        known["pending_actions"] = tuple(PendingActionView(**{**a, "orders": tuple(a.get("orders", ()))})
+                                         for a in raw.get("pending_actions", ()))
+        known["correlation_coins"] = tuple(raw.get("correlation_coins", ()))
+        known["correlation_matrix"] = tuple(tuple(row) for row in raw.get("correlation_matrix", ()))
+        known["drawdown_history"] = tuple(raw.get("drawdown_history", ()))
+        known["protective_stops"] = tuple(raw.get("protective_stops", ()))
+        return cls(**known)

@@ -36,7 +36,12 @@ class ActionDesk:
         user = signer if signer in self.ledger.accounts else self.ledger.agents.get(signer)
         return self.ledger.accounts.get(user) if user else None
 
-    def run(self, body: dict[str, Any], wall_now_ms: int) -> dict:
+    def run(self, body: dict[str, Any], wall_now_ms: int, forced_error: tuple[str, str] | None = None) -> dict:
+        """Authenticate, check the nonce and the request cap, then run the action.
+
+        `forced_error` (an injected fault) is ("action_error" | "order_error", message): after the
+        signature and nonce checks pass, the whole action, or each of its orders, gets `message`.
+        """
         action = body["action"]
         signer = recover_signer(body)
         if signer is None:
@@ -59,6 +64,10 @@ class ActionDesk:
                        f"traded ${account.cum_volume_usd:.2f}.")
         account.n_actions += 1
         kind = action.get("type")
+        if forced_error and forced_error[0] == "action_error":
+            return err(forced_error[1])
+        if forced_error and kind == "order" and isinstance(action.get("orders"), list):
+            return ok("order", [{"error": forced_error[1]} for _ in action["orders"]])
         if kind == "order":
             orders = action.get("orders")
             if not isinstance(orders, list) or action.get("grouping", "na") not in ("na", "normalTpsl", "positionTpsl"):

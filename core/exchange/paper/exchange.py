@@ -7,6 +7,7 @@ each request, so no background thread is needed and an injected clock makes test
 """
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import threading
@@ -81,6 +82,10 @@ class PaperExchange:
         if self.demo_address:
             seed_demo_account(self.ledger, self.market, self.demo_address, scenario.demo_account)
         self._server: LoopbackServer | None = None
+        # The harness ledger: requests that arrived per endpoint, and /exchange POSTs per cloid, so
+        # tests can assert "0 /exchange calls" and "exactly 1 POST per cloid" (faulted ones count).
+        self.request_counts: collections.Counter[str] = collections.Counter()
+        self.posted_cloids: collections.Counter[str] = collections.Counter()
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> "PaperExchange":
@@ -132,7 +137,8 @@ class PaperExchange:
         return new
 
     def inject_fault(self, kind: str, *, count: int = 1, endpoint: str = "any", **params: object) -> None:
-        """Apply `kind` (http_429, http_5xx, malformed, latency) to the next `count` requests."""
+        """Apply `kind` (scenario.FAULT_KINDS: http_429, http_5xx, malformed, latency, drop,
+        order_error, action_error) to the next `count` requests of `endpoint`."""
         with self._lock:
             self.faults.inject(kind, count=count, endpoint=endpoint, **params)
 
@@ -156,6 +162,7 @@ class PaperExchange:
         if endpoint not in ("info", "exchange"):
             return HttpReply(404, "Not Found", TEXT)
         with self._lock:
+            self._note_request(endpoint, body)
             self._sync()
             draw = self.faults.draw(endpoint, self.player.faults(self.market.now_ms, endpoint))
             fault = draw.fault
@@ -165,17 +172,33 @@ class PaperExchange:
             if fault and fault.kind == "http_5xx":
                 status = int(fault.params.get("status", 502))
                 return HttpReply(status, f"{status} upstream error", TEXT, latency_ms=draw.latency_ms)
-            reply = self._answer(endpoint, body)
+            forced = None
+            if fault and fault.kind in ("order_error", "action_error"):
+                forced = (fault.kind, str(fault.params.get("message", "Order rejected by the paper exchange.")))
+            reply = self._answer(endpoint, body, forced)
+        if fault and fault.kind == "drop":
+            return HttpReply(reply.status, reply.body, reply.content_type, reply.headers, draw.latency_ms, drop=True)
         if fault and fault.kind == "malformed" and reply.status == 200:
             broken = broken_body(reply.body, str(fault.params.get("mode", "truncated")))
             return HttpReply(200, broken, reply.content_type, reply.headers, draw.latency_ms)
         return HttpReply(reply.status, reply.body, reply.content_type, reply.headers, draw.latency_ms)
 
+    def _note_request(self, endpoint: str, raw: bytes) -> None:
+        self.request_counts[endpoint] += 1
+        if endpoint != "exchange":
+            return
+        try:
+            action = json.loads(raw or b"null").get("action", {})
+            orders = action.get("orders") or []
+            self.posted_cloids.update(str(o["c"]).lower() for o in orders if isinstance(o, dict) and o.get("c"))
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError):
+            pass  # a malformed body is answered with 422 below; it carried no usable cloid
+
     def _rate_limited(self, retry_after_s: float) -> HttpReply:
         return HttpReply(429, "Too many requests: weight budget of the minute exhausted.", TEXT,
                          {"Retry-After": f"{max(1, round(retry_after_s))}"})
 
-    def _answer(self, endpoint: str, raw: bytes) -> HttpReply:
+    def _answer(self, endpoint: str, raw: bytes, forced_error: tuple[str, str] | None = None) -> HttpReply:
         try:
             body: Any = json.loads(raw or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -187,7 +210,7 @@ class PaperExchange:
             wait_s = self.weights.try_spend(exchange_weight(len(orders) if isinstance(orders, list) else 1))
             if wait_s is not None:
                 return self._rate_limited(wait_s)
-            return HttpReply(200, json.dumps(self.desk.run(body, self.clock.now_ms())))
+            return HttpReply(200, json.dumps(self.desk.run(body, self.clock.now_ms(), forced_error)))
         try:
             reply, n_items = info_api.answer(body, self.ledger, self.market, self.settings.book,
                                              self.settings.leverage, self.clock.now_ms())

@@ -10,7 +10,10 @@ Price events: crash (down `pct` % over `over_min`, optional `coins`), selloff (l
 every coin, scaled per coin by `betas`), gap (instant signed `pct` jump), stale (prices freeze
 for `for_min`). Fault events, optionally `repeat_every_min`, `probability`, and
 `endpoint` (info | exchange | any): http_429 (`body`: text | null | {}), http_5xx (`status`),
-malformed (`mode`: truncated | html | garbage), latency (`latency_ms`).
+malformed (`mode`: truncated | html | garbage), latency (`latency_ms`), drop (the request is
+processed, then the connection closes without a reply), order_error (every order of an action
+gets the per-order error `message`, nothing is booked) and action_error (the whole action is
+refused with `message`, as `{"status":"err"}`).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from core.errors import BadInputError
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 PRICE_KINDS = ("crash", "selloff", "gap", "stale")
-FAULT_KINDS = ("http_429", "http_5xx", "malformed", "latency")
+FAULT_KINDS = ("http_429", "http_5xx", "malformed", "latency", "drop", "order_error", "action_error")
 MALFORMED_MODES = ("truncated", "html", "garbage")
 ENDPOINTS = ("info", "exchange", "any")
 MINUTES_PER_DAY = 1440
@@ -111,7 +114,7 @@ def parse_event(raw: Any, where: str) -> ScenarioEvent:
     if coins is not None and not (isinstance(coins, list) and all(isinstance(c, str) for c in coins)):
         raise BadInputError(f"{where}: coins must be a list of names")
     pct_bounds = (-99.0, 1000.0) if kind == "gap" else (0.0, 99.0)
-    params = {k: v for k, v in raw.items() if k in ("body", "status", "mode", "latency_ms", "retry_after_s")}
+    params = {k: v for k, v in raw.items() if k in ("body", "status", "mode", "latency_ms", "retry_after_s", "message")}
     if kind == "malformed" and params.get("mode", "truncated") not in MALFORMED_MODES:
         raise BadInputError(f"{where}: mode must be one of {MALFORMED_MODES}")
     every = raw.get("repeat_every_min")

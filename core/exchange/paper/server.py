@@ -22,6 +22,7 @@ class HttpReply:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     latency_ms: float = 0.0  # slept before the reply is written (scripted latency)
+    drop: bool = False  # close the connection instead of writing the reply (the work is done)
 
 
 class RequestHandlerTarget(Protocol):
@@ -79,6 +80,13 @@ def _handler_class(target: RequestHandlerTarget, connections: _Connections) -> t
             reply = target.handle_request(self.path, self.rfile.read(length))
             if reply.latency_ms > 0:
                 time.sleep(reply.latency_ms / 1000)  # real time on purpose: it must trip client timeouts
+            if reply.drop:
+                self.close_connection = True
+                try:
+                    self.request.shutdown(socket.SHUT_RDWR)  # the client sees the connection end, no reply
+                except OSError:
+                    pass  # the client already went away
+                return
             self._write(reply)
 
         def _write(self, reply: HttpReply) -> None:
