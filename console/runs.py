@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from storage import Store
@@ -37,28 +36,23 @@ def drive_evolution(store: Store, paths: list[str], population: int, generations
     With `cluster` (tcp://HOST:PORT or local:N) generations are evaluated on Dask workers; the
     results are identical, and `on_cluster` receives the ClusterInfo (address, workers) to show.
     """
-    from core.evolution import EvolutionConfig, create_run, execute_run, run_data_paths, run_split
+    from console.run_setup import resume_run, start_run
+    from core.evolution import EvolutionConfig, execute_run
     from core.evolution.cluster import check_cluster, cluster_evaluation
-    from core.evolution.evaluator import make_evaluator
     from storage.evolution_repo import EvolutionRepo
 
-    check_cluster(cluster)
-    repo = EvolutionRepo(store)
     if resume_run_id is None:
         config = EvolutionConfig(population_size=population, generations=generations, seed=seed)
-        evaluate, fingerprint, description = make_evaluator(paths)
-        run_id = create_run(repo, config, fingerprint, description,
-                            data_paths=[str(Path(p).resolve()) for p in paths], split=evaluate.split)
+        run = start_run(lambda: store, paths, config, cluster=cluster)
     else:
-        run_id = resume_run_id
-        split = run_split(repo, run_id)
-        evaluate, fingerprint, _ = make_evaluator(run_data_paths(repo, run_id),
-                                                  **({} if split is None else {"split": split.train_end}))
-    with cluster_evaluation(cluster, evaluate, run_id) as evaluate:
+        check_cluster(cluster)
+        run = resume_run(EvolutionRepo(store), resume_run_id)
+    with cluster_evaluation(cluster, run.evaluate, run.run_id) as evaluate:
         if cluster and on_cluster is not None:
             on_cluster(evaluate.info())
-        outcome = execute_run(repo, run_id, evaluate, fingerprint, on_progress=on_progress, should_stop=stop)
-    return run_id, outcome.status
+        outcome = execute_run(run.repo, run.run_id, evaluate, run.fingerprint, on_progress=on_progress,
+                              should_stop=stop)
+    return run.run_id, outcome.status
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,7 @@ def test_a_failed_write_leaves_nothing(tmp_db):
     assert store.candles("paper", "BTC", "1d") == []
 
 
-def test_locked_database_reports_busy_and_commits_nothing(tmp_db, monkeypatch):
-    import storage.store as store_mod
-
+def test_locked_database_reports_busy_and_commits_nothing(tmp_db):
     store = Store(tmp_db)
     store.db.conn.execute("PRAGMA busy_timeout = 100")
     other = sqlite3.connect(tmp_db, isolation_level=None)

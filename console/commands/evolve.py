@@ -13,7 +13,6 @@ import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import asdict
-from pathlib import Path
 from typing import Iterator
 
 EXIT_OK, EXIT_CANCELLED = 0, 130  # 130: the shell's code for "ended by SIGINT"
@@ -53,61 +52,32 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_evolve(args: argparse.Namespace) -> int:
     from console.cli import open_store
-    from console.data_spec import data_loader
-    from core.evolution import EvolutionConfig, create_run
-    from core.evolution.cluster import check_cluster, cluster_evaluation
-    from core.evolution.evaluator import make_evaluator
+    from console.run_setup import start_run
+    from core.evolution import EvolutionConfig
+    from core.evolution.cluster import cluster_evaluation
     from core.evolution.walkforward import parse_fold
-    from storage.evolution_repo import EvolutionRepo
 
     config = EvolutionConfig(population_size=args.pop, generations=args.gens, seed=args.seed)
-    chosen = {}  # only what was asked for, so the default split stays make_evaluator's to decide
-    if args.split is not None:
-        chosen["split"] = args.split
-    if args.fold is not None:
-        chosen["fold"] = parse_fold(args.fold)
-    load = data_loader(args.data, args)  # None for CSV files only: make_evaluator loads them itself
-    if load is not None:
-        chosen["load"] = load
-    evaluate, fingerprint, description = make_evaluator(args.data, **chosen)  # bad data: exit 2, no run
-    check_cluster(args.cluster)  # a bad address or no Dask: exit 2, no run
-    repo = EvolutionRepo(open_store(args))
-    # hl: specs are recorded pinned to the network and range they resolved to, so a resume reads the same bars
-    paths = load.recorded if load is not None else [str(Path(p).resolve()) for p in args.data]
-    split = getattr(evaluate, "split", None)  # a stand-in evaluator (tests) trains on no split
-    run_id = create_run(repo, config, fingerprint, description, data_paths=paths, split=split)
-    _say_run_id(run_id, args.json)
-    if split is not None and not args.json:
-        print(f"walk-forward split: {split.rule}", flush=True)
-    with cluster_evaluation(args.cluster, evaluate, run_id) as evaluate:
-        return _drive(repo, run_id, evaluate, fingerprint, args.json, force=False)
+    run = start_run(lambda: open_store(args), args.data, config, split=args.split,
+                    fold=None if args.fold is None else parse_fold(args.fold), cluster=args.cluster,
+                    source_args=args)  # bad data or cluster: exit 2, no run
+    _say_run_id(run.run_id, args.json)
+    if run.split is not None and not args.json:
+        print(f"walk-forward split: {run.split.rule}", flush=True)
+    with cluster_evaluation(args.cluster, run.evaluate, run.run_id) as evaluate:
+        return _drive(run.repo, run.run_id, evaluate, run.fingerprint, args.json, force=False)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from console.cli import open_store
-    from console.data_spec import data_loader
-    from core.errors import BadInputError
-    from core.evolution import run_data_paths, run_split
+    from console.run_setup import resume_run
     from core.evolution.cluster import cluster_evaluation
-    from core.evolution.evaluator import make_evaluator
     from storage.evolution_repo import EvolutionRepo
 
-    repo = EvolutionRepo(open_store(args))
-    run = repo.get_run(args.run_id)
-    if run is not None and run["status"] == "finished":  # say so before loading any data
-        raise BadInputError(f"run {args.run_id} is already finished")
-    paths = args.data or run_data_paths(repo, args.run_id)
-    if not paths:
-        raise BadInputError(f"run {args.run_id} records no data paths; pass --data")
-    split = run_split(repo, args.run_id)  # the same training windows, so the fingerprint matches
-    chosen: dict = {} if split is None else {"split": split.train_end}
-    load = data_loader(paths, args, lambda: repo.store)
-    if load is not None:
-        chosen["load"] = load
-    evaluate, fingerprint, _ = make_evaluator(paths, **chosen)
+    run = resume_run(EvolutionRepo(open_store(args)), args.run_id, args.data, source_args=args)
     _say_run_id(args.run_id, args.json)
-    with cluster_evaluation(args.cluster, evaluate, args.run_id) as evaluate:
-        return _drive(repo, args.run_id, evaluate, fingerprint, args.json, force=args.force)
+    with cluster_evaluation(args.cluster, run.evaluate, args.run_id) as evaluate:
+        return _drive(run.repo, args.run_id, evaluate, run.fingerprint, args.json, force=args.force)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -115,20 +85,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from console.cli import open_store
-    from core.evolution import displayed_status
-    from storage.evolution_repo import EvolutionRepo, RunWorker
+    from console.runs import run_rows
 
-    repo = EvolutionRepo(open_store(args))
-    rows = []
-    for r in repo.run_summaries():
-        worker = RunWorker(r["worker_pid"], r["worker_host"], "") if r["worker_pid"] is not None else None
-        try:
-            total = json.loads(r["config_json"])["evolution"]["generations"]
-        except (json.JSONDecodeError, KeyError, TypeError):
-            total = None
-        rows.append({"id": r["id"], "status": displayed_status(r["status"], worker),
-                     "generations_done": r["last_generation"], "generations_total": total,
-                     "best_fitness": r["best_fitness"], "created_at": r["created_at"], "data": r["data_desc"]})
+    rows = run_rows(open_store(args))
     if args.json:
         print(json.dumps({"runs": rows}))
         return EXIT_OK

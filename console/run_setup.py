@@ -1,0 +1,68 @@
+"""Setting up an evolution run to start or resume: one path for the CLI and the console, so both
+record the same data spec and split and rebuild the same evaluator (and fingerprint) on resume."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+
+@dataclass
+class PreparedRun:
+    repo: Any  # storage.evolution_repo.EvolutionRepo
+    run_id: int
+    evaluate: Any  # core.evolution.evaluator.BacktestEvaluator
+    fingerprint: str
+    split: Any  # core.evolution.walkforward.Split | None
+
+
+def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *, split: str | None = None,
+              fold: tuple[int, int] | None = None, cluster: str | None = None, source_args: object = None
+              ) -> PreparedRun:
+    """Load and check everything first (bad data or cluster: nothing is created), then register the
+    run. `source_args` carries --network/--base-url for hl: specs."""
+    from console.data_spec import data_loader
+    from core.evolution import create_run
+    from core.evolution.cluster import check_cluster
+    from core.evolution.evaluator import make_evaluator
+    from storage.evolution_repo import EvolutionRepo
+
+    chosen: dict[str, Any] = {}  # only what was asked for, so the default split stays make_evaluator's
+    if split is not None:
+        chosen["split"] = split
+    if fold is not None:
+        chosen["fold"] = fold
+    load = data_loader(data, source_args, open_store)  # None for CSV files only
+    if load is not None:
+        chosen["load"] = load
+    evaluate, fingerprint, description = make_evaluator(data, **chosen)
+    check_cluster(cluster)
+    repo = EvolutionRepo(open_store())
+    # hl: specs are recorded pinned to the network and range they resolved to, so a resume reads the same bars
+    paths = load.recorded if load is not None else [str(Path(p).resolve()) for p in data]
+    chosen_split = getattr(evaluate, "split", None)  # a stand-in evaluator (tests) trains on no split
+    run_id = create_run(repo, config, fingerprint, description, data_paths=paths, split=chosen_split)
+    return PreparedRun(repo, run_id, evaluate, fingerprint, chosen_split)
+
+
+def resume_run(repo: Any, run_id: int, data: Sequence[str] | None = None, source_args: object = None
+               ) -> PreparedRun:
+    """The evaluator a run was trained with: its recorded data (or `data` if it moved) and split."""
+    from console.data_spec import data_loader
+    from core.errors import BadInputError
+    from core.evolution import run_data_paths, run_split
+    from core.evolution.evaluator import make_evaluator
+
+    run = repo.get_run(run_id)
+    if run is not None and run["status"] == "finished":  # say so before loading any data
+        raise BadInputError(f"run {run_id} is already finished")
+    paths = list(data or run_data_paths(repo, run_id))
+    if not paths:
+        raise BadInputError(f"run {run_id} records no data paths; pass --data")
+    split = run_split(repo, run_id)  # the same training windows, so the fingerprint matches
+    chosen: dict[str, Any] = {} if split is None else {"split": split.train_end}
+    load = data_loader(paths, source_args, lambda: repo.store)
+    if load is not None:
+        chosen["load"] = load
+    evaluate, fingerprint, _ = make_evaluator(paths, **chosen)
+    return PreparedRun(repo, run_id, evaluate, fingerprint, split)
