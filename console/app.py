@@ -54,6 +54,7 @@ class EvoriskApp(App):
         Binding("escape", "leave_field", "Leave field", show=False),
         Binding("a", "review_action", "Approve/reject"),
         Binding("x", "scenario('crash')", "Crash (paper)"),
+        Binding("z", "size_position", "Size", show=False),
         Binding("d", "scenario('demo')", "Calm (paper)", show=False),
         Binding("t", "toggle_theme", "Theme"),
     ]
@@ -203,6 +204,14 @@ class EvoriskApp(App):
         else:
             self.session.reject(action_id, operator="console")
         self.call_from_thread(self.notify, f"action {action_id}: {decision}d")
+
+    def action_size_position(self) -> None:
+        from console.screens.sizing import SizingScreen
+
+        if self.session is None:
+            self.notify("sizing needs the live session", severity="warning")
+            return
+        self.push_screen(SizingScreen(self.session))
 
     def action_reset_breaker(self) -> None:
         if self.session is not None:

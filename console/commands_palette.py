@@ -20,6 +20,9 @@ class EvoriskCommands(Provider):
             for name in SCENARIOS:
                 yield (f"Paper scenario: {name}", partial(app.action_scenario, name),
                        "script the paper exchange's market from now on")
+        if session is not None:
+            yield ("Size a new position", app.action_size_position,
+                   "how big a position the active genome allows (concentration, correlation, breaker)")
         if snap is not None and any(a.status == "pending" for a in snap.pending_actions):
             yield "Review pending action", app.action_review_action, "approve or reject what the breaker proposed"
         if session is not None and snap is not None and snap.breaker_state not in ("NORMAL", "STALE"):

@@ -138,3 +138,21 @@ async def test_promote_with_cancel_and_with_approve(tmp_db, daily_dir, capsys):
         row = repo.active_promotion()
         assert row["run_id"] == run_id and row["promoted_by"] == "console"
         assert row["oos_metrics"]["test_windows"] > 0
+
+
+async def test_sizing_dialog_explains_the_limits(tmp_db):
+    from console.screens.sizing import SizingScreen
+
+    app = EvoriskApp(db_path=tmp_db, **FAST)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+        await pilot.press("z")
+        await wait_for(pilot, lambda: isinstance(app.screen, SizingScreen))
+        app.screen.query_one("#size-coin", Input).value = "BTC"
+        app.screen.query_one("#size-amount", Input).value = "5"
+        await pilot.click("#size-check")
+        result = app.screen.query_one("#size-result")
+        await wait_for(pilot, lambda: "allowed:" in str(result.render()) or "cannot" in str(result.render()),
+                       timeout_s=30)
+        text = str(result.render())
+        assert "allowed:" in text and "concentration" in text  # 5 BTC is far above 12.5% of equity

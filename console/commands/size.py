@@ -43,29 +43,36 @@ def hourly_correlation(gateway, coins: tuple[str, ...], venue_now_ms: int):
     return correlation_matrix(closes, coins)
 
 
-def cmd_size(args: argparse.Namespace) -> int:
-    from console.cli import open_store
-    from console.data_spec import read_gateway
+def compute_size(repo, gateway, address: str, coin: str, side: str, size: float, genome_file: str | None = None):
+    """(SizingDecision, genome label, breaker reason) for a new position: shared by `evorisk size`
+    and the console's sizing dialog."""
     from core.errors import BadInputError
     from core.monitor.genome_source import GenomeSource
     from core.monitor.sizing import effective_breaker_state, size_new_position
     from core.monitor.state import MonitorState
-    from storage.monitor_repo import MonitorRepo
 
-    repo = MonitorRepo(open_store(args))
-    params, genome_label = GenomeSource(repo, args.genome)()
-    gateway = read_gateway(args.network, args.base_url, args.timeout)
-    account = gateway.account_state(args.address)
+    params, genome_label = GenomeSource(repo, genome_file)()
+    account = gateway.account_state(address)
     mids = gateway.mids()
-    if args.coin not in mids:
-        raise BadInputError(f"unknown coin {args.coin!r} on {gateway.network}")
+    if coin not in mids:
+        raise BadInputError(f"unknown coin {coin!r} on {gateway.network}")
     saved = repo.get_monitor_state()
     state, breaker_reason = effective_breaker_state(MonitorState.from_json(saved) if saved else None,
                                                     account.equity_usd, params)
-    coins = tuple(sorted({p.coin for p in account.positions} | {args.coin}))
+    coins = tuple(sorted({p.coin for p in account.positions} | {coin}))
     matrix = hourly_correlation(gateway, coins, account.time_ms) if len(coins) >= 2 else None
-    decision = size_new_position(params, account, args.coin, args.side, args.size, mids[args.coin], state,
-                                 coins, matrix)
+    decision = size_new_position(params, account, coin, side, size, mids[coin], state, coins, matrix)
+    return decision, genome_label, breaker_reason
+
+
+def cmd_size(args: argparse.Namespace) -> int:
+    from console.cli import open_store
+    from console.data_spec import read_gateway
+    from storage.monitor_repo import MonitorRepo
+
+    gateway = read_gateway(args.network, args.base_url, args.timeout)
+    decision, genome_label, breaker_reason = compute_size(MonitorRepo(open_store(args)), gateway, args.address,
+                                                          args.coin, args.side, args.size, args.genome)
     if args.json:
         sys.stdout.write(json.dumps(dict(decision.to_dict(), genome=genome_label, breaker_reason=breaker_reason,
                                          network=gateway.network)) + "\n")
