@@ -50,4 +50,5 @@ class BreakerBanner(Static):
         self.update(f"BREAKER {snap.breaker_state} since {since} | "
                     f"drawdown {dd} = {ratio} of max {snap.max_drawdown_pct:.1%} | "
                     f"{WHAT_IT_DOES.get(snap.breaker_state, '')} | "
-                    f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'} | {snap.breaker_reason}")
+                    f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'}"
+                    + ("" if snap.breaker_reason.startswith(("drawdown", "start")) else f" | {snap.breaker_reason}"))
