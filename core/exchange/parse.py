@@ -127,12 +127,7 @@ def parse_candles(raw: Any, coin: str, interval: str) -> list[Candle]:
 
 
 def _ok_data(raw: Any, where: str) -> Any:
-    check_not_error(raw, where)
-    status = _field(raw, "status", where)
-    if status == "err":
-        raise OrderRejected(str(raw.get("response", "")))
-    if status != "ok":
-        raise MalformedReply(f"{where}: unknown status {status!r}")
+    parse_default_ok(raw, where)
     return _field(_field(_field(raw, "response", where), "data", where), "statuses", where)
 
 
@@ -168,7 +163,8 @@ def parse_cancel_statuses(raw: Any, n_cancels: int) -> list[str | None]:
 
 
 def parse_default_ok(raw: Any, where: str) -> None:
-    """Actions that answer `{"status":"ok","response":{"type":"default"}}` (scheduleCancel)."""
+    """An action accepted as a whole (`{"status":"ok",...}`); a refusal raises OrderRejected.
+    scheduleCancel answers just this; orders and cancels carry statuses after it (_ok_data)."""
     check_not_error(raw, where)
     status = _field(raw, "status", where)
     if status == "err":
