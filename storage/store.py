@@ -72,8 +72,9 @@ class Store:
             try:
                 yield conn
                 conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                conn.execute("ROLLBACK") if conn.in_transaction else None
+            except sqlite3.OperationalError as exc:  # busy, locked, disk full: nothing is kept
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise StoreBusyError(f"database write failed: {exc}") from exc
             except BaseException:
                 if conn.in_transaction:

@@ -141,10 +141,11 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
     pending_exit = False
     cooldown = 0
     n_rec = 0
+    exited = np.zeros(n_assets, dtype=np.bool_)  # closed at this bar's open: no re-entry on the same bar
 
     for i in range(n_bars):
         t = w0 + i
-        exited = np.zeros(n_assets, dtype=np.bool_)
+        exited[:] = False
         # 1. at the open: breaker actions, time exits, entries
         for a in range(n_assets):
             if size[a] == 0.0:
