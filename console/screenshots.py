@@ -1,6 +1,7 @@
-"""Regenerate screenshots/: every console screen as SVG (and PNG when cairosvg is available).
+"""Regenerate screenshots/: every console screen, on the live in-process paper exchange, as SVG and
+PNG. Run with `make screenshots`. Uses a throw-away database, never the operator's.
 
-Run with `make screenshots`. Uses a throw-away database so it never touches the operator's.
+The market runs ten times faster than `make run` so the crash reaches the breaker in seconds.
 """
 from __future__ import annotations
 
@@ -8,28 +9,115 @@ import asyncio
 import logging
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import numpy as np
 
 from console.app import EvoriskApp
 
 log = logging.getLogger("evorisk.screenshots")
-SCREENS = [("live", "l"), ("evolution", "e"), ("runs", "r"), ("log", "g")]
-SIZES = [(200, 60), (80, 24)]
+SHARED_DAILY = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "crypto-daily"
+FAST = dict(poll_interval_s=0.5, paper_speed=600.0)
 
 
-async def capture(out_dir: Path) -> list[Path]:
-    written: list[Path] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for width, height in SIZES:
-            app = EvoriskApp(network="paper", db_path=Path(tmp) / "shots.db")
-            async with app.run_test(size=(width, height)) as pilot:
-                for name, key in SCREENS:
-                    await pilot.press(key)
-                    await pilot.pause(0.2)
-                    svg = out_dir / f"{name}-{width}x{height}.svg"
-                    app.save_screenshot(filename=svg.name, path=str(out_dir))
-                    written.append(svg)
-    return written
+async def until(pilot, condition, timeout_s: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("screen did not reach the expected state")
+        await pilot.pause(0.2)
+
+
+class Shooter:
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.written: list[Path] = []
+
+    async def shot(self, app: EvoriskApp, pilot, name: str) -> None:
+        app.clear_notifications()
+        await pilot.pause(0.3)
+        svg = self.out_dir / f"{name}.svg"
+        app.save_screenshot(filename=svg.name, path=str(self.out_dir))
+        self.written.append(svg)
+        log.info("wrote %s", svg)
+
+
+def tight_genome(db: Path) -> None:
+    """A 5% max-drawdown genome with wide stops: the crash walks the breaker up to EMERGENCY."""
+    from storage import Store
+    from storage.monitor_repo import MonitorRepo
+
+    genes = np.full(22, 0.5)
+    genes[0], genes[13] = 1.0, 0.0
+    MonitorRepo(Store(db)).promote(list(genes), "screenshot: 5% breaker", "screenshots", int(time.time() * 1000))
+
+
+async def live_screens(shooter: Shooter, tmp: Path) -> None:
+    for width, height in ((200, 60), (80, 24)):
+        app = EvoriskApp(db_path=tmp / f"demo{width}.db", **FAST)
+        async with app.run_test(size=(width, height)) as pilot:
+            await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+            await pilot.pause(1.0)
+            await shooter.shot(app, pilot, f"live-demo-{width}x{height}")
+            if width == 200:
+                await pilot.press("t")
+                await shooter.shot(app, pilot, "live-demo-light-theme")
+                await pilot.press("t")
+    db = tmp / "crash.db"
+    tight_genome(db)
+    app = EvoriskApp(db_path=db, **FAST)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+        await pilot.press("x")
+        await until(pilot, lambda: app.snapshot.breaker_state in ("TIGHTENED", "REDUCING"))
+        await shooter.shot(app, pilot, "live-crash-breaker-climbing")
+        await until(pilot, lambda: any(a.kind == "exit_all" and a.status == "pending"
+                                       for a in app.snapshot.pending_actions))
+        await shooter.shot(app, pilot, "live-crash-emergency")
+        table = app.query_one("#pending")
+        table.move_cursor(row=next(i for i, a in enumerate(app.snapshot.pending_actions) if a.kind == "exit_all"))
+        await pilot.press("a")
+        await pilot.pause(0.5)
+        await shooter.shot(app, pilot, "approval-emergency-exit")
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.5)
+        await shooter.shot(app, pilot, "command-palette")
+
+
+async def evolution_screens(shooter: Shooter, tmp: Path) -> None:
+    if not SHARED_DAILY.exists():
+        log.warning("no ../shared/data: evolution screenshots skipped")
+        return
+    app = EvoriskApp(db_path=tmp / "evo.db", live=False)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await until(pilot, lambda: app.store is not None)
+        await pilot.press("f2")
+        panel = app.query_one("#evolution-panel")
+        panel.query_one("#evo-gens").value = "60"
+        await pilot.click("#evo-start")
+        await until(pilot, lambda: len(getattr(panel, "best", [])) >= 15)
+        await shooter.shot(app, pilot, "evolution-running")
+        await until(pilot, lambda: panel.query_one("#evo-start").disabled is False, timeout_s=300)
+        await pilot.press("f3")
+        await until(pilot, lambda: app.query_one("#runs-table").row_count >= 1)
+        app.query_one("#runs-table").move_cursor(row=0)
+        await shooter.shot(app, pilot, "runs")
+        await pilot.click("#run-report")
+        from console.screens.report import ReportScreen
+
+        await until(pilot, lambda: isinstance(app.screen, ReportScreen))
+        await shooter.shot(app, pilot, "run-report")
+        await pilot.press("escape")
+        await pilot.click("#run-promote")
+        from console.screens.promote import PromoteScreen
+
+        await until(pilot, lambda: isinstance(app.screen, PromoteScreen))
+        await shooter.shot(app, pilot, "promote")
+        await pilot.press("escape")
+        await pilot.press("f4")
+        await pilot.pause(2.5)
+        await shooter.shot(app, pilot, "event-log")
 
 
 def to_png(svgs: list[Path]) -> None:
@@ -46,9 +134,14 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     out_dir = Path(argv[0] if argv else "screenshots")
     out_dir.mkdir(parents=True, exist_ok=True)
-    svgs = asyncio.run(capture(out_dir))
-    to_png(svgs)
-    log.info("wrote %d screenshots to %s", len(svgs), out_dir)
+    for old in list(out_dir.glob("*.svg")) + list(out_dir.glob("*.png")):
+        old.unlink()
+    shooter = Shooter(out_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(live_screens(shooter, Path(tmp)))
+        asyncio.run(evolution_screens(shooter, Path(tmp)))
+    to_png(shooter.written)
+    log.info("wrote %d screenshots to %s", len(shooter.written), out_dir)
     return 0
 
 

@@ -126,6 +126,12 @@ def position_target_fraction(n_assets: int, concentration_limit: float) -> float
     return equal if equal < concentration_limit else concentration_limit
 
 
+def stops_tightened(state: int) -> bool:
+    """Stops sit at x0.8 from TIGHTENED upwards: a breaker that jumps straight to REDUCING or
+    EMERGENCY (a gap) must not leave looser stops than one that climbed step by step."""
+    return TIGHTENED <= state <= EMERGENCY
+
+
 def allows_new_risk(state: int) -> bool:
     """New positions are allowed in NORMAL and TIGHTENED only (never from REDUCING upward or STALE)."""
     return state == NORMAL or state == TIGHTENED

@@ -184,7 +184,7 @@ def test_stop_level_comes_from_the_shared_policy():
         p.stop_loss_pct, p.stop_atr_mult, p.trail_pct, p.take_profit_pct, p.vol_mult, p.high_vol_ratio,
         p.max_hold_days, p.time_decay, p.momentum_adj, p.news_vol_mult, p.regime_sensitivity,
         *REGIME_MULT[rg], ds.vol[lb, 0, t - 1] / ds.avg_vol[lb, 0, t - 1], ds.atr[lb, 0, t - 1],
-        float(t - entry), bool(ds.momentum[0, t - 1] > 0), bool(d.states[t - 250 - 1] == policy.TIGHTENED))
+        float(t - entry), bool(ds.momentum[0, t - 1] > 0), policy.stops_tightened(int(d.states[t - 250 - 1])))
     level = ds.open[0, entry] * (1 - sl)
     expected = min(level, ds.open[0, t])
     assert exit_ev[E.T_EXIT_PX] == pytest.approx(expected * (1 - ds.config.slippage_pct), rel=1e-12)

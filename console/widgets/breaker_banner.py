@@ -12,8 +12,8 @@ STATE_CLASSES = {s: f"-{s.lower()}" for s in ("NORMAL", "TIGHTENED", "REDUCING",
 WHAT_IT_DOES = {
     "NORMAL": "rules as evolved",
     "TIGHTENED": "stops x0.8, protective stop orders on the exchange",
-    "REDUCING": "halve every position - needs your approval",
-    "EMERGENCY": "close everything - needs your approval",
+    "REDUCING": "halve every position - needs your approval; stops stay x0.8",
+    "EMERGENCY": "close everything - needs your approval; stops stay x0.8",
     "STALE": "no trustworthy data: nothing is proposed",
 }
 

@@ -34,6 +34,7 @@ drawdown_fraction_nb = _jit(policy.drawdown_fraction)
 exit_vote_passes_nb = _jit(policy.exit_vote_passes)
 position_target_fraction_nb = _jit(policy.position_target_fraction)
 allows_new_risk_nb = _jit(policy.allows_new_risk)
+stops_tightened_nb = _jit(policy.stops_tightened)
 weighted_correlation_nb = _jit(policy.weighted_correlation)
 
 SCORE_W_SHARPE, SCORE_W_DD, SCORE_W_WIN, SCORE_W_PF = 0.4, 0.3, 0.2, 0.1
@@ -242,7 +243,7 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
                 params[HIGH_VOL_RATIO], max_hold, params[TIME_DECAY], params[MOMENTUM_ADJ],
                 params[NEWS_VOL_MULT], params[REGIME_SENS], regime_mult[rg, 0], regime_mult[rg, 1],
                 regime_mult[rg, 2], vol_ratio, atr_pct, float(t - entry_bar[a]), with_trend,
-                state == policy.TIGHTENED)
+                stops_tightened_nb(state))
             e = entry_ref[a]
             o, h, lo = open_[a, t], high[a, t], low[a, t]
             if side[a] > 0:

@@ -125,7 +125,7 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     rows, protective = [], {}
     for pos in acct.positions:
         row, level = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
-                                   tracks[pos.coin], acct.time_ms, new_state == policy.TIGHTENED)
+                                   tracks[pos.coin], acct.time_ms, policy.stops_tightened(new_state))
         rows.append(row)
         protective[pos.coin] = level
     coins, matrix, weighted = _correlation(market, rows)

@@ -72,11 +72,12 @@ def _stop_leg(leg: int, pos: Position, level_px: float, decimals: int) -> OrderL
 
 def stop_actions(new_state: int, state: MonitorState, positions: Sequence[Position],
                  protective: Mapping[str, float], sz_decimals: Mapping[str, int]) -> list[ProposedAction]:
-    """TIGHTENED: place or move stops; back in NORMAL: cancel them. Other states leave them."""
+    """TIGHTENED and above: place or move stops (also when the breaker jumped past TIGHTENED);
+    back in NORMAL: cancel them. STALE never gets here."""
     held = {p.coin: p for p in positions}
     cancels = [CancelLeg(s.coin, s.cloid) for coin, s in state.stops.items() if coin not in held]
     legs: list[OrderLeg] = []
-    if new_state == policy.TIGHTENED:
+    if policy.stops_tightened(new_state):
         for coin, pos in held.items():
             wanted = _stop_leg(len(legs), pos, protective[coin], _decimals(pos, sz_decimals))
             placed = state.stops.get(coin)
@@ -86,7 +87,7 @@ def stop_actions(new_state: int, state: MonitorState, positions: Sequence[Positi
             if placed is not None:
                 cancels.append(CancelLeg(coin, placed.cloid))
             legs.append(wanted)
-        why = "TIGHTENED: reduce-only stops at the genome's levels x 0.8"
+        why = f"{policy.BREAKER_NAMES[new_state]}: reduce-only stops at the genome's levels x 0.8"
     elif new_state == policy.NORMAL:
         cancels = [CancelLeg(s.coin, s.cloid) for s in state.stops.values()]
         why = "back to NORMAL: protective stops withdrawn"
