@@ -28,11 +28,14 @@ class EvolutionPanel(Vertical):
     DEFAULT_CSS = """
     EvolutionPanel { height: 1fr; }
     EvolutionPanel #evo-form { height: auto; }
+    EvolutionPanel #evo-labels { height: 1; color: $text-muted; }
+    EvolutionPanel #evo-labels .wide { width: 1fr; padding: 0 1; }
+    EvolutionPanel #evo-labels .small { width: 16; padding: 0 1; }
     EvolutionPanel #evo-form Input { width: 1fr; }
     EvolutionPanel #evo-form .small { width: 16; }
     EvolutionPanel #evo-buttons { height: auto; }
     EvolutionPanel #evo-buttons Button { margin-right: 1; }
-    EvolutionPanel #evo-cluster-address { width: 44; }
+    EvolutionPanel #evo-cluster-address { width: 50; }
     EvolutionPanel #evo-cluster { width: 1fr; padding: 1 1; color: $text-muted; }
     EvolutionPanel Sparkline { height: 4; }
     EvolutionPanel .spark-label { color: $text-muted; }
@@ -48,6 +51,11 @@ class EvolutionPanel(Vertical):
         pass
 
     def compose(self) -> ComposeResult:
+        with Horizontal(id="evo-labels"):
+            yield Label("data: CSV files, folders or hl:COINS@1d", classes="wide")
+            yield Label("population", classes="small")
+            yield Label("generations", classes="small")
+            yield Label("seed", classes="small")
         with Horizontal(id="evo-form"):
             yield Input(default_data_path(), placeholder="CSV files or folders (space separated)", id="evo-data")
             yield Input("50", placeholder="pop", id="evo-pop", classes="small", type="integer")
@@ -56,7 +64,7 @@ class EvolutionPanel(Vertical):
         with Horizontal(id="evo-buttons"):
             yield Button("Start", variant="primary", id="evo-start")
             yield Button("Cancel", variant="warning", id="evo-cancel", disabled=True)
-            yield Input(placeholder="local:2 or tcp://host:8786", id="evo-cluster-address")
+            yield Input(placeholder="cluster (optional): local:2 or tcp://host:8786", id="evo-cluster-address")
             yield Static("evaluating on this machine", id="evo-cluster")
         yield Label("No evolution running. Start one, or resume a run from the Runs tab.", id="evo-status")
         yield ProgressBar(total=100, show_eta=False, id="evo-bar")
@@ -64,12 +72,6 @@ class EvolutionPanel(Vertical):
         yield Sparkline([], id="evo-best")
         yield Label("mean fitness per generation", classes="spark-label")
         yield Sparkline([], id="evo-mean")
-
-    def on_mount(self) -> None:
-        for field, title in (("#evo-data", "data: CSV files or folders"), ("#evo-pop", "population"),
-                             ("#evo-gens", "generations"), ("#evo-seed", "seed"),
-                             ("#evo-cluster-address", "cluster (optional)")):
-            self.query_one(field, Input).border_title = title
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "evo-start":
