@@ -40,3 +40,6 @@ def test_headless_console_prints_summary(tmp_db):
                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0
     assert "headless" in proc.stdout and "PAPER" in proc.stdout
+    assert "live (paper demo):" in proc.stdout and "state=NORMAL" in proc.stdout
+    for coin in ("BTC", "ETH", "SOL"):
+        assert coin in proc.stdout
