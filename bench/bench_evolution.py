@@ -155,7 +155,7 @@ def run() -> str:
          f"encode JSON + one SQLite transaction); target < {TARGET_OVERHEAD:.0%}: "
          f"{'met' if overhead < TARGET_OVERHEAD else 'NOT met'}"),
         ("one commit with the kernel idle (median of {} x {})".format(PARTS_REPEATS, REPEATS),
-         f"encode {np.median([e for e, _ in _COMMIT_PARTS]):.2f} ms + SQLite transaction (WAL, synchronous FULL) "
+         f"encode {np.median([e for e, _ in _COMMIT_PARTS]):.2f} ms + SQLite transaction (WAL, synchronous NORMAL for checkpoints) "
          f"{np.median([r for _, r in _COMMIT_PARTS]):.2f} ms = "
          f"{(GENS + 1) * sum(np.median(x) for x in zip(*_COMMIT_PARTS)) / 1000 / p_s:.1%} of the persisted run"),
         ("wall-clock difference persisted vs in memory (medians)",

@@ -46,9 +46,11 @@ class EvolutionRepo:
     def record_generation(self, run_id: int, stats: GenerationStats, state_json: str, sha256: str,
                           version: int) -> None:
         """Logbook row + checkpoint + runs.best_fitness, all or nothing. A duplicate generation
-        (a second writer on the same run) violates the primary key and commits nothing."""
+        (a second writer on the same run) violates the primary key and commits nothing. Not
+        fsynced on every commit: a power cut can only lose checkpoints that resume recomputes
+        bit for bit."""
         now = utc_now_iso()
-        with self.store.transaction() as conn:
+        with self.store.transaction(durable=False) as conn:
             conn.execute(
                 "INSERT INTO generations (run_id, generation, created_at, best, mean, std, min, evaluations,"
                 " eval_s, evals_per_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

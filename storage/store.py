@@ -61,25 +61,36 @@ class Store:
             self.db.conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One logical write: BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+    def transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One logical write: BEGIN IMMEDIATE ... COMMIT, rolled back on any error.
+
+        `durable=False` commits with synchronous=NORMAL: under WAL a killed process still loses
+        nothing, only a power cut may drop this last commit. Only for rows that can be recomputed
+        exactly (evolution checkpoints: resume is bit-identical); approvals and orders stay FULL.
+        """
         with self._lock:
             conn = self.db.conn
+            if not durable:
+                conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StoreBusyError(f"database busy: {exc}") from exc
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:  # busy, locked, disk full: nothing is kept
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise StoreBusyError(f"database write failed: {exc}") from exc
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    raise StoreBusyError(f"database busy: {exc}") from exc
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except sqlite3.OperationalError as exc:  # busy, locked, disk full: nothing is kept
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise StoreBusyError(f"database write failed: {exc}") from exc
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                if not durable:
+                    conn.execute("PRAGMA synchronous = FULL")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict[str, Any]]:
         with self._lock:

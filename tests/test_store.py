@@ -93,3 +93,12 @@ def test_logging_goes_to_file_and_app_log(tmp_path):
         h.flush()
     assert "breaker moved to TIGHTENED" in (tmp_path / "x.log").read_text()
     configure_logging(None, None)
+
+
+def test_non_durable_transaction_restores_full_sync(tmp_db):
+    store = Store(tmp_db)
+    with store.transaction(durable=False) as conn:
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL while writing
+        conn.execute("INSERT INTO app_log (ts, level, logger, message) VALUES ('t', 'INFO', 'x', 'y')")
+    assert store.query("PRAGMA synchronous")[0]["synchronous"] == 2  # FULL for everything else
+    assert store.recent_logs()[0]["message"] == "y"
