@@ -1,8 +1,9 @@
 """Shared pieces of the hl data tests: a fake clock for sleeps and a reply-editing stand-in server.
 
 The stand-in forwards every request to the real paper exchange and may rewrite one
-candleSnapshot answer, so a bad candle (or Hyperliquid's absolute 5000-candle window) reaches
-the client over real HTTP through the real SDK, exactly as a misbehaving venue would send it.
+candleSnapshot answer, so a bad candle reaches the client over real HTTP through the real SDK,
+exactly as a misbehaving venue would send it. (Hyperliquid's 5000-candle retention needs no
+stand-in: the paper exchange keeps only the newest 5000 candles itself.)
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from collections.abc import Callable
 from core.exchange.gateway import HyperliquidGateway
 from core.exchange.paper import PaperExchange
 from core.exchange.paper.server import HttpReply, LoopbackServer
-from core.market.candles import INTERVAL_MS
 from core.market.hl_fetch import FetchSettings
 from core.market.weight_limiter import WeightLimiter
 
@@ -70,18 +70,3 @@ class CandleEditingServer:
     def __exit__(self, *exc: object) -> None:
         self._server.stop()
 
-
-def most_recent_only(limit: int) -> CandleEdit:
-    """Hyperliquid's rule: only the `limit` newest candles exist at all, whatever window is asked."""
-    newest: dict[tuple, int] = {}
-
-    def edit(req: dict, candles: list) -> list:
-        key = (req["coin"], req["interval"])
-        if candles and (key not in newest or candles[-1]["t"] > newest[key]):
-            newest[key] = candles[-1]["t"]
-        if key not in newest:
-            return candles
-        oldest_kept = newest[key] - (limit - 1) * INTERVAL_MS[req["interval"]]
-        return [c for c in candles if c["t"] >= oldest_kept]
-
-    return edit

@@ -13,6 +13,7 @@ from hyperliquid.utils.error import ClientError
 from hyperliquid.utils.signing import sign_l1_action
 from hyperliquid.utils.types import Cloid
 
+from core.errors import BadInputError
 from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 from core.exchange.paper.scenario import available_scenarios, load_scenario
 
@@ -89,6 +90,41 @@ def test_candle_snapshot_serves_at_most_the_5000_most_recent(paper):
     assert float(c["l"]) <= min(float(c["o"]), float(c["c"])) <= max(float(c["o"]), float(c["c"])) <= float(c["h"])
     hourly = info(paper).candles_snapshot("BTC", "1h", 0, 2**62)
     assert 99 <= len(hourly) <= 101 and hourly[1]["t"] - hourly[0]["t"] == 3_600_000
+
+
+MINUTE_MS = 60_000
+
+
+def test_a_request_reaching_past_the_5000_kept_candles_gets_only_the_kept_ones(paper):
+    newest = info(paper).candles_snapshot("BTC", "1m", 0, 2**62)[-1]["t"]
+    oldest_kept = newest - 4999 * MINUTE_MS
+    straddling = info(paper).candles_snapshot("BTC", "1m", 0, oldest_kept + 999 * MINUTE_MS)
+    assert [c["t"] for c in straddling] == [oldest_kept + k * MINUTE_MS for k in range(1000)]
+    assert info(paper).candles_snapshot("BTC", "1m", 0, oldest_kept - MINUTE_MS) == []  # history, but not kept
+
+
+def test_the_5000_are_kept_per_interval_and_counted_from_the_newest_candle():
+    with PaperExchange(PaperSettings(history_minutes=HISTORY_MINUTES, candles_kept=10), clock=ManualClock()) as ex:
+        minutes = info(ex).candles_snapshot("ETH", "1m", 0, 2**62)
+        hours = info(ex).candles_snapshot("ETH", "1h", 0, 2**62)
+        assert len(minutes) == len(hours) == 10
+        assert hours[-1]["t"] == minutes[-1]["t"] // 3_600_000 * 3_600_000  # the newest hour is still forming
+        ex.fast_forward(minutes=3)
+        assert info(ex).candles_snapshot("ETH", "1m", 0, minutes[2]["t"]) == []  # pushed out by 3 new minutes
+
+
+def test_an_archive_venue_serves_old_history_capped_at_5000_back_from_end_time():
+    with PaperExchange(PaperSettings(history_minutes=HISTORY_MINUTES, candles_kept=None), clock=ManualClock()) as ex:
+        newest = info(ex).candles_snapshot("BTC", "1m", 0, 2**62)[-1]["t"]
+        old_end = newest - 5000 * MINUTE_MS
+        old = info(ex).candles_snapshot("BTC", "1m", 0, old_end)
+        assert old[-1]["t"] == old_end and len(old) == HISTORY_MINUTES - 5000
+        assert len(info(ex).candles_snapshot("BTC", "1m", 0, newest)) == 5000
+
+
+def test_candles_kept_must_be_positive_or_none():
+    with pytest.raises(BadInputError, match="candles_kept"):
+        PaperSettings(candles_kept=0)
 
 
 def test_crash_scenario_moves_prices_down_by_about_its_percent(paper):

@@ -6,6 +6,7 @@ half-parsed account (one position missing) would look like a real drawdown or ex
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from core.exchange.errors import MalformedReply, OrderRejected
@@ -18,6 +19,10 @@ from core.exchange.models import (
     OrderStatus,
     Position,
 )
+
+EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
+MS_PER_MINUTE = 60_000
+MAX_RAW_TIME_DIGITS = 20  # an int64 ms value; anything longer is garbage not worth echoing
 
 
 def _field(obj: Any, key: str, where: str) -> Any:
@@ -106,22 +111,53 @@ def parse_mids(raw: Any) -> dict[str, float]:
     return {str(coin): price(px, f"allMids.{coin}") for coin, px in raw.items()}
 
 
+def candle_time_utc(open_ms: int) -> str:
+    """`2026-03-01 14:00` (UTC) for a candle's open time; seconds and ms only when not on a minute.
+
+    A time beyond what datetime holds is shown as raw ms, so the error that names it still reads.
+    """
+    try:
+        when = EPOCH_UTC + timedelta(milliseconds=open_ms)
+    except OverflowError:
+        return f"t={open_ms}" if len(str(open_ms)) <= MAX_RAW_TIME_DIGITS else "t out of range"
+    if open_ms % MS_PER_MINUTE == 0:
+        return when.strftime("%Y-%m-%d %H:%M")
+    return when.strftime("%Y-%m-%d %H:%M:%S.") + f"{open_ms % 1000:03d}"
+
+
+def ohlc_problem(open_px: float, high_px: float, low_px: float, close_px: float) -> str | None:
+    """What is wrong with four positive prices as one candle's OHLC, or None when they fit."""
+    if high_px < low_px:
+        return "high below low"
+    for name, px in (("open", open_px), ("close", close_px)):
+        if px > high_px:
+            return f"{name} above high"
+        if px < low_px:
+            return f"{name} below low"
+    return None
+
+
 def parse_candles(raw: Any, coin: str, interval: str) -> list[Candle]:
+    """Candles of one coin and interval. An error names the candle by coin, interval and open
+    time (`BTC 1h 2026-03-01 14:00: high below low`), which is what a user can look up; only a
+    candle whose `t` itself is bad is named by its index in the reply."""
     where = f"candleSnapshot[{coin} {interval}]"
     check_not_error(raw, where)
     if not isinstance(raw, list):
         raise MalformedReply(f"{where}: expected a list")
     out = []
     for i, c in enumerate(raw):
-        w = f"{where}[{i}]"
-        candle = Candle(coin=coin, interval=interval,
-                        open_ms=integer(_field(c, "t", w), f"{w}.t"),
-                        close_ms=integer(_field(c, "T", w), f"{w}.T"),
-                        open_px=price(_field(c, "o", w), f"{w}.o"), high_px=price(_field(c, "h", w), f"{w}.h"),
-                        low_px=price(_field(c, "l", w), f"{w}.l"), close_px=price(_field(c, "c", w), f"{w}.c"),
-                        volume_base=number(_field(c, "v", w), f"{w}.v"), trades=integer(c.get("n", 0), f"{w}.n"))
-        if not candle.low_px <= min(candle.open_px, candle.close_px) <= max(candle.open_px, candle.close_px) <= candle.high_px:
-            raise MalformedReply(f"{w}: inconsistent OHLC")
+        open_ms = integer(_field(c, "t", f"{where}[{i}]"), f"{where}[{i}].t")
+        w = f"{coin} {interval} {candle_time_utc(open_ms)}"
+        candle = Candle(coin=coin, interval=interval, open_ms=open_ms,
+                        close_ms=integer(_field(c, "T", w), f"{w} close time T"),
+                        open_px=price(_field(c, "o", w), f"{w} open"), high_px=price(_field(c, "h", w), f"{w} high"),
+                        low_px=price(_field(c, "l", w), f"{w} low"), close_px=price(_field(c, "c", w), f"{w} close"),
+                        volume_base=number(_field(c, "v", w), f"{w} volume"),
+                        trades=integer(c.get("n", 0), f"{w} trades n"))
+        problem = ohlc_problem(candle.open_px, candle.high_px, candle.low_px, candle.close_px)
+        if problem:
+            raise MalformedReply(f"{w}: {problem}")
         out.append(candle)
     return out
 

@@ -1,4 +1,11 @@
-"""Minute bars of one coin, and `candleSnapshot` aggregation to any Hyperliquid interval."""
+"""Minute bars of one coin, and `candleSnapshot` aggregation to any Hyperliquid interval.
+
+Hyperliquid keeps only the most recent 5000 candles per coin and interval (HYPERLIQUID.md
+section 8): a request reaching further back gets only the part inside those 5000, counted from
+the newest candle whatever the request's endTime. `kept=None` models a venue that keeps all
+history and only caps each reply at 5000 counted back from endTime (the per-response reading of
+the same docs, or an archive); tests that page deep into history use it.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +15,7 @@ from core.exchange.paper.wire import px_str
 MS_PER_MINUTE = 60_000
 INTERVAL_MINUTES = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "2h": 120, "4h": 240,
                     "8h": 480, "12h": 720, "1d": 1440, "3d": 4320, "1w": 10080, "1M": 43200}
-MAX_CANDLES = 5000  # Hyperliquid serves only the most recent 5000 candles
+MAX_CANDLES = 5000  # Hyperliquid keeps only the most recent 5000 candles, so no reply is longer
 TRADES_PER_MINUTE = 25  # `n` (trade count) is not modelled; a plausible constant rate
 INITIAL_CAPACITY = 16384
 
@@ -45,14 +52,19 @@ class BarSeries:
         i = int(np.searchsorted(self._time_ms[: self._n], time_ms, side="right")) - 1
         return float(self._ohlcv[i, 3]) if i >= 0 else None
 
-    def candles(self, coin: str, interval: str, start_ms: int, end_ms: int) -> list[dict]:
-        """Candles overlapping [start_ms, end_ms], at most the 5000 most recent, HL's shape."""
+    def candles(self, coin: str, interval: str, start_ms: int, end_ms: int,
+                kept: int | None = MAX_CANDLES) -> list[dict]:
+        """Candles overlapping [start_ms, end_ms] among the `kept` newest (None: all), in HL's shape;
+        never more than MAX_CANDLES, the newest of the window when it holds more."""
         step_ms = INTERVAL_MINUTES[interval] * MS_PER_MINUTE
         times = self._time_ms[: self._n]
         if self._n == 0 or end_ms < start_ms:
             return []
-        last_bucket = min(int(end_ms), int(times[-1])) // step_ms
+        newest_bucket = int(times[-1]) // step_ms
+        last_bucket = min(int(end_ms) // step_ms, newest_bucket)
         first_bucket = max(int(start_ms) // step_ms, last_bucket - MAX_CANDLES + 1)
+        if kept is not None:
+            first_bucket = max(first_bucket, newest_bucket - kept + 1)
         lo = int(np.searchsorted(times, first_bucket * step_ms))
         hi = int(np.searchsorted(times, (last_bucket + 1) * step_ms))
         if hi <= lo:

@@ -23,6 +23,9 @@ def seed_demo_account(ledger: Ledger, market: MarketSim, address: str, spec: dic
     """Open `address` with the scenario's demo account (or the default) at current mids.
 
     Positions are booked as if bought at `entry_offset_pct` from the mid, so uPnL starts non-zero.
+    A position whose size rounds to 0 (a notional too small for the coin's size decimals, or a
+    mid gone astronomically high) is refused: booked, it would be a silent zero-size holding that
+    the venue never lists and the console would show a demo without that risk.
     """
     spec = spec or DEFAULT_DEMO_ACCOUNT
     try:
@@ -31,7 +34,11 @@ def seed_demo_account(ledger: Ledger, market: MarketSim, address: str, spec: dic
         for p in spec["positions"]:
             coin, mid = p["coin"], market.mid(p["coin"])
             entry = mid * (1 + float(p.get("entry_offset_pct", 0.0)) / 100)
-            size = round(float(p["notional_usd"]) / mid, decimals[coin])
+            notional_usd = float(p["notional_usd"])
+            size = round(notional_usd / mid, decimals[coin])
+            if size == 0:
+                raise BadInputError(f"demo_account: {coin} {p['side']} of ${notional_usd:,.2f} rounds to size 0 at "
+                                    f"mid {mid:.6g} ({decimals[coin]} size decimals); raise notional_usd")
             szi = size if p["side"] == "long" else -size
             account.positions[coin] = Holding(szi, entry)
             account.raw_usd -= szi * entry

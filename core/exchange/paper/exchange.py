@@ -17,6 +17,7 @@ from typing import Any
 from core.errors import BadInputError
 from core.exchange.paper import info as info_api
 from core.exchange.paper.actions import ActionDesk
+from core.exchange.paper.bars import MAX_CANDLES
 from core.exchange.paper.book import BookSettings
 from core.exchange.paper.clock import Clock, WallClock
 from core.exchange.paper.demo import DEFAULT_DEMO_ADDRESS, seed_demo_account
@@ -50,10 +51,15 @@ class PaperSettings:
     schedule_cancel_min_volume_usd: float = 0.0  # mainnet demands $1M; 0 so the switch is testable
     coins: tuple[CoinSpec, ...] = DEFAULT_COINS
     replay_csv: dict[str, str] = field(default_factory=dict)  # coin -> CSV replayed one bar per minute
+    # Candles kept per coin and interval, as on Hyperliquid; None keeps all history (each reply
+    # still capped at 5000 back from endTime) for tests of paging deeper than the venue allows.
+    candles_kept: int | None = MAX_CANDLES
 
     def __post_init__(self) -> None:
         if not (self.speed >= 0 and self.history_minutes >= 1 and self.leverage >= 1 and self.fee_rate >= 0):
             raise BadInputError("paper settings: speed >= 0, history_minutes >= 1, leverage >= 1, fee_rate >= 0")
+        if self.candles_kept is not None and self.candles_kept < 1:
+            raise BadInputError(f"paper settings: candles_kept must be >= 1 or None, got {self.candles_kept}")
         unknown = set(self.replay_csv) - {c.name for c in self.coins}
         if unknown:
             raise BadInputError(f"paper settings: replay_csv names unknown coins {sorted(unknown)}")
@@ -213,7 +219,7 @@ class PaperExchange:
             return HttpReply(200, json.dumps(self.desk.run(body, self.clock.now_ms(), forced_error)))
         try:
             reply, n_items = info_api.answer(body, self.ledger, self.market, self.settings.book,
-                                             self.settings.leverage, self.clock.now_ms())
+                                             self.settings.leverage, self.clock.now_ms(), self.settings.candles_kept)
         except info_api.BadRequest as exc:
             return HttpReply(422, f"Failed to deserialize the JSON body into the target type: {exc}", TEXT)
         wait_s = self.weights.try_spend(info_weight(body.get("type", ""), n_items))

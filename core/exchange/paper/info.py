@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.exchange.paper import views
-from core.exchange.paper.bars import INTERVAL_MINUTES
+from core.exchange.paper.bars import INTERVAL_MINUTES, MAX_CANDLES
 from core.exchange.paper.book import BookSettings, level_prices
 from core.exchange.paper.ledger import Ledger
 from core.exchange.paper.market import MarketSim
@@ -22,7 +22,7 @@ def _user(body: dict) -> str:
     return user.lower()
 
 
-def _candles(body: dict, market: MarketSim, wall_now_ms: int) -> list[dict]:
+def _candles(body: dict, market: MarketSim, wall_now_ms: int, kept: int | None) -> list[dict]:
     req = body.get("req")
     if not isinstance(req, dict) or req.get("interval") not in INTERVAL_MINUTES:
         raise BadRequest("candleSnapshot needs req with coin, interval, startTime, endTime")
@@ -32,7 +32,7 @@ def _candles(body: dict, market: MarketSim, wall_now_ms: int) -> list[dict]:
     # Simulated time may run ahead of the wall clock; "until the real present" means "until now".
     if end >= wall_now_ms:
         end = max(end, market.now_ms)
-    return market.series(coin).candles(coin, req["interval"], start, end)
+    return market.series(coin).candles(coin, req["interval"], start, end, kept)
 
 
 def _l2_book(body: dict, market: MarketSim, book: BookSettings) -> dict:
@@ -46,7 +46,7 @@ def _l2_book(body: dict, market: MarketSim, book: BookSettings) -> dict:
 
 
 def answer(body: Any, ledger: Ledger, market: MarketSim, book: BookSettings, leverage: int,
-           wall_now_ms: int) -> tuple[Any, int]:
+           wall_now_ms: int, candles_kept: int | None = MAX_CANDLES) -> tuple[Any, int]:
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     kind = body.get("type")
@@ -59,7 +59,7 @@ def answer(body: Any, ledger: Ledger, market: MarketSim, book: BookSettings, lev
     if kind == "l2Book":
         return _l2_book(body, market, book), 0
     if kind == "candleSnapshot":
-        candles = _candles(body, market, wall_now_ms)
+        candles = _candles(body, market, wall_now_ms, candles_kept)
         return candles, len(candles)
     if kind in ("clearinghouseState", "openOrders", "frontendOpenOrders", "userFills", "userRateLimit", "orderStatus"):
         user = _user(body)

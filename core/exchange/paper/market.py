@@ -1,7 +1,8 @@
 """Seeded market simulation in simulated minutes, with scenario effects applied on top.
 
 The base path comes from `core.market.synthetic` (correlated GARCH returns with fat tails and
-drift phases) or from replayed CSV bars (one CSV bar per simulated minute). The scenario player
+drift phases) or from replayed CSV bars (one CSV bar per simulated minute, detrended per pass so
+cycling through the file never compounds: core.exchange.paper.replay). The scenario player
 then multiplies it (crash, gap, drift) or freezes it (stale feed). Bars are stored as they are
 produced, so candle history is exactly what clients saw as mids.
 """
@@ -15,6 +16,7 @@ import numpy as np
 
 from core.exchange.paper.bars import BarSeries
 from core.exchange.paper.player import MS_PER_MINUTE, ScenarioPlayer
+from core.exchange.paper.replay import CsvReplay
 from core.market.ohlcv import OHLCV
 from core.market.synthetic import SyntheticSpec, synthetic_returns
 
@@ -48,8 +50,7 @@ class BaseSource:
         self._rng = np.random.default_rng(seed)
         self._spec = SyntheticSpec(names=self._names, n_bars=CHUNK_MINUTES,
                                    start_prices=tuple(c.start_px for c in coins), bar_ns=MS_PER_MINUTE * 10**6)
-        self._replay = dict(replay or {})
-        self._replay_pos = {name: 0 for name in self._replay}
+        self._replay = {name: CsvReplay(series) for name, series in (replay or {}).items()}
 
     def next_chunk(self) -> BaseBars:
         rets = synthetic_returns(self._spec, self._rng) * MINUTE_RETURN_SCALE
@@ -60,20 +61,9 @@ class BaseSource:
             lo = np.abs(self._rng.normal(0.0, 1.0, CHUNK_MINUTES)) * (np.abs(r) * 0.5 + WICK_FLOOR)
             vol = np.abs(self._rng.normal(1.0, 0.3, CHUNK_MINUTES)) * (1 + 200 * np.abs(r))
             out[name] = (r, hi, lo, vol)
-        for name, series in self._replay.items():
-            out[name] = self._replay_chunk(name, series)
+        for name, replay in self._replay.items():
+            out[name] = replay.next_chunk(CHUNK_MINUTES)
         return out
-
-    def _replay_chunk(self, name: str, s: OHLCV) -> tuple[np.ndarray, ...]:
-        """Next CSV bars as relative moves, cycling through the file."""
-        idx = (self._replay_pos[name] + np.arange(CHUNK_MINUTES)) % (len(s) - 1) + 1  # bar i moves from i - 1
-        self._replay_pos[name] += CHUNK_MINUTES
-        prev = s.close[idx - 1]
-        r = np.log(s.close[idx] / prev)
-        hi = np.log(s.high[idx] / np.maximum(s.open[idx], s.close[idx]))
-        lo = np.log(np.minimum(s.open[idx], s.close[idx]) / s.low[idx])
-        vol = s.volume[idx] / max(float(np.mean(s.volume)), 1e-12)
-        return r, hi, lo, vol
 
 
 class MarketSim:
