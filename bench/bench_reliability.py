@@ -46,6 +46,17 @@ EXISTING: dict[str, tuple[int, ...]] = {
     "tests/test_gateway.py::test_ioc_larger_than_book_depth_fills_partially": (6,),
     "tests/test_monitor_paper.py::test_stale_feed_is_stale_and_proposes_nothing": (7,),
     "tests/test_monitor_evaluate.py::test_frozen_mids_for_three_intervals_are_stale": (7,),
+    # The pure halves of scenarios 1 and 7 (the paper-exchange halves are test_s01_/test_s07_ in
+    # tests/test_reliability_monitor.py): the back-off schedule, and gap confirmation on crafted inputs.
+    "tests/test_monitor_backoff.py::test_delays_double_from_one_interval_and_cap_at_ten_intervals": (1,),
+    "tests/test_monitor_backoff.py::test_retry_after_longer_than_the_backoff_wins_and_a_shorter_one_does_not": (1,),
+    "tests/test_monitor_backoff.py::test_the_first_good_poll_resets_the_schedule": (1,),
+    "tests/test_monitor_gaps.py::test_a_30pct_jump_proposes_nothing_until_the_next_poll_confirms_it": (7,),
+    "tests/test_monitor_gaps.py::test_a_reverted_spike_never_proposes": (7,),
+    "tests/test_monitor_gaps.py::test_an_upward_bad_tick_never_raises_the_high_water_mark": (7,),
+    "tests/test_monitor_gaps.py::test_a_gap_moves_no_stop_even_where_tightened_would_place_them": (7,),
+    "tests/test_monitor_gaps.py::test_a_market_still_wild_after_max_holds_is_believed": (7,),
+    "tests/test_monitor_gaps.py::test_a_pending_gap_survives_a_restart": (7,),
     "tests/test_gateway_errors.py::test_bad_prices_are_rejected_at_the_boundary": (8,),
     "tests/test_gateway_errors.py::test_parsed_mids_are_always_positive_and_finite": (8,),
     "tests/test_monitor_evaluate.py::test_bad_prices_are_stale_never_a_drawdown": (8,),
@@ -76,9 +87,7 @@ EXISTING: dict[str, tuple[int, ...]] = {
 ALSO = {"test_s08_fuzzed_wire_replies_never_crash_or_leak_nan": (4,)}  # the JSON fuzz covers scenario 4 too
 # What the mapped tests do not show (the scenario may still pass on what they do show).
 PARTIAL = {
-    1: "the poll interval is the only back-off while /info is down (no exponential back-off)",
     3: "Retry-After is honoured; the client keeps no weight budget of its own (the venue's is tested)",
-    7: "stale feeds are caught; a price gap beyond X% needing confirmation is not implemented",
     18: "bounds, types and NaN are checked; no sanity backtest gates a promotion",
     20: "skew against the HTTP Date halts signing; urgent actions carry no expiresAfter",
 }

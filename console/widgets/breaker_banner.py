@@ -51,4 +51,13 @@ class BreakerBanner(Static):
                     f"drawdown {dd} = {ratio} of max {snap.max_drawdown_pct:.1%} | "
                     f"{WHAT_IT_DOES.get(snap.breaker_state, '')} | "
                     f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'}"
-                    + ("" if snap.breaker_reason.startswith(("drawdown", "start")) else f" | {snap.breaker_reason}"))
+                    + ("" if snap.breaker_reason.startswith(("drawdown", "start")) else f" | {snap.breaker_reason}")
+                    + gap_text(snap))
+
+
+def gap_text(snap: RiskSnapshot) -> str:
+    """The unconfirmed price gaps, so an operator sees why a large drawdown proposes nothing yet."""
+    if not snap.price_gap:
+        return ""
+    gaps = ", ".join(f"{g['coin']} {g['pct']:+.1%}" for g in snap.price_gap)
+    return f" | price gap {gaps}: waiting for the next poll to confirm"

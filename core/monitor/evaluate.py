@@ -1,5 +1,7 @@
 """The pure monitor step: (genome, account, mids, indicators, previous state, now) -> snapshot,
 new state, proposed actions. No clock, no I/O, so the same inputs always give the same decision.
+A price gap beyond gaps.GAP_CONFIRM_PCT on a held coin is shown but decided on only after the
+next poll confirms it.
 
 Breaker, stop levels and sizing come from core.policy (the backtest's code); this module only
 gathers inputs, checks they are trustworthy, and turns policy decisions into exact orders.
@@ -17,6 +19,7 @@ from core.exchange.models import AccountState
 from core.genome import RiskParams
 from core.monitor import proposals
 from core.monitor.freshness import feed_problem, next_feed_state
+from core.monitor.gaps import GapCheck, accepted_px, check_gaps, gap_notes
 from core.monitor.indicators import CoinIndicators
 from core.monitor.levels import position_risk
 from core.monitor.orders import ProposedAction
@@ -57,6 +60,7 @@ class Evaluation:
     state: MonitorState
     proposals: tuple[ProposedAction, ...]
     transition: BreakerTransition | None
+    gaps: GapCheck = field(default_factory=GapCheck)  # price gaps seen, confirmed or reverted this cycle (for the log)
 
 
 def _finite_positive(x: float) -> bool:
@@ -111,17 +115,21 @@ def _correlation(market: MarketInputs, rows: list[PositionRisk]) -> tuple[tuple,
 def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: int,
              previous: RiskSnapshot | None = None) -> Evaluation:
     """One cycle on good-looking data; falls back to `stale` (showing `previous`'s numbers) when
-    prices or the feed are bad."""
+    prices or the feed are bad, and decides nothing while a price gap awaits confirmation."""
     problem = price_problem(market) or feed_problem(market.account, market.mids, state, now_ms, ctx.poll_interval_s)
     if problem:
         return stale(ctx, problem, state, previous, now_ms)
     p, acct = ctx.params, market.account
+    held_coins = tuple(pos.coin for pos in acct.positions)
+    gap = check_gaps(state, market.mids, held_coins, now_ms)
+    believed = accepted_px(gap, market.mids, held_coins)
     equity = float(acct.equity_usd)
-    hwm = max(state.hwm_usd or equity, equity)
+    # An unconfirmed gap must not raise the peak: a bad tick up would turn into a drawdown later.
+    hwm = (state.hwm_usd or equity) if gap.holding else max(state.hwm_usd or equity, equity)
     dd = policy.drawdown_fraction(equity, hwm)
     ratio = dd / p.max_drawdown_pct
-    new_state = policy.breaker_next_state(state.breaker_state, ratio)
-    tracks = _tracks(state.tracks, acct, market.mids)
+    new_state = state.breaker_state if gap.holding else policy.breaker_next_state(state.breaker_state, ratio)
+    tracks = _tracks(state.tracks, acct, believed)
     rows, protective = [], {}
     for pos in acct.positions:
         row, level = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
@@ -135,13 +143,18 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     if new_state != state.breaker_state:
         transition = BreakerTransition(state.breaker_name, policy.BREAKER_NAMES[new_state], ratio, reason, now_ms)
         since_ms, why = now_ms, reason
-    acts, reduce_done, exit_proposed = proposals.breaker_actions(new_state, state, acct.positions, market.mids,
-                                                                     market.sz_decimals, reason)
-    acts += proposals.stop_actions(new_state, state, acct.positions, protective, market.sz_decimals)
+    if gap.holding:
+        acts, reduce_done, exit_proposed = [], state.reduce_done, state.exit_proposed
+    else:
+        acts, reduce_done, exit_proposed = proposals.breaker_actions(new_state, state, acct.positions, market.mids,
+                                                                         market.sz_decimals, reason)
+        acts += proposals.stop_actions(new_state, state, acct.positions, protective, market.sz_decimals)
     feed = next_feed_state(state, acct, market.mids, now_ms)
     new = replace(feed, hwm_usd=hwm, breaker_state=new_state, breaker_since_ms=since_ms, breaker_reason=why,
                   reduce_done=reduce_done, exit_proposed=exit_proposed, last_ok_poll_ms=now_ms,
-                  tracks=tracks).with_history(ratio)
+                  tracks=tracks, last_px=believed, price_gaps=gap.held)
+    if not gap.holding:  # the history plot shows confirmed drawdowns only
+        new = new.with_history(ratio)
     snap = RiskSnapshot(
         time_ms=now_ms, network=ctx.network, equity_usd=equity, hwm_usd=hwm, drawdown=dd, drawdown_ratio=ratio,
         max_drawdown_pct=p.max_drawdown_pct, breaker_state=policy.BREAKER_NAMES[new_state],
@@ -150,9 +163,9 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
         concentration_limit=p.concentration_limit, last_ok_poll_ms=now_ms, data_error=None,
         genome_label=ctx.genome_label, drawdown_history=new.drawdown_history,
         correlation_breached=weighted is not None and weighted > p.correlation_limit,
-        new_risk_allowed=policy.allows_new_risk(new_state),
-        protective_stops=tuple(_stop_view(s) for s in new.stops.values()))
-    return Evaluation(snap, new, tuple(acts), transition)
+        new_risk_allowed=policy.allows_new_risk(new_state) and not gap.holding,
+        protective_stops=tuple(_stop_view(s) for s in new.stops.values()), price_gap=gap_notes(gap))
+    return Evaluation(snap, new, tuple(acts), transition, gap)
 
 
 def _stop_view(stop: PlacedStop) -> dict:

@@ -33,9 +33,10 @@ def feed_problem(acct: AccountState, mids: Mapping[str, float], state: MonitorSt
 
 
 def next_feed_state(state: MonitorState, acct: AccountState, mids: Mapping[str, float], now_ms: int) -> MonitorState:
-    """Remember when the venue clock and the mids last moved."""
+    """Remember when the venue clock and the mids last moved. The venue clock kept is the latest
+    seen, so a reply stamped back in time and then one at the old time again is no progress."""
     advanced = state.last_venue_ms is None or acct.time_ms > state.last_venue_ms
     key = mids_key(mids)
-    return replace(state, last_venue_ms=acct.time_ms,
+    return replace(state, last_venue_ms=acct.time_ms if advanced else state.last_venue_ms,
                    venue_advanced_at_ms=now_ms if advanced else state.venue_advanced_at_ms, mids_key=key,
                    mids_changed_venue_ms=acct.time_ms if key != state.mids_key else state.mids_changed_venue_ms)

@@ -2,9 +2,12 @@
 
 A self-rescheduling timer: the next poll is scheduled only after the previous one finished, so
 polls never overlap when the exchange is slow; every request has the gateway's timeout. Each
-cycle first reconciles and finishes approved actions (orders by cloid), then polls. After an
-HTTP 429 nothing is requested until its Retry-After has passed (cycles meanwhile are STALE). The
-service never touches UI: the console turns the callback into a Textual message.
+cycle first reconciles and finishes approved actions (orders by cloid), then polls. While polls
+fail the next one waits exponentially longer (backoff.py), and after an HTTP 429 at least its
+Retry-After; until then nothing is requested and cycles are STALE, showing the data's age and
+the next poll. Nothing is sent while the venue is down: approved actions resume at the cycle
+after the first good poll, once the book has been read again. The service never touches UI: the
+console turns the callback into a Textual message.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from core.exchange.errors import ExchangeError, GatewayConfigError, RateLimited
 from core.exchange.gateway import ExchangeGateway
 from core.genome import RiskParams
 from core.monitor import records as r
+from core.monitor.backoff import PollBackoff
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
 from core.monitor.market_data import CandleCache
@@ -55,6 +59,22 @@ class MonitorRepository(r.ActionLedger, Protocol):
 GenomeSource = Callable[[], tuple[RiskParams, str]]
 
 
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+TimerStarter = Callable[[float, Callable[[], None]], Cancellable]
+
+
+def start_thread_timer(delay_s: float, fn: Callable[[], None]) -> threading.Timer:
+    """The production timer: a daemon thread, so a forgotten monitor never blocks interpreter exit.
+    Tests inject their own starter to see each delay and fire the tick without sleeping."""
+    timer = threading.Timer(delay_s, fn)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 @dataclass(frozen=True)
 class MonitorSettings:
     address: str
@@ -66,15 +86,17 @@ class MonitorSettings:
 class MonitorService:
     def __init__(self, gateway: ExchangeGateway, repo: MonitorRepository, settings: MonitorSettings,
                  genome: GenomeSource, now_ms: Callable[[], int],
-                 on_snapshot: Callable[[RiskSnapshot], None] | None = None):
+                 on_snapshot: Callable[[RiskSnapshot], None] | None = None,
+                 start_timer: TimerStarter = start_thread_timer):
         self.gateway, self.repo, self.settings = gateway, repo, settings
         self.genome, self.now_ms, self.on_snapshot = genome, now_ms, on_snapshot
         self.executor = Executor(gateway, repo, settings.address)
         self.candles = CandleCache(gateway)
         self.state = MonitorState.from_json(repo.get_monitor_state())
         self.last_snapshot: RiskSnapshot | None = self._restore_last_good()
-        self._backoff_until_ms = 0  # after a 429: no request to the venue before this (monitor clock)
-        self._timer: threading.Timer | None = None
+        self.backoff = PollBackoff(settings.poll_interval_s)
+        self._start_timer = start_timer
+        self._timer: Cancellable | None = None
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._decimals: dict[str, int] = {}
@@ -92,9 +114,7 @@ class MonitorService:
     def _schedule(self, delay_s: float) -> None:
         if self._stopped.is_set():
             return
-        self._timer = threading.Timer(delay_s, self._tick)
-        self._timer.daemon = True
-        self._timer.start()
+        self._timer = self._start_timer(delay_s, self._tick)
 
     def _tick(self) -> None:
         try:
@@ -105,8 +125,8 @@ class MonitorService:
             self._schedule(self.next_delay_s())
 
     def next_delay_s(self) -> float:
-        """The poll interval, or longer while a Retry-After is running."""
-        return max(self.settings.poll_interval_s, (self._backoff_until_ms - self.now_ms()) / 1000)
+        """The poll interval, or longer while backing off (exponential, or a running Retry-After)."""
+        return self.backoff.next_delay_s(self.now_ms())
 
     def _restore_last_good(self) -> RiskSnapshot | None:
         """The last good snapshot of a previous run, so STALE right after a restart still shows
@@ -120,12 +140,20 @@ class MonitorService:
             log.warning("the stored snapshot does not load, starting without numbers: %r", exc)
             return None
 
-    def _note_rate_limit(self, exc: RateLimited, now_ms: int) -> None:
-        self._backoff_until_ms = max(self._backoff_until_ms, now_ms + int(exc.retry_after_s * 1000))
-        log.warning("rate limited by the exchange: no requests for %.1f s (Retry-After)", exc.retry_after_s)
+    def _poll_failed(self, ctx: Context, exc: ExchangeError, now: int) -> Evaluation:
+        """Count the failure, push the next poll out, and show STALE with the age and that time."""
+        retry_after_s = exc.retry_after_s if isinstance(exc, RateLimited) else 0.0
+        delay_s = self.backoff.poll_failed(now, str(exc), retry_after_s)
+        log.warning("poll failed (%d in a row): %s; next poll in %.0f s", self.backoff.failures, exc, delay_s)
+        problem = f"exchange unavailable: {exc} (failed polls: {self.backoff.failures}; next poll in {delay_s:.0f} s)"
+        return stale(ctx, problem, self.state, self.last_snapshot, now)
 
-    def _backoff_left_s(self, now_ms: int) -> float:
-        return max(0.0, (self._backoff_until_ms - now_ms) / 1000)
+    def _waiting_problem(self, wait_s: float) -> str:
+        b = self.backoff
+        if b.down:
+            return (f"exchange unavailable: backing off after {b.failures} failed poll(s), next poll in {wait_s:.0f} s"
+                    f" (last error: {b.last_error})")
+        return f"exchange unavailable: rate limited, backing off, next poll in {wait_s:.0f} s (Retry-After)"
 
     # -- one cycle -------------------------------------------------------------------------------
     def run_cycle(self) -> RiskSnapshot:
@@ -146,14 +174,15 @@ class MonitorService:
     def execute_approved(self, now_ms: int) -> list[ExecutionReport]:
         """Unknown outcomes are looked up by cloid first; then approved actions are carried out."""
         reports = []
-        if self._backoff_left_s(now_ms) > 0:
-            return []  # the venue asked us to wait; approved actions stay open for the next cycle
+        if self.backoff.down or self.backoff.wait_s(now_ms) > 0:
+            return []  # the venue is down or asked us to wait; approved actions stay open for a later cycle
         try:
             self.executor.reconcile_unknown(now_ms)
             for action in self.repo.actions_with_status(r.OPEN_FOR_EXECUTION):
                 reports.append(self._execute(action.id, now_ms))
         except RateLimited as exc:
-            self._note_rate_limit(exc, now_ms)
+            self.backoff.hold(now_ms, exc.retry_after_s)
+            log.warning("rate limited by the exchange: no requests for %.1f s (Retry-After)", exc.retry_after_s)
         except ExchangeError as exc:
             log.warning("executor paused, exchange unavailable: %s", exc)
         except GatewayConfigError as exc:
@@ -176,24 +205,26 @@ class MonitorService:
         return report
 
     def _evaluate(self, ctx: Context, now: int) -> Evaluation:
-        wait_s = self._backoff_left_s(now)
-        if wait_s > 0:
-            return stale(ctx, f"exchange unavailable: rate limited, backing off {wait_s:.0f} s more (Retry-After)",
-                         self.state, self.last_snapshot, now)
+        wait_s = self.backoff.wait_s(now)
+        if wait_s > 0:  # not a failed poll: nothing was asked
+            return stale(ctx, self._waiting_problem(wait_s), self.state, self.last_snapshot, now)
         try:
             account = self.gateway.account_state(self.settings.address)
             mids = self.gateway.mids()
-        except RateLimited as exc:
-            self._note_rate_limit(exc, now)
-            return stale(ctx, f"exchange unavailable: {exc}", self.state, self.last_snapshot, now)
-        except ExchangeError as exc:
-            return stale(ctx, f"exchange unavailable: {exc}", self.state, self.last_snapshot, now)
+            coins = tuple(p.coin for p in account.positions)
+            decimals = self._sz_decimals(coins)
+        except ExchangeError as exc:  # unreachable, timeout, 5xx, 429, malformed: all back off
+            return self._poll_failed(ctx, exc, now)
+        if self.backoff.down:
+            log.warning("exchange answers again after %d failed poll(s)", self.backoff.failures)
+        self.backoff.poll_succeeded()
         self._apply_reset_request(account.equity_usd, now)
-        coins = tuple(p.coin for p in account.positions)
         self.candles.update(coins, ctx.params.vol_lookback, account.time_ms)
         market = MarketInputs(account, mids, self.candles.indicators, self.candles.corr_coins, self.candles.corr_matrix,
-                              self._sz_decimals(coins))
-        return evaluate(ctx, market, self.state, now, self.last_snapshot)
+                              decimals)
+        result = evaluate(ctx, market, self.state, now, self.last_snapshot)
+        _log_gaps(result)
+        return result
 
     def _sz_decimals(self, coins: tuple[str, ...]) -> dict[str, int]:
         """Venue size decimals per held coin, cached: they only change with a venue listing change."""
@@ -235,7 +266,19 @@ class MonitorService:
                       for a in self.repo.actions_with_status(VISIBLE_STATUSES))
         stops = tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
                        "trigger_px": s.trigger_px, "cloid": s.cloid} for s in self.state.stops.values())
-        snapshot = replace(result.snapshot, pending_actions=views, protective_stops=stops)
+        snapshot = replace(result.snapshot, pending_actions=views, protective_stops=stops,
+                           next_poll_in_s=self.backoff.next_delay_s(now))
         self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
                                   snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())
         return snapshot
+
+
+def _log_gaps(result: Evaluation) -> None:
+    """Every gap decision goes to the log: the operator may ask later why nothing was proposed."""
+    for gap in result.gaps.held.values():
+        log.warning("price gap on %s: %.6g -> %.6g (%+.1f%%), hold %d: nothing proposed until confirmed",
+                    gap.coin, gap.old_px, gap.new_px, gap.pct * 100, gap.holds)
+    for coin in result.gaps.confirmed:
+        log.warning("price gap on %s confirmed by the next poll: acting on it", coin)
+    for coin in result.gaps.reverted:
+        log.warning("price gap on %s reverted: it was a bad tick", coin)

@@ -70,6 +70,10 @@ class RiskSnapshot:
     correlation_breached: bool = False  # weighted correlation above gene 14
     new_risk_allowed: bool = True  # policy.allows_new_risk of the breaker state
     protective_stops: tuple[dict[str, Any], ...] = ()  # reduce-only stops resting on the exchange
+    # Held coins whose price jumped beyond gaps.GAP_CONFIRM_PCT and awaits the next poll's confirmation
+    # (coin, old_px, new_px, pct as a fraction, holds); while non-empty nothing is proposed.
+    price_gap: tuple[dict[str, Any], ...] = ()
+    next_poll_in_s: float | None = None  # when the monitor asks the venue again (longer while backing off)
 
     @property
     def data_age_s(self) -> float | None:
@@ -92,4 +96,5 @@ class RiskSnapshot:
         known["correlation_matrix"] = tuple(tuple(row) for row in raw.get("correlation_matrix", ()))
         known["drawdown_history"] = tuple(raw.get("drawdown_history", ()))
         known["protective_stops"] = tuple(raw.get("protective_stops", ()))
+        known["price_gap"] = tuple(raw.get("price_gap", ()))
         return cls(**known)

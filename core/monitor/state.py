@@ -2,7 +2,9 @@
 
 Kept apart from the snapshot: the snapshot is what the operator sees, the state is what the
 next decision needs (the high-water mark, the breaker and its episode flags, per-position
-tracking for held time and the trailing stop's best price, and the protective stops placed).
+tracking for held time and the trailing stop's best price, the protective stops placed, and the
+last accepted prices with any price gap still waiting for confirmation, so a restart between
+the gapped poll and the confirming one neither loses nor skips the confirmation).
 """
 from __future__ import annotations
 
@@ -37,6 +39,23 @@ class PlacedStop:
 
 
 @dataclass(frozen=True)
+class PriceGap:
+    """A held coin's price that jumped beyond gaps.GAP_CONFIRM_PCT since the last accepted poll
+    and waits for the next poll to confirm it (RELIABILITY scenario 7)."""
+
+    coin: str
+    old_px: float  # the last accepted price
+    new_px: float  # the unconfirmed observation
+    seen_ms: int  # monitor clock of the observation
+    holds: int = 1  # consecutive polls held on this coin
+
+    @property
+    def pct(self) -> float:
+        """The jump as a fraction of the old price (-0.30 is a 30 % fall)."""
+        return self.new_px / self.old_px - 1.0
+
+
+@dataclass(frozen=True)
 class MonitorState:
     hwm_usd: float | None = None
     breaker_state: int = policy.NORMAL
@@ -52,6 +71,8 @@ class MonitorState:
     tracks: dict[str, Track] = field(default_factory=dict)
     stops: dict[str, PlacedStop] = field(default_factory=dict)
     drawdown_history: tuple[float, ...] = ()
+    last_px: dict[str, float] = field(default_factory=dict)  # held coins' last accepted mids, to see a gap
+    price_gaps: dict[str, PriceGap] = field(default_factory=dict)  # gaps waiting for confirmation
 
     @property
     def breaker_name(self) -> str:
@@ -72,5 +93,6 @@ class MonitorState:
         raw["tracks"] = {k: Track(**v) for k, v in raw.get("tracks", {}).items()}
         raw["stops"] = {k: PlacedStop(**v) for k, v in raw.get("stops", {}).items()}
         raw["drawdown_history"] = tuple(raw.get("drawdown_history", ()))
+        raw["price_gaps"] = {k: PriceGap(**v) for k, v in raw.get("price_gaps", {}).items()}
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in raw.items() if k in known})
