@@ -51,7 +51,7 @@ def test_paging_walks_back_across_the_5000_limit_and_caches_every_candle(archive
     for page in result.pages:
         assert page.candles_served <= VENUE_CANDLE_LIMIT
         assert (page.end_ms - page.start_ms) // STEP_MS + 1 <= VENUE_CANDLE_LIMIT
-    served = Info(archive.base_url, skip_ws=True).candles_snapshot("BTC", "1m", rows[100][0], rows[110][0])
+    served = Info(archive.base_url, skip_ws=True, timeout=5).candles_snapshot("BTC", "1m", rows[100][0], rows[110][0])
     assert [(c["t"], float(c["o"]), float(c["c"])) for c in served] == [(r[0], r[1], r[4]) for r in rows[100:111]]
 
 
@@ -84,7 +84,7 @@ def test_history_cut_by_the_venue_is_reported_as_truncated(paper, repo):
 
 
 def test_a_since_inside_the_kept_candles_is_complete_and_one_before_them_is_truncated(paper, repo, tmp_path):
-    newest = Info(paper.base_url, skip_ws=True).candles_snapshot("BTC", "1m", 0, 2**62)[-1]["t"]
+    newest = Info(paper.base_url, skip_ws=True, timeout=5).candles_snapshot("BTC", "1m", 0, 2**62)[-1]["t"]
     oldest_kept = newest - (VENUE_CANDLE_LIMIT - 1) * STEP_MS
     inside = fetch_coin(gateway_for(paper.base_url), repo, "BTC", settings_for(paper, FakeTime(), since_ms=oldest_kept))
     assert inside.status == "ok" and not inside.truncated and inside.new_rows == VENUE_CANDLE_LIMIT
