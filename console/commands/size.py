@@ -35,12 +35,9 @@ def hourly_correlation(gateway, coins: tuple[str, ...], venue_now_ms: int):
     candles were rate limited would size a correlated position as if it were not.
     """
     from core.monitor.indicators import correlation_matrix
-    from core.monitor.market_data import CORRELATION_DAYS, MS_PER_DAY
+    from core.monitor.market_data import hourly_closes
 
-    start_ms = venue_now_ms - CORRELATION_DAYS * MS_PER_DAY
-    closes = {c: {k.open_ms: k.close_px for k in gateway.candles(c, "1h", start_ms, venue_now_ms)
-                  if k.close_ms < venue_now_ms} for c in coins}
-    return correlation_matrix(closes, coins)
+    return correlation_matrix({c: hourly_closes(gateway, c, venue_now_ms) for c in coins}, coins)
 
 
 def compute_size(repo, gateway, address: str, coin: str, side: str, size: float, genome_file: str | None = None):

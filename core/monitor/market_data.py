@@ -61,5 +61,11 @@ class CandleCache:
         return coin_indicators(high, low, close, vol_lookback_bars)
 
     def _hourly_closes(self, coin: str, now_ms: int) -> dict[int, float]:
-        candles = self.gateway.candles(coin, "1h", now_ms - CORRELATION_DAYS * MS_PER_DAY, now_ms)
-        return {c.open_ms: c.close_px for c in candles if c.close_ms < now_ms}
+        return hourly_closes(self.gateway, coin, now_ms)
+
+
+def hourly_closes(gateway: ExchangeGateway, coin: str, now_ms: int) -> dict[int, float]:
+    """Closes of the completed 1h candles of the last CORRELATION_DAYS, keyed by open time: the
+    correlation input of the monitor and of `evorisk size`."""
+    candles = gateway.candles(coin, "1h", now_ms - CORRELATION_DAYS * MS_PER_DAY, now_ms)
+    return {c.open_ms: c.close_px for c in candles if c.close_ms < now_ms}
