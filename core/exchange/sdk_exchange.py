@@ -32,18 +32,22 @@ class NonceExchange(Exchange):
         super().__init__(*args, **kwargs)
         self._nonce_source = nonce_source
 
-    def _sign_and_post(self, action: dict) -> Any:
+    def _sign_and_post(self, action: dict, expires_after: Optional[int] = None) -> Any:
+        """Sign and POST; `expires_after` (venue ms) is passed per call, never through the shared
+        `self.expires_after`, so two threads cannot sign with each other's expiry."""
         nonce = self._nonce_source.next()
-        signature = sign_l1_action(self.wallet, action, self.vault_address, nonce, self.expires_after,
+        signature = sign_l1_action(self.wallet, action, self.vault_address, nonce, expires_after,
                                    self.base_url == MAINNET_API_URL)
-        return self._post_action(action, signature, nonce)
+        payload = {"action": action, "nonce": nonce, "signature": signature, "vaultAddress": self.vault_address,
+                   "expiresAfter": expires_after}
+        return self.post("/exchange", payload)
 
     def bulk_orders(self, order_requests: List[OrderRequest], builder: Optional[BuilderInfo] = None,
-                    grouping: Grouping = "na") -> Any:
+                    grouping: Grouping = "na", expires_after: Optional[int] = None) -> Any:
         wires = [order_request_to_order_wire(o, self.info.name_to_asset(o["coin"])) for o in order_requests]
         if builder:
             builder["b"] = builder["b"].lower()
-        return self._sign_and_post(order_wires_to_order_action(wires, builder, grouping))
+        return self._sign_and_post(order_wires_to_order_action(wires, builder, grouping), expires_after)
 
     def bulk_cancel(self, cancel_requests: List[CancelRequest]) -> Any:
         cancels = [{"a": self.info.name_to_asset(c["coin"]), "o": c["oid"]} for c in cancel_requests]
