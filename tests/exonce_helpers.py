@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import eth_account
@@ -193,8 +194,10 @@ class WallRig:
         return {**os.environ, "EVORISK_PRIVATE_KEY": self.agent_key, "PYTHONPATH": str(ROOT)}
 
 
-def wall_rig(tmp_path: Path, delay_before_s: float = 1.0, delay_after_s: float = 0.0, scenario: dict = CALM) -> WallRig:
-    paper = PaperExchange(PaperSettings(scenario=write_scenario(tmp_path, scenario), speed=1.0)).start()
+def wall_rig(tmp_path: Path, delay_before_s: float = 1.0, delay_after_s: float = 0.0, scenario: dict = CALM,
+             **paper_settings: Any) -> WallRig:
+    paper = PaperExchange(PaperSettings(scenario=write_scenario(tmp_path, scenario), speed=1.0,
+                                        **paper_settings)).start()
     agent = eth_account.Account.create()
     paper.approve_agent(paper.demo_address, agent.address)
     proxy = SlowProxy(paper.base_url, delay_before_s, delay_after_s).start()
