@@ -7,6 +7,7 @@ keeps the SDK's wire format, signing and posting (`sign_l1_action`, `_post_actio
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from hyperliquid.exchange import Exchange
@@ -31,16 +32,21 @@ class NonceExchange(Exchange):
     def __init__(self, *args: Any, nonce_source: NonceSource, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._nonce_source = nonce_source
+        self._post_lock = threading.Lock()
 
     def _sign_and_post(self, action: dict, expires_after: Optional[int] = None) -> Any:
-        """Sign and POST; `expires_after` (venue ms) is passed per call, never through the shared
-        `self.expires_after`, so two threads cannot sign with each other's expiry."""
-        nonce = self._nonce_source.next()
-        signature = sign_l1_action(self.wallet, action, self.vault_address, nonce, expires_after,
-                                   self.base_url == MAINNET_API_URL)
-        payload = {"action": action, "nonce": nonce, "signature": signature, "vaultAddress": self.vault_address,
-                   "expiresAfter": expires_after}
-        return self.post("/exchange", payload)
+        """Sign and POST with `expires_after` (ms) as the action's expiresAfter. The SDK's
+        `_post_action` reads it from `self.expires_after`, so it is set only for this call, under a
+        lock: two threads never send with each other's expiry."""
+        with self._post_lock:
+            nonce = self._nonce_source.next()
+            signature = sign_l1_action(self.wallet, action, self.vault_address, nonce, expires_after,
+                                       self.base_url == MAINNET_API_URL)
+            self.expires_after = expires_after
+            try:
+                return self._post_action(action, signature, nonce)
+            finally:
+                self.expires_after = None
 
     def bulk_orders(self, order_requests: List[OrderRequest], builder: Optional[BuilderInfo] = None,
                     grouping: Grouping = "na", expires_after: Optional[int] = None) -> Any:
