@@ -148,6 +148,7 @@ class Executor:
             self.ledger.set_action_status(action.id, r.SENDING, now_ms)
         report = ExecutionReport(action.id, r.SENDING)
         for cancel in action.cancels:
+            self._renew(action.id)
             reason = self.gateway.cancel_by_cloid(cancel.coin, cancel.cloid)
             report.canceled_cloids.append(cancel.cloid)
             if reason:
