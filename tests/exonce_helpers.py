@@ -38,6 +38,7 @@ from tests.test_monitor_support import CALM, write_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DUPLICATE = "Duplicate cloid"
+WAIT_S = 60.0  # generous upper bound for a subprocess to finish an action on a loaded machine
 
 
 @dataclass
@@ -301,3 +302,11 @@ def kill9(pid: int) -> None:
         return
     while alive(pid):
         time.sleep(0.01)
+
+
+def wait_for(condition, what: str, timeout_s: float = WAIT_S) -> None:
+    end = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)

@@ -18,11 +18,8 @@ import pytest
 from core.exchange.gateway import HyperliquidGateway
 from core.monitor.executor import HELD, ApprovalMissing, Executor
 from core.monitor.orders import derive_cloid
-from tests.exonce_helpers import ROOT, rows_match_venue, small_reduce, wall_rig
+from tests.exonce_helpers import ROOT, WAIT_S, rows_match_venue, small_reduce, wait_for, wall_rig
 from tests.test_monitor_support import SLOW_CRASH, test_genes
-
-WAIT_S = 60.0  # generous upper bound for a subprocess to finish an action on a loaded machine
-
 
 def our_cloids(rig, action_id: int) -> list[str]:
     salt = rig.repo.cloid_salt()
@@ -38,14 +35,6 @@ def start_monitor(rig, *extra: str, timeout_s: float = 3.0, interval_s: float = 
     argv = [sys.executable, "-m", "console.cli", "monitor", "--headless", "--interval", str(interval_s),
             *rig.cli_args(timeout_s), *extra]
     return subprocess.Popen(argv, cwd=ROOT, env=rig.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(condition, what: str, timeout_s: float = WAIT_S) -> None:
-    end = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def interrupt(proc: subprocess.Popen) -> tuple[str, str]:

@@ -18,8 +18,7 @@ from collections import Counter
 import pytest
 
 from core.monitor import records as r
-from tests.exonce_helpers import Zygote, alive, kill9, rows_match_venue, small_reduce, wall_rig
-from tests.test_reliability_exonce import wait_for
+from tests.exonce_helpers import Zygote, alive, kill9, rows_match_venue, small_reduce, wait_for, wall_rig
 
 KILLS = int(os.environ.get("EVORISK_KILL_LOOP_KILLS", "20"))
 SEED = 20261201
