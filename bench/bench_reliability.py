@@ -71,7 +71,6 @@ EXISTING: dict[str, tuple[int, ...]] = {
     "tests/test_evolution_persistence.py::test_a_flipped_byte_is_caught_by_the_checksum": (10,),
     "tests/test_evolution_fallback.py::test_resume_falls_back_to_the_newest_valid_checkpoint_bit_identically": (10,),
     "tests/test_evolution_kill.py::test_kill_9_at_random_moments_then_resume_is_bit_identical": (11,),
-    "tests/test_monitor_executor.py::test_kill_after_approval_then_restart_books_every_order_exactly_once": (12,),
     "tests/test_monitor_executor.py::test_locked_database_is_retried_and_reported_and_nothing_is_lost": (13,),
     "tests/test_monitor_executor.py::test_no_order_is_sent_when_the_approval_cannot_be_written": (13,),
     "tests/test_store.py::test_locked_database_reports_busy_and_commits_nothing": (13,),
@@ -85,6 +84,14 @@ EXISTING: dict[str, tuple[int, ...]] = {
     "tests/test_gateway.py::test_nonces_are_monotonic_even_when_the_clock_stands_still": (20,),
     "tests/test_paper_exchange.py::test_reused_and_out_of_window_nonces_are_rejected": (20,),
     "tests/test_paper_exchange.py::test_schedule_cancel_dead_man_switch_cancels_open_orders": (21,),
+    # The rules and SQL under scenarios 22-25 (tests/test_monitor_claims.py), beside their test_sNN_ tests.
+    "tests/test_monitor_claims.py::test_a_claim_is_free_ours_expired_or_of_a_dead_process_and_otherwise_held": (22,),
+    "tests/test_monitor_claims.py::test_the_claim_is_one_compare_and_set_and_a_stale_view_loses": (22,),
+    "tests/test_monitor_claims.py::test_unknown_oid_is_believed_only_after_the_expiry_and_never_during_our_own_post":
+        (23,),
+    "tests/test_monitor_claims.py::test_the_re_send_after_not_found_commits_intent_before_its_post": (24,),
+    "tests/test_monitor_claims.py::test_a_monitor_lease_is_taken_only_from_a_stale_holder": (25,),
+    "tests/test_monitor_executor.py::test_kill_after_approval_then_restart_books_every_order_exactly_once": (12, 24),
 }
 ALSO = {"test_s08_fuzzed_wire_replies_never_crash_or_leak_nan": (4,)}  # the JSON fuzz covers scenario 4 too
 # What the mapped tests do not show (the scenario may still pass on what they do show).

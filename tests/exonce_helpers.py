@@ -51,6 +51,15 @@ class ProxyLedger:
     replies: int = 0
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
+        """A client killed mid-request resets its socket: expected here, not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class SlowProxy:
     """HTTP/1.1 proxy on 127.0.0.1:0; `delay_before_s` / `delay_after_s` apply to /exchange only."""
 
@@ -62,8 +71,7 @@ class SlowProxy:
         self.post_event = threading.Event()  # set whenever an /exchange POST arrives
         self._lock = threading.Lock()
         self._fail_next = 0
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
 
