@@ -52,6 +52,7 @@ class LiveSession:
     service: Any  # core.monitor.service.MonitorService
     repo: Any  # storage.monitor_repo.MonitorRepo
     paper: Any | None  # core.exchange.paper.PaperExchange when on paper
+    lease: Any | None = None  # core.monitor.monitor_lease.MonitorLeaseHolder; None: read-only
 
     @property
     def can_switch_scenario(self) -> bool:
@@ -91,12 +92,22 @@ class LiveSession:
             gateway = HyperliquidGateway.from_env(network, account_address=address,
                                                   allow_mainnet=network == "mainnet")
             interval = poll_interval_s or LIVE_POLL_INTERVAL_S
+        from core.monitor.monitor_lease import MonitorLeaseHolder, MonitorRunning
+
         repo = MonitorRepo(store)
-        settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None)
-        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot)
+        lease: MonitorLeaseHolder | None = MonitorLeaseHolder(repo, address, wall_ms)
+        try:
+            lease.acquire()
+            lease.start_heartbeat()
+        except MonitorRunning as exc:  # another monitor acts for this account: the console only watches
+            log.warning("read-only: %s", exc)
+            lease = None
+        settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None,
+                                   read_only=lease is None)
+        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot, lease=lease)
         service.start()
         log.info("live session on %s watching %s every %.1f s", network.upper(), address, interval)
-        return cls(service, repo, paper)
+        return cls(service, repo, paper, lease)
 
     def switch_scenario(self, name: str) -> None:
         if self.paper is not None:
@@ -120,5 +131,8 @@ class LiveSession:
 
     def stop(self) -> None:
         self.service.stop()
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
         if self.paper is not None:
             self.paper.stop()

@@ -81,16 +81,22 @@ class MonitorSettings:
     poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     action_ttl_ms: int = ACTION_TTL_MS
     can_trade: bool = True  # a signing key is configured; without one nothing is placed automatically
+    read_only: bool = False  # watch only: polls and publishes, never proposes, sends or writes
+
+
+class Lease(Protocol):
+    def held(self) -> bool: ...
 
 
 class MonitorService:
     def __init__(self, gateway: ExchangeGateway, repo: MonitorRepository, settings: MonitorSettings,
                  genome: GenomeSource, now_ms: Callable[[], int],
                  on_snapshot: Callable[[RiskSnapshot], None] | None = None,
-                 start_timer: TimerStarter = start_thread_timer):
+                 start_timer: TimerStarter = start_thread_timer, lease: Lease | None = None):
         self.gateway, self.repo, self.settings = gateway, repo, settings
+        self.lease = lease
         self.genome, self.now_ms, self.on_snapshot = genome, now_ms, on_snapshot
-        self.executor = Executor(gateway, repo, settings.address)
+        self.executor = Executor(gateway, repo, settings.address, getattr(lease, "owner", None))
         self.candles = CandleCache(gateway)
         self.state = MonitorState.from_json(repo.get_monitor_state())
         self.last_snapshot: RiskSnapshot | None = self._restore_last_good()
@@ -155,17 +161,26 @@ class MonitorService:
                     f" (last error: {b.last_error})")
         return f"exchange unavailable: rate limited, backing off, next poll in {wait_s:.0f} s (Retry-After)"
 
+    @property
+    def read_only(self) -> bool:
+        """Watching only: asked for, or our monitor lease was taken over by another monitor."""
+        return self.settings.read_only or (self.lease is not None and not self.lease.held())
+
     # -- one cycle -------------------------------------------------------------------------------
     def run_cycle(self) -> RiskSnapshot:
         """Reconcile and execute approved actions, poll, evaluate, persist, publish."""
         with self._lock:
             now = self.now_ms()
-            self.execute_approved(now)
-            self.repo.expire_actions(now)
+            read_only = self.read_only
+            if read_only:  # mirror the writer monitor's state; act on nothing
+                self.state = MonitorState.from_json(self.repo.get_monitor_state())
+            else:
+                self.execute_approved(now)
+                self.repo.expire_actions(now)
             params, label = self.genome()
             ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s)
             result = self._evaluate(ctx, now)
-            snapshot = self._persist(result, now)
+            snapshot = self._watch(result, now) if read_only else self._persist(result, now)
             self.last_snapshot = snapshot
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
@@ -190,6 +205,8 @@ class MonitorService:
         return [x for x in reports if x is not None]
 
     def _execute(self, action_id: int, now_ms: int) -> ExecutionReport | None:
+        if self.read_only:
+            return None
         try:
             report = self.executor.execute(action_id, now_ms)
         except ApprovalMissing as exc:
@@ -218,7 +235,8 @@ class MonitorService:
         if self.backoff.down:
             log.warning("exchange answers again after %d failed poll(s)", self.backoff.failures)
         self.backoff.poll_succeeded()
-        self._apply_reset_request(account.equity_usd, now)
+        if not self.read_only:
+            self._apply_reset_request(account.equity_usd, now)
         self.candles.update(coins, ctx.params.vol_lookback, account.time_ms)
         market = MarketInputs(account, mids, self.candles.indicators, self.candles.corr_coins, self.candles.corr_matrix,
                               decimals)
@@ -246,6 +264,21 @@ class MonitorService:
         self.repo.set_value(RESET_REQUEST_KEY, None, now)
         log.warning("breaker reset by %s; high-water mark now %.2f", by, equity_usd)
 
+    def _views(self, result: Evaluation, now: int) -> RiskSnapshot:
+        views = tuple(PendingActionView(a.id, a.kind, a.status, a.created_ms, a.reason,
+                                        tuple(asdict(leg) for leg in a.legs))
+                      for a in self.repo.actions_with_status(VISIBLE_STATUSES))
+        stops = tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
+                       "trigger_px": s.trigger_px, "cloid": s.cloid} for s in self.state.stops.values())
+        return replace(result.snapshot, pending_actions=views, protective_stops=stops,
+                       next_poll_in_s=self.backoff.next_delay_s(now))
+
+    def _watch(self, result: Evaluation, now: int) -> RiskSnapshot:
+        """Read-only: the snapshot as evaluated, nothing proposed, nothing written."""
+        if result.proposals:
+            log.info("read-only: %d proposal(s) left to the monitor that holds the lease", len(result.proposals))
+        return self._views(result, now)
+
     def _persist(self, result: Evaluation, now: int) -> RiskSnapshot:
         t = result.transition
         if t is not None:
@@ -261,13 +294,7 @@ class MonitorService:
             if action.status == r.APPROVED:
                 self._execute(action.id, now)
         self.repo.save_monitor_state(self.state.to_json(), now)
-        views = tuple(PendingActionView(a.id, a.kind, a.status, a.created_ms, a.reason,
-                                        tuple(asdict(leg) for leg in a.legs))
-                      for a in self.repo.actions_with_status(VISIBLE_STATUSES))
-        stops = tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
-                       "trigger_px": s.trigger_px, "cloid": s.cloid} for s in self.state.stops.values())
-        snapshot = replace(result.snapshot, pending_actions=views, protective_stops=stops,
-                           next_poll_in_s=self.backoff.next_delay_s(now))
+        snapshot = self._views(result, now)
         self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
                                   snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())
         return snapshot
