@@ -41,6 +41,8 @@ def seed_demo_account(ledger: Ledger, market: MarketSim, address: str, spec: dic
                                     f"mid {mid:.6g} ({decimals[coin]} size decimals); raise notional_usd")
             szi = size if p["side"] == "long" else -size
             account.positions[coin] = Holding(szi, entry)
+            if "leverage" in p:
+                account.leverage[coin] = int(p["leverage"])
             account.raw_usd -= szi * entry
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInputError(f"demo_account in the scenario is malformed: {exc!r}") from None

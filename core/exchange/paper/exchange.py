@@ -23,7 +23,9 @@ from core.exchange.paper.clock import Clock, WallClock
 from core.exchange.paper.demo import DEFAULT_DEMO_ADDRESS, seed_demo_account
 from core.exchange.paper.engine import Engine
 from core.exchange.paper.faults import FaultPlan, broken_body, rate_limit_body
+from core.exchange.paper.funding import FundingBook
 from core.exchange.paper.ledger import Ledger
+from core.exchange.paper.liquidation import RiskDesk
 from core.exchange.paper.market import DEFAULT_COINS, CoinSpec, MarketSim
 from core.exchange.paper.player import MS_PER_MINUTE, ScenarioPlayer
 from core.exchange.paper.ratelimit import WEIGHT_BUDGET_PER_MINUTE, WeightWindow, exchange_weight, info_weight
@@ -81,6 +83,9 @@ class PaperExchange:
                                 history_minutes=s.history_minutes, replay=replay)
         self.ledger = Ledger(s.fee_rate)
         self.engine = Engine(self.ledger, self.market, s.book, s.leverage)
+        self.funding = FundingBook({c.name: self.market.series(c.name) for c in s.coins})
+        self.funding.backfill(self.market.first_minute_ms, self.market.now_ms)
+        self.risk = RiskDesk(self.ledger, self.market, s.book, self.funding)  # after the engine: stops first
         self.desk = ActionDesk(self.ledger, self.engine, s.schedule_cancel_min_volume_usd)
         self.faults = FaultPlan(s.seed)
         self.weights = WeightWindow(self.clock, s.weight_budget_per_minute)
@@ -218,8 +223,9 @@ class PaperExchange:
                 return self._rate_limited(wait_s)
             return HttpReply(200, json.dumps(self.desk.run(body, self.clock.now_ms(), forced_error)))
         try:
-            reply, n_items = info_api.answer(body, self.ledger, self.market, self.settings.book,
-                                             self.settings.leverage, self.clock.now_ms(), self.settings.candles_kept)
+            venue = info_api.Venue(self.ledger, self.market, self.settings.book, self.funding, self.settings.leverage,
+                                   self.clock.now_ms(), self.settings.candles_kept)
+            reply, n_items = info_api.answer(body, venue)
         except info_api.BadRequest as exc:
             return HttpReply(422, f"Failed to deserialize the JSON body into the target type: {exc}", TEXT)
         wait_s = self.weights.try_spend(info_weight(body.get("type", ""), n_items))
