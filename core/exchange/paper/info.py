@@ -10,6 +10,7 @@ from core.exchange.paper.book import BookSettings, level_prices
 from core.exchange.paper.funding import FundingBook
 from core.exchange.paper.ledger import Ledger
 from core.exchange.paper.market import MarketSim
+from core.exchange.paper.request_check import is_int
 from core.exchange.paper.wire import px_str
 
 
@@ -41,8 +42,8 @@ def _time(body: dict, key: str, default: int | None = None) -> int:
     value = body.get(key, default)
     if value is None and default is not None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"{key} must be an integer of milliseconds")
+    if not is_int(value):
+        raise BadRequest(f"{key} must be u64 milliseconds")
     return value
 
 
@@ -56,11 +57,11 @@ def _coin(body: dict, market: MarketSim, kind: str) -> str:
 def _candles(body: dict, venue: Venue) -> list[dict]:
     req = body.get("req")
     market = venue.market
-    if not isinstance(req, dict) or req.get("interval") not in INTERVAL_MINUTES:
+    if not isinstance(req, dict) or not isinstance(req.get("interval"), str) or req["interval"] not in INTERVAL_MINUTES:
         raise BadRequest("candleSnapshot needs req with coin, interval, startTime, endTime")
     coin, start, end = req.get("coin"), req.get("startTime"), req.get("endTime")
-    if coin not in market.mids() or not isinstance(start, int) or not isinstance(end, int):
-        raise BadRequest("candleSnapshot: unknown coin or non-integer times")
+    if not isinstance(coin, str) or coin not in market.mids() or not is_int(start) or not is_int(end):
+        raise BadRequest("candleSnapshot: unknown coin or times that are not u64 milliseconds")
     # Simulated time may run ahead of the wall clock; "until the real present" means "until now".
     if end >= venue.wall_now_ms:
         end = max(end, market.now_ms)
@@ -91,7 +92,7 @@ def _account_reply(kind: str, body: dict, venue: Venue) -> tuple[Any, int]:
         return views.user_rate_limit(account), 0
     if kind == "orderStatus":
         oid = body.get("oid")
-        if isinstance(oid, bool) or not isinstance(oid, (int, str)):
+        if not (is_int(oid) or isinstance(oid, str)):
             raise BadRequest("orderStatus needs an integer oid or a 0x cloid")
         return views.order_status(ledger, market, user, oid), 0
     return views.open_orders(ledger, market, user), 0
