@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.exchange.paper.wire import px_str
+from core.exchange.paper.wire import px_str, sz_str
 
 MS_PER_MINUTE = 60_000
 INTERVAL_MINUTES = {"1m": 1, "3m": 3, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "2h": 120, "4h": 240,
@@ -72,7 +72,7 @@ class BarSeries:
         return float(self._ohlcv[i, 3]) if i >= 0 else None
 
     def candles(self, coin: str, interval: str, start_ms: int, end_ms: int,
-                kept: int | None = MAX_CANDLES) -> list[dict]:
+                kept: int | None = MAX_CANDLES, sz_decimals: int = 0) -> list[dict]:
         """Candles overlapping [start_ms, end_ms] among the `kept` newest (None: all), in HL's shape;
         never more than MAX_CANDLES, the newest of the window when it holds more."""
         step_ms = INTERVAL_MINUTES[interval] * MS_PER_MINUTE
@@ -99,6 +99,7 @@ class BarSeries:
         for k, (s, e) in enumerate(zip(starts, ends)):
             open_ms = int(bucket[s]) * step_ms
             out.append({"t": open_ms, "T": open_ms + step_ms - 1, "s": coin, "i": interval,
-                        "o": px_str(bars[s, 0]), "c": px_str(bars[e - 1, 3]), "h": px_str(highs[k]),
-                        "l": px_str(lows[k]), "v": f"{vols[k]:.4f}", "n": int(e - s) * TRADES_PER_MINUTE})
+                        "o": px_str(bars[s, 0], sz_decimals), "c": px_str(bars[e - 1, 3], sz_decimals),
+                        "h": px_str(highs[k], sz_decimals), "l": px_str(lows[k], sz_decimals),
+                        "v": sz_str(vols[k], sz_decimals), "n": int(e - s) * TRADES_PER_MINUTE})
         return out

@@ -30,7 +30,7 @@ def seed_demo_account(ledger: Ledger, market: MarketSim, address: str, spec: dic
     spec = spec or DEFAULT_DEMO_ACCOUNT
     specs = {c.name: c for c in market.coins}
     try:
-        account = ledger.open_account(address, float(spec["cash_usd"]))
+        account = ledger.open_account(address, float(spec["cash_usd"]), market.now_ms)
         decimals = {c.name: c.sz_decimals for c in market.coins}
         for p in spec["positions"]:
             if p["coin"] not in specs:

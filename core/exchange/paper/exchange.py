@@ -32,6 +32,7 @@ from core.exchange.paper.player import MS_PER_MINUTE, ScenarioPlayer
 from core.exchange.paper.request_check import BodyError, check_exchange_body, check_info_body, parse_body
 from core.exchange.paper.ratelimit import WEIGHT_BUDGET_PER_MINUTE, WeightWindow, exchange_weight, info_weight
 from core.exchange.paper.scenario import Scenario, load_scenario
+from core.exchange.paper.wire import round_px
 from core.exchange.paper.server import DEFAULT_IDLE_TIMEOUT_S, HttpReply, LoopbackServer
 from core.market.loader import load_csv
 
@@ -97,7 +98,7 @@ class PaperExchange:
         replay = {coin: load_csv(path, coin) for coin, path in s.replay_csv.items()}
         self.market = MarketSim(s.coins, self.player, seed=s.seed, start_ms=self._sim_start_ms,
                                 history_minutes=s.history_minutes, replay=replay)
-        self.ledger = Ledger(s.fee_rate)
+        self.ledger = Ledger(s.fee_rate, {c.name: c.sz_decimals for c in s.coins}, s.leverage)
         self.engine = Engine(self.ledger, self.market, s.book, s.leverage)
         self.funding = FundingBook({c.name: self.market.series(c.name) for c in s.coins})
         self.funding.backfill(self.market.first_minute_ms, self.market.now_ms)
@@ -171,7 +172,7 @@ class PaperExchange:
 
     def open_account(self, address: str, cash_usd: float) -> None:
         with self._lock:
-            self.ledger.open_account(address, cash_usd)
+            self.ledger.open_account(address, cash_usd, self.market.now_ms)
 
     def approve_agent(self, master: str, agent: str) -> None:
         """Let `agent` sign for `master` (what approveAgent does on Hyperliquid)."""
@@ -179,9 +180,10 @@ class PaperExchange:
             self.ledger.agents[agent.lower()] = master.lower()
 
     def mids(self) -> dict[str, float]:
+        """The mids as clients see them in allMids (on the venue's tick)."""
         with self._lock:
             self._sync()
-            return self.market.mids()
+            return {coin: round_px(px, self.market.sz_decimals(coin)) for coin, px in self.market.mids().items()}
 
     # -- HTTP ------------------------------------------------------------------------------------
     def handle_request(self, path: str, body: bytes) -> HttpReply:

@@ -91,6 +91,9 @@ class MarketSim:
     def series(self, coin: str) -> BarSeries:
         return self._series[coin]
 
+    def sz_decimals(self, coin: str) -> int:
+        return next(c.sz_decimals for c in self.coins if c.name == coin)
+
     def mid(self, coin: str) -> float:
         return self._series[coin].last_close()
 

@@ -11,7 +11,7 @@ from core.exchange.paper.funding import FundingBook
 from core.exchange.paper.ledger import Account, Ledger
 from core.exchange.paper.market import MarketSim
 from core.exchange.paper.views import meta
-from core.exchange.paper.wire import px_str, rate_str, usd_str
+from core.exchange.paper.wire import px_str, rate_str, sz_str, usd_str
 
 MS_PER_DAY = 86_400_000
 MAX_ITEMS_PER_REPLY = 500  # fundingHistory and userFunding return at most 500 entries, oldest first
@@ -29,12 +29,13 @@ def _asset_ctx(coin: str, market: MarketSim, funding: FundingBook, ledger: Ledge
     own_longs = sum(max(0.0, a.szi(coin)) for a in ledger.accounts.values())
     open_interest = STANDING_OI_FRACTION_OF_DAY_VOLUME * day_base + own_longs
     impact_sz = IMPACT_NOTIONAL_USD / mark
-    impact_bid = sweep(mark, False, impact_sz, 0.0, book)[1]
-    impact_ask = sweep(mark, True, impact_sz, float("inf"), book)[1]
-    return {"funding": rate_str(funding.predicted_rate(coin, now)), "openInterest": f"{open_interest:.{sz_decimals}f}",
-            "prevDayPx": px_str(prev_day), "dayNtlVlm": usd_str(day_ntl), "premium": rate_str(funding.premium_now(coin)),
-            "oraclePx": px_str(funding.oracle_px(coin)), "markPx": px_str(mark), "midPx": px_str(mark),
-            "impactPxs": [px_str(impact_bid), px_str(impact_ask)], "dayBaseVlm": f"{day_base:.{sz_decimals}f}"}
+    impact_bid = sweep(mark, False, impact_sz, 0.0, book, sz_decimals)[1]
+    impact_ask = sweep(mark, True, impact_sz, float("inf"), book, sz_decimals)[1]
+    d = sz_decimals
+    return {"funding": rate_str(funding.predicted_rate(coin, now)), "openInterest": sz_str(open_interest, d),
+            "prevDayPx": px_str(prev_day, d), "dayNtlVlm": usd_str(day_ntl), "premium": rate_str(funding.premium_now(coin)),
+            "oraclePx": px_str(funding.oracle_px(coin), d), "markPx": px_str(mark, d), "midPx": px_str(mark, d),
+            "impactPxs": [px_str(impact_bid, d), px_str(impact_ask, d)], "dayBaseVlm": sz_str(day_base, d)}
 
 
 def meta_and_asset_ctxs(market: MarketSim, funding: FundingBook, ledger: Ledger, book: BookSettings) -> list:

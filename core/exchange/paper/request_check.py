@@ -138,6 +138,31 @@ def check_exchange_body(body: Any) -> None:
             _check_cancel(item, f"action.cancels[{i}]", kind == "cancelByCloid")
     elif kind == "scheduleCancel":
         _check_optional(action, "time", is_int(action.get("time")), "action", "u64")
+    elif kind in ("batchModify", "modify"):
+        items = action.get("modifies") if kind == "batchModify" else [action]
+        if not isinstance(items, list):
+            raise _type_error("action.modifies", "a sequence", items)
+        for i, item in enumerate(items):
+            path = f"action.modifies[{i}]" if kind == "batchModify" else "action"
+            if not isinstance(item, dict) or not (is_int(item.get("oid")) or isinstance(item.get("oid"), str)):
+                raise _type_error(f"{path}.oid", "u64 or a cloid string", item.get("oid") if isinstance(item, dict) else item)
+            check_order_wire(item.get("order"), f"{path}.order")
+    elif kind == "updateLeverage":
+        for key, ok, expected in (("asset", is_int(action.get("asset"), 0, 2**32 - 1), "u32"),
+                                  ("isCross", isinstance(action.get("isCross"), bool), "a boolean"),
+                                  ("leverage", is_int(action.get("leverage"), 0, 2**32 - 1), "u32")):
+            if not ok:
+                raise _type_error(f"action.{key}", expected, action.get(key))
+    elif kind == "updateIsolatedMargin":
+        for key, ok, expected in (("asset", is_int(action.get("asset"), 0, 2**32 - 1), "u32"),
+                                  ("isBuy", isinstance(action.get("isBuy"), bool), "a boolean"),
+                                  ("ntli", is_int(action.get("ntli"), -2**63, 2**63 - 1), "i64")):
+            if not ok:
+                raise _type_error(f"action.{key}", expected, action.get(key))
+    elif kind == "approveAgent":
+        if not isinstance(action.get("agentAddress"), str):
+            raise _type_error("action.agentAddress", "a string", action.get("agentAddress"))
+        _check_optional(action, "agentName", isinstance(action.get("agentName"), str), "action", "a string")
 
 
 def check_info_body(body: Any) -> str:

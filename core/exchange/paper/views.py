@@ -4,7 +4,7 @@ from __future__ import annotations
 from core.exchange.paper import margin
 from core.exchange.paper.ledger import Account, Holding, Ledger, PaperOrder
 from core.exchange.paper.market import MarketSim
-from core.exchange.paper.wire import px_str, sz_str, usd_str
+from core.exchange.paper.wire import avg_px_str, px_str, rate_str, sz_str, usd_str
 
 BASE_REQUEST_CAP = 10_000  # every address starts with 10k action requests, +1 per $1 traded
 
@@ -19,7 +19,7 @@ def spot_meta() -> dict:
 
 
 def all_mids(market: MarketSim) -> dict:
-    return {coin: px_str(px) for coin, px in market.mids().items()}
+    return {coin: px_str(px, market.sz_decimals(coin)) for coin, px in market.mids().items()}
 
 
 def _cum_funding(account: Account, coin: str, h: Holding) -> dict:
@@ -32,33 +32,46 @@ def clearinghouse_state(account: Account | None, market: MarketSim, default_leve
     specs = {c.name: c for c in market.coins}
     held = list(account.positions.items()) if account else []
     marks = {coin: market.mid(coin) for coin, _ in held}
-    value = margin.account_value(account, marks) if account else 0.0
-    maintenance = margin.total_maintenance(account, marks, {c: s.max_leverage for c, s in specs.items()}) \
-        if account else 0.0
-    positions, margin_used, ntl = [], 0.0, 0.0
+    max_lev = {c: s.max_leverage for c, s in specs.items()}
+    cross_val = margin.cross_value(account, marks) if account else 0.0
+    cross_maint = margin.total_maintenance(account, marks, max_lev) if account else 0.0
+    positions, cross_used, cross_ntl, total_used, total_ntl = [], 0.0, 0.0, 0.0, 0.0
     for coin, h in held:
         mark, spec = marks[coin], specs[coin]
-        leverage = account.leverage.get(coin, default_leverage)
-        position_value = abs(h.szi) * mark
-        initial = position_value / leverage
+        value = abs(h.szi) * mark
+        lev = account.leverage.get(coin, default_leverage)
         upnl = h.szi * (mark - h.entry_px)
-        liq = margin.liquidation_px(h.szi, mark, value, maintenance, spec.max_leverage)
-        margin_used, ntl = margin_used + initial, ntl + position_value
+        if coin in account.isolated_raw_usd:
+            used = margin.isolated_value(account, coin, marks)
+            liq = margin.liquidation_px(h.szi, mark, used, margin.maintenance_margin(h.szi, mark, spec.max_leverage),
+                                        spec.max_leverage)
+            leverage = {"type": "isolated", "value": lev, "rawUsd": usd_str(account.isolated_raw_usd[coin])}
+        else:
+            used = value / lev
+            liq = margin.liquidation_px(h.szi, mark, cross_val, cross_maint, spec.max_leverage)
+            leverage = {"type": "cross", "value": lev}
+            cross_used, cross_ntl = cross_used + used, cross_ntl + value
+        total_used, total_ntl = total_used + used, total_ntl + value
         positions.append({"type": "oneWay", "position": {
-            "coin": coin, "szi": sz_str(h.szi, spec.sz_decimals), "entryPx": px_str(h.entry_px),
-            "leverage": {"type": "cross", "value": leverage}, "liquidationPx": None if liq is None else px_str(liq),
-            "marginUsed": usd_str(initial), "maxLeverage": spec.max_leverage, "positionValue": usd_str(position_value),
-            "returnOnEquity": f"{upnl / initial if initial else 0.0:.8f}", "unrealizedPnl": usd_str(upnl),
+            "coin": coin, "szi": sz_str(h.szi, spec.sz_decimals), "entryPx": avg_px_str(h.entry_px),
+            "leverage": leverage, "liquidationPx": None if liq is None else avg_px_str(liq),
+            "marginUsed": usd_str(used), "maxLeverage": spec.max_leverage, "positionValue": usd_str(value),
+            "returnOnEquity": rate_str(upnl / (value / lev) if value else 0.0), "unrealizedPnl": usd_str(upnl),
             "cumFunding": _cum_funding(account, coin, h)}})
-    summary = {"accountValue": usd_str(value), "totalMarginUsed": usd_str(margin_used),
-               "totalNtlPos": usd_str(ntl), "totalRawUsd": usd_str(account.raw_usd if account else 0.0)}
-    return {"assetPositions": positions, "marginSummary": summary, "crossMarginSummary": dict(summary),
-            "crossMaintenanceMarginUsed": usd_str(maintenance),
-            "withdrawable": usd_str(max(0.0, value - margin_used)), "time": market.now_ms}
+    raw = account.raw_usd if account else 0.0
+    isolated_raw = sum(account.isolated_raw_usd.values()) if account else 0.0
+    total_value = margin.account_value(account, marks) if account else 0.0
+    summary = {"accountValue": usd_str(total_value), "totalMarginUsed": usd_str(total_used),
+               "totalNtlPos": usd_str(total_ntl), "totalRawUsd": usd_str(raw + isolated_raw)}
+    cross = {"accountValue": usd_str(cross_val), "totalMarginUsed": usd_str(cross_used),
+             "totalNtlPos": usd_str(cross_ntl), "totalRawUsd": usd_str(raw)}
+    return {"assetPositions": positions, "marginSummary": summary, "crossMarginSummary": cross,
+            "crossMaintenanceMarginUsed": usd_str(cross_maint),
+            "withdrawable": usd_str(max(0.0, cross_val - cross_used)), "time": market.now_ms}
 
 
 def _order_basics(o: PaperOrder, sz_decimals: int) -> dict:
-    out = {"coin": o.coin, "side": "B" if o.is_buy else "A", "limitPx": px_str(o.limit_px),
+    out = {"coin": o.coin, "side": "B" if o.is_buy else "A", "limitPx": px_str(o.limit_px, sz_decimals),
            "sz": sz_str(o.sz, sz_decimals), "oid": o.oid, "timestamp": o.timestamp_ms,
            "origSz": sz_str(o.orig_sz, sz_decimals)}
     if o.cloid:
@@ -78,17 +91,22 @@ def open_orders(ledger: Ledger, market: MarketSim, user: str) -> list[dict]:
     return [_order_basics(o, decimals[o.coin]) for o in ledger.open_orders(user)]
 
 
+def order_detail(o: PaperOrder, sz_decimals: int) -> dict:
+    """The full order object of frontendOpenOrders, historicalOrders and orderStatus."""
+    trig = o.trigger
+    rising = trig is not None and o.is_buy == (trig["tpsl"] == "sl")
+    return {**_order_basics(o, sz_decimals), "cloid": o.cloid, "orderType": _order_type(o),
+            "isTrigger": trig is not None, "triggerPx": px_str(trig["triggerPx"], sz_decimals) if trig else "0.0",
+            "triggerCondition": "N/A" if trig is None else
+            f"Price {'above' if rising else 'below'} {px_str(trig['triggerPx'], sz_decimals)}",
+            "children": [], "isPositionTpsl": o.is_position_tpsl, "reduceOnly": o.reduce_only, "tif": o.tif}
+
+
 def order_status(ledger: Ledger, market: MarketSim, user: str, oid_or_cloid: int | str) -> dict:
     order = ledger.find(user, oid_or_cloid)
     if order is None:
         return {"status": "unknownOid"}
-    decimals = {c.name: c.sz_decimals for c in market.coins}[order.coin]
-    trig = order.trigger
-    detail = {**_order_basics(order, decimals), "cloid": order.cloid, "orderType": _order_type(order),
-              "isTrigger": trig is not None, "triggerPx": px_str(trig["triggerPx"]) if trig else "0.0",
-              "triggerCondition": "N/A" if trig is None else f"Price {'above' if order.is_buy == (trig['tpsl'] == 'sl') else 'below'} {px_str(trig['triggerPx'])}",
-              "children": [], "isPositionTpsl": order.is_position_tpsl, "reduceOnly": order.reduce_only,
-              "tif": order.tif}
+    detail = order_detail(order, market.sz_decimals(order.coin))
     return {"status": "order", "order": {"order": detail, "status": order.status, "statusTimestamp": order.status_ms}}
 
 
