@@ -109,7 +109,7 @@ class AccountDesk:
                 if freed is not None:
                     self.ledger.cloids[(account.address, old.cloid.lower())] = freed
             else:
-                old.status_ms = self.engine.market.now_ms
+                old.status_ms = self.engine.market.time_ms
             statuses.append(status)
         return statuses
 

@@ -104,7 +104,7 @@ class ActionDesk:
         if kind == "updateIsolatedMargin":
             return self.accounts.update_isolated_margin(account, action)
         if kind == "approveAgent":
-            return self.accounts.approve_agent(account, action, self.engine.market.now_ms)
+            return self.accounts.approve_agent(account, action, self.engine.market.time_ms)
         if kind == "noop":
             return ok("default")  # its only effect is the nonce it used up
         return err(UNSUPPORTED.get(kind, f"Unsupported action type {kind!r} on the paper exchange."))

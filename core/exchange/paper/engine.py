@@ -60,7 +60,7 @@ class Engine:
         return statuses
 
     def _new_order(self, account: Account, w: WireOrder, grouping: str) -> PaperOrder:
-        now = self.market.now_ms
+        now = self.market.time_ms
         return PaperOrder(oid=self.ledger.next_oid(), user=account.address, coin=w.coin.name, asset=w.asset,
                           is_buy=w.is_buy, limit_px=w.limit_px, sz=w.sz, orig_sz=w.sz, reduce_only=w.reduce_only,
                           tif=w.tif, trigger=w.trigger, cloid=w.cloid, timestamp_ms=now, status_ms=now,
@@ -93,7 +93,7 @@ class Engine:
         filled, avg_px = self._take(account, order, mid) if marketable else (0.0, 0.0)
         if order.tif == "Ioc" and filled <= EPS_SZ:
             # Never booked (its cloid stays free), but listed in historicalOrders as the venue does.
-            order.status, order.status_ms = "iocCancelRejected", self.market.now_ms
+            order.status, order.status_ms = "iocCancelRejected", self.market.time_ms
             self.ledger.rejected.setdefault(account.address, []).append(order)
             return {"error": f"Order could not immediately match against any resting orders. asset={order.asset}"}
         self.ledger.book(order)
@@ -121,7 +121,7 @@ class Engine:
         decimals = order_decimals(self.market, order.coin)
         levels = sweep_levels(mid, order.is_buy, size, order.limit_px, self.book, decimals)
         for px, sz in levels:
-            self.ledger.apply_fill(account, order, sz, px, self.market.now_ms, crossed=True)
+            self.ledger.apply_fill(account, order, sz, px, self.market.time_ms, crossed=True)
         filled = round(sum(sz for _, sz in levels), decimals)
         avg_px = sum(px * sz for px, sz in levels) / filled if filled else 0.0
         if filled > EPS_SZ:
@@ -131,13 +131,13 @@ class Engine:
         return filled, avg_px
 
     def _finish(self, order: PaperOrder, status: str) -> None:
-        order.status, order.status_ms = status, self.market.now_ms
+        order.status, order.status_ms = status, self.market.time_ms
         for oid in order.children:
             child = self.ledger.orders[oid]
             if status == "filled" or (status == "canceled" and order.sz < order.orig_sz):
                 child.parent_oid = None  # the parent opened a position: the TP/SL is now live
             elif child.status == "open":
-                child.status, child.status_ms = "canceled", self.market.now_ms
+                child.status, child.status_ms = "canceled", self.market.time_ms
 
     # -- canceling -----------------------------------------------------------------------------
     def cancel(self, account: Account, cancels: list, by_cloid: bool) -> list:
@@ -199,7 +199,7 @@ class Engine:
                 self._finish(order, "canceled")
                 return
             size = min(size, abs(account.szi(order.coin)))
-        self.ledger.apply_fill(account, order, size, order.limit_px, self.market.now_ms, crossed=False)
+        self.ledger.apply_fill(account, order, size, order.limit_px, self.market.time_ms, crossed=False)
         order.sz = 0.0
         self._finish(order, "filled")
 

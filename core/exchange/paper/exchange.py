@@ -98,6 +98,10 @@ class PaperExchange:
         replay = {coin: load_csv(path, coin) for coin, path in s.replay_csv.items()}
         self.market = MarketSim(s.coins, self.player, seed=s.seed, start_ms=self._sim_start_ms,
                                 history_minutes=s.history_minutes, replay=replay)
+        # Bars start on a minute boundary; timestamps carry the remainder so that at speed 1 they
+        # are the wall clock itself (clients such as ccxt compare venue time with their own).
+        self.market.clock_offset_ms = self._wall_start_ms - self._sim_start_ms
+        self.market.time_ms = self._wall_start_ms
         self.ledger = Ledger(s.fee_rate, {c.name: c.sz_decimals for c in s.coins}, s.leverage)
         self.engine = Engine(self.ledger, self.market, s.book, s.leverage)
         self.funding = FundingBook({c.name: self.market.series(c.name) for c in s.coins})

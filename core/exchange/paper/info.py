@@ -74,11 +74,11 @@ def _l2_book(body: dict, venue: Venue) -> dict:
     decimals = venue.market.sz_decimals(coin)
     sides = [[{"px": px_str(px, decimals), "sz": sz_str(venue.book.depth_usd_per_level / px, decimals), "n": 1}
               for px in level_prices(mid, is_buy, venue.book, decimals)] for is_buy in (False, True)]
-    return {"coin": coin, "time": venue.market.now_ms, "levels": sides}
+    return {"coin": coin, "time": venue.market.time_ms, "levels": sides}
 
 
 def _window(body: dict, market: MarketSim) -> tuple[int, int]:
-    return _time(body, "startTime"), _time(body, "endTime", market.now_ms)
+    return _time(body, "startTime"), _time(body, "endTime", market.time_ms)
 
 
 def _account_reply(kind: str, body: dict, venue: Venue) -> tuple[Any, int]:
@@ -101,12 +101,12 @@ def _account_reply(kind: str, body: dict, venue: Venue) -> tuple[Any, int]:
         "userFunding": lambda: perp_views.user_funding(account, *_window(body, market)),
         "userNonFundingLedgerUpdates": lambda: account_views.non_funding_ledger_updates(account, *_window(body, market)),
         "userRateLimit": lambda: views.user_rate_limit(account),
-        "userFees": lambda: account_views.user_fees(account, ledger.fee_rate, market.now_ms),
+        "userFees": lambda: account_views.user_fees(account, ledger.fee_rate, market.time_ms),
         "extraAgents": lambda: account_views.extra_agents(ledger, user),
         "userRole": lambda: account_views.user_role(ledger, user),
         "referral": lambda: account_views.referral(account),
         "portfolio": lambda: account_views.portfolio(
-            account, margin.account_value(account, market.mids()) if account else 0.0, market.now_ms),
+            account, margin.account_value(account, market.mids()) if account else 0.0, market.time_ms),
     }
     if kind in readers:
         reply = readers[kind]()

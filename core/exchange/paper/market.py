@@ -80,6 +80,10 @@ class MarketSim:
         self._chunk_pos = CHUNK_MINUTES
         self._next_minute_ms = (start_ms // MS_PER_MINUTE - history_minutes) * MS_PER_MINUTE
         self.first_minute_ms = self._next_minute_ms
+        # The venue's clock for timestamps (orders, fills, replies): the simulated present to the
+        # millisecond, shifted by `clock_offset_ms` so that at real speed it is the wall clock.
+        self.clock_offset_ms = 0
+        self.time_ms = start_ms
         self.minute_listeners: list[Callable[[int], None]] = []
         self.advance_to(start_ms)
 
@@ -106,6 +110,7 @@ class MarketSim:
         while self._next_minute_ms + MS_PER_MINUTE <= sim_ms:
             self._step()
             added += 1
+        self.time_ms = max(self.time_ms, sim_ms + self.clock_offset_ms)
         return added
 
     def _step(self) -> None:
@@ -127,5 +132,6 @@ class MarketSim:
             series.append(t, prev, high, low, close, vol * BASE_VOLUME_USD_PER_MINUTE / close)
         self._chunk_pos += 1
         self._next_minute_ms = end_ms
+        self.time_ms = max(self.time_ms, end_ms + self.clock_offset_ms)
         for listener in self.minute_listeners:
             listener(end_ms)

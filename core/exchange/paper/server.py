@@ -80,6 +80,13 @@ def _handler_class(target: RequestHandlerTarget, connections: _Connections,
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             connections.add(self.request)
 
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except OSError:  # the peer reset, or stop() cut the socket, between two requests
+                log.debug("connection from %s ended abruptly", self.client_address)
+                self.close_connection = True
+
         def finish(self) -> None:
             connections.discard(self.request)
             try:

@@ -67,7 +67,7 @@ def clearinghouse_state(account: Account | None, market: MarketSim, default_leve
              "totalNtlPos": usd_str(cross_ntl), "totalRawUsd": usd_str(raw)}
     return {"assetPositions": positions, "marginSummary": summary, "crossMarginSummary": cross,
             "crossMaintenanceMarginUsed": usd_str(cross_maint),
-            "withdrawable": usd_str(max(0.0, cross_val - cross_used)), "time": market.now_ms}
+            "withdrawable": usd_str(max(0.0, cross_val - cross_used)), "time": market.time_ms}
 
 
 def _order_basics(o: PaperOrder, sz_decimals: int) -> dict:
