@@ -50,7 +50,8 @@ class PaperSettings:
     seed: int = 7
     scenario: str = "demo"  # shipped name or path to a JSON file
     speed: float = 60.0  # simulated seconds per wall second: one simulated minute per real second
-    history_minutes: int = 7 * 1440  # minute bars before the start (7 days: 1h correlation windows)
+    history_minutes: int = MAX_CANDLES * 5  # minute bars before the start: 5000 candles of 1m, 3m and 5m
+    deep_history: bool = True  # coarser synthetic history before that: 5000 candles of every interval
     host: str = "127.0.0.1"
     port: int = 0
     demo_address: str | None = DEFAULT_DEMO_ADDRESS
@@ -97,7 +98,7 @@ class PaperExchange:
         self.player = ScenarioPlayer(scenario, self._sim_start_ms)
         replay = {coin: load_csv(path, coin) for coin, path in s.replay_csv.items()}
         self.market = MarketSim(s.coins, self.player, seed=s.seed, start_ms=self._sim_start_ms,
-                                history_minutes=s.history_minutes, replay=replay)
+                                history_minutes=s.history_minutes, replay=replay, deep_history=s.deep_history)
         # Bars start on a minute boundary; timestamps carry the remainder so that at speed 1 they
         # are the wall clock itself (clients such as ccxt compare venue time with their own).
         self.market.clock_offset_ms = self._wall_start_ms - self._sim_start_ms

@@ -65,7 +65,8 @@ def _candles(body: dict, venue: Venue) -> list[dict]:
     # Simulated time may run ahead of the wall clock; "until the real present" means "until now".
     if end >= venue.wall_now_ms:
         end = max(end, market.now_ms)
-    return market.series(coin).candles(coin, req["interval"], start, end, venue.candles_kept, market.sz_decimals(coin))
+    return market.series(coin).candles(coin, req["interval"], start, end, venue.candles_kept, market.sz_decimals(coin),
+                                       market.deep.get(coin))
 
 
 def _l2_book(body: dict, venue: Venue) -> dict:
