@@ -88,3 +88,21 @@ def test_ccxt_account_and_orders(venue):
     assert [t["side"] for t in trades] == ["buy", "buy", "sell"] and all(t["timestamp"] >= since_ms for t in trades)
     assert sum(t["amount"] for t in trades if t["side"] == "buy") == pytest.approx(1.5)
     _report("fetch_my_trades(since)", f"{len(trades)} trades")
+
+
+def test_ccxt_edit_order_history_time_and_fees(venue):
+    paper, client = venue
+    client.load_markets()
+    mid = paper.mids()["SOL"]
+    resting = client.create_order("SOL/USDC:USDC", "limit", "buy", 1.0, mid * 0.9)
+    edited = client.edit_order(resting["id"], "SOL/USDC:USDC", "limit", "buy", 2.0, mid * 0.85)
+    assert edited["id"] != resting["id"]
+    assert [(o["id"], o["amount"]) for o in client.fetch_open_orders("SOL/USDC:USDC")] == [(edited["id"], 2.0)]
+    _report("edit_order", f"{resting['id']} -> {edited['id']}")
+    statuses = {o["id"]: o["status"] for o in client.fetch_orders("SOL/USDC:USDC")}
+    assert statuses[resting["id"]] == "canceled" and statuses[edited["id"]] == "open"
+    _report("fetch_orders", f"{len(statuses)} SOL orders in the history")
+    assert abs(client.fetch_time() - time.time() * 1000) < 5_000  # the venue runs on real time
+    fee = client.fetch_trading_fee("SOL/USDC:USDC")
+    assert fee["taker"] == paper.settings.fee_rate
+    _report("fetch_time / fetch_trading_fee", f"taker {fee['taker']}")

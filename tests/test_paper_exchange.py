@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import eth_account
 import pytest
@@ -18,6 +19,7 @@ from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 from core.exchange.paper.scenario import available_scenarios, load_scenario
 
 TIMEOUT_S = 5.0
+REAL_TIME_TOLERANCE_MS = 5_000
 HISTORY_MINUTES = 6000  # > 5000 so the candle cap shows
 
 
@@ -248,6 +250,9 @@ def test_cli_prints_base_url_json_first(tmp_path):
         assert first["base_url"].startswith("http://127.0.0.1:")
         state = Info(first["base_url"], skip_ws=True, timeout=TIMEOUT_S).user_state(first["demo_address"])
         assert len(state["assetPositions"]) == 3
+        # Real time by default: the venue's clock is the client's (at the console's 60x it would
+        # already be a minute ahead after a second of uptime).
+        assert abs(state["time"] - time.time() * 1000) < REAL_TIME_TOLERANCE_MS
     finally:
         proc.kill()
         proc.wait(timeout=10)
