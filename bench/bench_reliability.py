@@ -195,7 +195,7 @@ def run() -> str:
     fuzz_crashes = _prop_sum(cases, "fuzz_json_crashes") + _prop_sum(cases, "fuzz_csv_crashes")
     fuzz_leaks = _prop_sum(cases, "fuzz_json_nan_leaks") + _prop_sum(cases, "fuzz_csv_nan_leaks")
     figures = [
-        f"- Fault scenarios passing: **{passing} of 21** ({partial} of them with a partial gap noted below), "
+        f"- Fault scenarios passing: **{passing} of {len(SCENARIOS)}** ({partial} of them with a partial gap noted below), "
         f"loopback only; pytest: {summary}.",
         f"- Malformed inputs fuzzed (wire JSON of {len(FUZZED_PARSERS)} parsers, CSV; seed 20240521): "
         f"**{fuzz_cases} cases, {fuzz_crashes} crashes, {fuzz_leaks} NaN leaks**"
