@@ -31,6 +31,9 @@ SCENARIOS = {
     21: "scheduleCancel dead-man switch", 22: "Two executors, one approved action",
     23: "`unknownOid` while a POST is in flight", 24: "Re-send after `not_found`, then kill -9",
     25: "Two monitors on one account or database",
+    29: "Wire fields of the wrong type at the paper server",
+    30: "Scenario files and flags out of range",
+    31: "Idle connections",
 }
 # Tests that predate the sNN naming, by file::name (every parametrization counts).
 EXISTING: dict[str, tuple[int, ...]] = {

@@ -34,7 +34,8 @@ def replay_paper():
 
 @pytest.fixture
 def small_paper():
-    with PaperExchange(PaperSettings(history_minutes=12_000), clock=ManualClock()) as ex:
+    # Minute history only (no coarser synthetic history behind it): about 200 hourly candles.
+    with PaperExchange(PaperSettings(history_minutes=12_000, deep_history=False), clock=ManualClock()) as ex:
         yield ex
 
 

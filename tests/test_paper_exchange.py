@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import eth_account
 import pytest
@@ -18,6 +19,7 @@ from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 from core.exchange.paper.scenario import available_scenarios, load_scenario
 
 TIMEOUT_S = 5.0
+REAL_TIME_TOLERANCE_MS = 5_000
 HISTORY_MINUTES = 6000  # > 5000 so the candle cap shows
 
 
@@ -88,8 +90,10 @@ def test_candle_snapshot_serves_at_most_the_5000_most_recent(paper):
     c = candles[-1]
     assert set(c) == {"t", "T", "s", "i", "o", "c", "h", "l", "v", "n"}
     assert float(c["l"]) <= min(float(c["o"]), float(c["c"])) <= max(float(c["o"]), float(c["c"])) <= float(c["h"])
+    # Hourly candles reach back 5000 hours from the start, into the coarser synthetic history.
     hourly = info(paper).candles_snapshot("BTC", "1h", 0, 2**62)
-    assert 99 <= len(hourly) <= 101 and hourly[1]["t"] - hourly[0]["t"] == 3_600_000
+    assert len(hourly) == 5000 and {b["t"] - a["t"] for a, b in zip(hourly, hourly[1:])} == {3_600_000}
+    assert all(a["c"] == b["o"] for a, b in zip(hourly, hourly[1:]))  # continuous across the tiers
 
 
 MINUTE_MS = 60_000
@@ -246,6 +250,9 @@ def test_cli_prints_base_url_json_first(tmp_path):
         assert first["base_url"].startswith("http://127.0.0.1:")
         state = Info(first["base_url"], skip_ws=True, timeout=TIMEOUT_S).user_state(first["demo_address"])
         assert len(state["assetPositions"]) == 3
+        # Real time by default: the venue's clock is the client's (at the console's 60x it would
+        # already be a minute ahead after a second of uptime).
+        assert abs(state["time"] - time.time() * 1000) < REAL_TIME_TOLERANCE_MS
     finally:
         proc.kill()
         proc.wait(timeout=10)

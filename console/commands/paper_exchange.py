@@ -61,6 +61,7 @@ def register(sub, common) -> None:
     p.add_argument("--scenario", default="demo", help="shipped scenario name or JSON file (default demo)")
     p.add_argument("--seed", type=int, default=7, help="market seed (default 7)")
     p.add_argument("--demo-address", help="address that holds the demo positions")
-    p.add_argument("--speed", type=float, default=60.0,
-                   help="simulated seconds per real second (default 60: a minute per second)")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="simulated seconds per real second (default 1: real time, so venue timestamps agree "
+                        "with the client's clock; the console's demo runs at 60)")
     p.set_defaults(func=cmd_paper_exchange)

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.exchange.paper.auth import NonceBook, recover_signer
+from core.exchange.paper.account_actions import AccountDesk
+from core.exchange.paper.auth import USER_SIGNED_TYPES, NonceBook, recover_signer, recover_user_signer
 from core.exchange.paper.engine import Engine
 from core.exchange.paper.ledger import Account, Ledger
 from core.exchange.paper.views import BASE_REQUEST_CAP
 
 SCHEDULE_CANCEL_MIN_LEAD_MS = 5_000  # the dead-man switch must be at least 5 s ahead
 SCHEDULE_CANCEL_MAX_TRIGGERS_PER_DAY = 10
+# Actions that exist on the venue but have no meaning here; ccxt sends the first two and ignores the answer.
+UNSUPPORTED = {
+    "approveBuilderFee": "Builder fees are not charged on the paper exchange.",
+    "setReferrer": "Referral code does not exist.",
+}
 
 
 def err(message: str) -> dict:
@@ -31,6 +37,7 @@ class ActionDesk:
         self.nonces = NonceBook()
         self.schedule_cancel_min_volume_usd = schedule_cancel_min_volume_usd
         self.signers_seen: list[str] = []  # recorded so tests can assert who signed
+        self.accounts = AccountDesk(ledger, engine)
 
     def _account_for(self, signer: str) -> Account | None:
         user = signer if signer in self.ledger.accounts else self.ledger.agents.get(signer)
@@ -43,11 +50,13 @@ class ActionDesk:
         signature and nonce checks pass, the whole action, or each of its orders, gets `message`.
         """
         action = body["action"]
-        signer = recover_signer(body)
+        user_signed = action.get("type") in USER_SIGNED_TYPES
+        signer = recover_user_signer(body) if user_signed else recover_signer(body)
         if signer is None:
             return err("L1 error: could not recover a signer from the signature.")
         self.signers_seen.append(signer)
-        account = self._account_for(signer)
+        # User-signed actions (agent approval) must come from the account itself, never an agent.
+        account = self.ledger.accounts.get(signer) if user_signed else self._account_for(signer)
         if account is None:
             return err(f"L1 error: User or API Wallet {signer} does not exist.")
         if body.get("vaultAddress") is not None:
@@ -80,7 +89,25 @@ class ActionDesk:
             return ok("cancel", self.engine.cancel(account, cancels, by_cloid=kind == "cancelByCloid"))
         if kind == "scheduleCancel":
             return self._schedule_cancel(account, action.get("time"), wall_now_ms)
-        return err(f"Unsupported action type {kind!r} on the paper exchange.")
+        if kind in ("batchModify", "modify"):
+            items = action.get("modifies") if kind == "batchModify" else [{"oid": action.get("oid"),
+                                                                           "order": action.get("order")}]
+            if not isinstance(items, list):
+                return err("Invalid modify action.")
+            statuses = self.accounts.batch_modify(account, items)
+            if kind == "modify":
+                return ok("default") if not (isinstance(statuses[0], dict) and "error" in statuses[0]) \
+                    else err(statuses[0]["error"])
+            return ok("order", statuses)
+        if kind == "updateLeverage":
+            return self.accounts.update_leverage(account, action)
+        if kind == "updateIsolatedMargin":
+            return self.accounts.update_isolated_margin(account, action)
+        if kind == "approveAgent":
+            return self.accounts.approve_agent(account, action, self.engine.market.time_ms)
+        if kind == "noop":
+            return ok("default")  # its only effect is the nonce it used up
+        return err(UNSUPPORTED.get(kind, f"Unsupported action type {kind!r} on the paper exchange."))
 
     def _schedule_cancel(self, account: Account, time_ms: Any, wall_now_ms: int) -> dict:
         if account.cum_volume_usd < self.schedule_cancel_min_volume_usd:

@@ -13,7 +13,7 @@ from typing import Any
 import msgpack
 from eth_keys.exceptions import BadSignature
 from eth_utils.exceptions import ValidationError
-from hyperliquid.utils.signing import recover_agent_or_user_from_l1_action
+from hyperliquid.utils.signing import recover_agent_or_user_from_l1_action, recover_user_from_user_signed_action
 
 MS_PER_DAY = 86_400_000
 NONCE_MAX_AGE_MS = 2 * MS_PER_DAY  # accepted window is (T - 2 d, T + 1 d)
@@ -28,6 +28,33 @@ def recover_signer(body: dict[str, Any], is_mainnet: bool = False) -> str | None
                                                        body["nonce"], body.get("expiresAfter"), is_mainnet)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError, BadSignature, ValidationError,
             msgpack.PackException):
+        return None
+    return str(address).lower()
+
+
+# User-signed actions are EIP-712 "HyperliquidTransaction:*" typed data, not L1 phantom-agent
+# actions; these are the payload types the SDK (and ccxt) sign them with.
+USER_SIGNED_TYPES: dict[str, tuple[list[dict[str, str]], str]] = {
+    "approveAgent": ([{"name": "hyperliquidChain", "type": "string"}, {"name": "agentAddress", "type": "address"},
+                      {"name": "agentName", "type": "string"}, {"name": "nonce", "type": "uint64"}],
+                     "HyperliquidTransaction:ApproveAgent"),
+    "approveBuilderFee": ([{"name": "hyperliquidChain", "type": "string"}, {"name": "maxFeeRate", "type": "string"},
+                           {"name": "builder", "type": "address"}, {"name": "nonce", "type": "uint64"}],
+                          "HyperliquidTransaction:ApproveBuilderFee"),
+}
+
+
+def recover_user_signer(body: dict[str, Any], is_mainnet: bool = False) -> str | None:
+    """Lower-case address that signed a user-signed action, or None if it cannot be recovered."""
+    action = dict(body["action"])
+    types, primary = USER_SIGNED_TYPES[action["type"]]
+    if action["type"] == "approveAgent":
+        action.setdefault("agentName", "")  # the SDK signs "" and then drops the key for unnamed agents
+    if action.get("nonce") != body.get("nonce"):
+        return None
+    try:
+        address = recover_user_from_user_signed_action(action, body["signature"], types, primary, is_mainnet)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, BadSignature, ValidationError):
         return None
     return str(address).lower()
 

@@ -6,11 +6,12 @@ bar's high/low crosses the trigger price. Every error string is Hyperliquid's wo
 """
 from __future__ import annotations
 
-from core.exchange.paper.book import BookSettings, best_bid_ask, sweep
+from core.exchange.paper.book import BookSettings, best_bid_ask, sweep_levels
 from core.exchange.paper.ledger import Account, Ledger, PaperOrder
+from core.exchange.paper.margin import account_value
 from core.exchange.paper.market import MarketSim
 from core.exchange.paper.order_wire import WireError, WireOrder, parse_wire
-from core.exchange.paper.wire import px_str
+from core.exchange.paper.wire import avg_px_str, px_str, sz_str
 
 # A triggered market order may fill up to 10 % from the mid, like Hyperliquid's TP/SL default.
 TRIGGER_MARKET_SLIPPAGE = 0.10
@@ -59,7 +60,7 @@ class Engine:
         return statuses
 
     def _new_order(self, account: Account, w: WireOrder, grouping: str) -> PaperOrder:
-        now = self.market.now_ms
+        now = self.market.time_ms
         return PaperOrder(oid=self.ledger.next_oid(), user=account.address, coin=w.coin.name, asset=w.asset,
                           is_buy=w.is_buy, limit_px=w.limit_px, sz=w.sz, orig_sz=w.sz, reduce_only=w.reduce_only,
                           tif=w.tif, trigger=w.trigger, cloid=w.cloid, timestamp_ms=now, status_ms=now,
@@ -81,57 +82,62 @@ class Engine:
 
     def _place_limit(self, account: Account, order: PaperOrder) -> dict:
         mid = self.market.mid(order.coin)
-        bid, ask = best_bid_ask(mid, self.book)
+        decimals = order_decimals(self.market, order.coin)
+        bid, ask = best_bid_ask(mid, self.book, decimals)
         marketable = order.limit_px >= ask if order.is_buy else order.limit_px <= bid
         if order.tif == "Alo" and marketable:
-            return {"error": f"Post only order would have immediately matched, bbo was {px_str(bid)}@{px_str(ask)}. "
+            return {"error": f"Post only order would have immediately matched, bbo was {px_str(bid, decimals)}@{px_str(ask, decimals)}. "
                              f"asset={order.asset}"}
         if not order.reduce_only and not self._margin_ok(account, order, mid):
             return {"error": f"Insufficient margin to place order. asset={order.asset}"}
         filled, avg_px = self._take(account, order, mid) if marketable else (0.0, 0.0)
         if order.tif == "Ioc" and filled <= EPS_SZ:
+            # Never booked (its cloid stays free), but listed in historicalOrders as the venue does.
+            order.status, order.status_ms = "iocCancelRejected", self.market.time_ms
+            self.ledger.rejected.setdefault(account.address, []).append(order)
             return {"error": f"Order could not immediately match against any resting orders. asset={order.asset}"}
         self.ledger.book(order)
         if order.tif == "Ioc" or order.sz <= EPS_SZ:
             self._finish(order, "filled" if order.sz <= EPS_SZ else "canceled")
         if filled > EPS_SZ:
-            return {"filled": {"totalSz": str(round(filled, 10)), "avgPx": px_str(avg_px), "oid": order.oid}}
+            return {"filled": {"totalSz": sz_str(filled, decimals), "avgPx": avg_px_str(avg_px), "oid": order.oid}}
         return {"resting": {"oid": order.oid}}
 
     def _margin_ok(self, account: Account, order: PaperOrder, mid: float) -> bool:
         """Initial margin after the order must stay within the account value."""
         signed = order.sz if order.is_buy else -order.sz
-        value = account.raw_usd
-        margin = 0.0
+        marks = {coin: self.market.mid(coin) for coin in account.positions}
+        need = 0.0
         for coin, held in account.positions.items():
-            mark = self.market.mid(coin)
-            value += held.szi * mark
             szi = held.szi + (signed if coin == order.coin else 0.0)
-            margin += abs(szi) * mark / self.leverage
+            need += abs(szi) * marks[coin] / account.leverage.get(coin, self.leverage)
         if order.coin not in account.positions:
-            margin += order.sz * mid / self.leverage
-        return margin <= value
+            need += order.sz * mid / account.leverage.get(order.coin, self.leverage)
+        return need <= account_value(account, marks)
 
     def _take(self, account: Account, order: PaperOrder, mid: float) -> tuple[float, float]:
         """Sweep the book for the order (clipped to the position if reduce-only) and book the fill."""
         size = min(order.sz, abs(account.szi(order.coin))) if order.reduce_only else order.sz
-        filled, avg_px = sweep(mid, order.is_buy, size, order.limit_px, self.book)
+        decimals = order_decimals(self.market, order.coin)
+        levels = sweep_levels(mid, order.is_buy, size, order.limit_px, self.book, decimals)
+        for px, sz in levels:
+            self.ledger.apply_fill(account, order, sz, px, self.market.time_ms, crossed=True)
+        filled = round(sum(sz for _, sz in levels), decimals)
+        avg_px = sum(px * sz for px, sz in levels) / filled if filled else 0.0
         if filled > EPS_SZ:
-            filled = round(filled, order_decimals(self.market, order.coin))
-            self.ledger.apply_fill(account, order, filled, avg_px, self.market.now_ms, crossed=True)
-            order.sz = max(0.0, order.sz - filled)
+            order.sz = max(0.0, round(order.sz - filled, decimals))
             if order.reduce_only and abs(account.szi(order.coin)) <= EPS_SZ:
                 order.sz = 0.0  # nothing left to reduce
         return filled, avg_px
 
     def _finish(self, order: PaperOrder, status: str) -> None:
-        order.status, order.status_ms = status, self.market.now_ms
+        order.status, order.status_ms = status, self.market.time_ms
         for oid in order.children:
             child = self.ledger.orders[oid]
             if status == "filled" or (status == "canceled" and order.sz < order.orig_sz):
                 child.parent_oid = None  # the parent opened a position: the TP/SL is now live
             elif child.status == "open":
-                child.status, child.status_ms = "canceled", self.market.now_ms
+                child.status, child.status_ms = "canceled", self.market.time_ms
 
     # -- canceling -----------------------------------------------------------------------------
     def cancel(self, account: Account, cancels: list, by_cloid: bool) -> list:
@@ -193,7 +199,7 @@ class Engine:
                 self._finish(order, "canceled")
                 return
             size = min(size, abs(account.szi(order.coin)))
-        self.ledger.apply_fill(account, order, size, order.limit_px, self.market.now_ms, crossed=False)
+        self.ledger.apply_fill(account, order, size, order.limit_px, self.market.time_ms, crossed=False)
         order.sz = 0.0
         self._finish(order, "filled")
 

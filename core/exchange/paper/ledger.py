@@ -2,17 +2,25 @@
 
 Cash is `raw_usd`: buying `sz` at `px` debits `sz * px`, selling credits it, fees are debited.
 Then account value = raw_usd + sum(szi * mark), exactly as Hyperliquid's `totalRawUsd` works.
+Funding is booked to cash too; cumulative funding follows the venue's sign (positive = paid).
 """
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
 
+from core.exchange.paper.wire import px_str, rate_str, sz_str, usd_str
+
+
+ZERO_HASH = "0x" + "0" * 64  # the venue's hash of non-transaction ledger events (funding)
+
 
 @dataclass
 class Holding:
     szi: float  # signed size: negative is short
     entry_px: float
+    funding_since_open_usd: float = 0.0  # funding paid (positive) since the position opened from flat
+    funding_since_change_usd: float = 0.0  # ... since its size last changed
 
 
 @dataclass
@@ -25,6 +33,13 @@ class Account:
     scheduled_cancel_ms: int | None = None
     schedule_cancel_triggers: int = 0
     fills: list[dict] = field(default_factory=list)
+    funding_events: list[dict] = field(default_factory=list)  # `userFunding` entries, oldest first
+    funding_all_time_usd: dict[str, float] = field(default_factory=dict)  # per coin, positive = paid
+    leverage: dict[str, int] = field(default_factory=dict)  # per-coin cross leverage set by the user
+    isolated: set[str] = field(default_factory=set)  # coins set to isolated margin (updateLeverage isCross=false)
+    isolated_raw_usd: dict[str, float] = field(default_factory=dict)  # coin -> cash of its open isolated position
+    value_history: list[tuple[int, float]] = field(default_factory=list)  # hourly account value (portfolio)
+    ledger_events: list[dict] = field(default_factory=list)  # deposits: userNonFundingLedgerUpdates
 
     def szi(self, coin: str) -> float:
         h = self.positions.get(coin)
@@ -69,17 +84,23 @@ def _direction(start_szi: float, signed_sz: float) -> str:
 class Ledger:
     """Every account and order; callers hold the exchange lock."""
 
-    def __init__(self, fee_rate: float):
+    def __init__(self, fee_rate: float, sz_decimals: dict[str, int], default_leverage: int = 10):
         self.fee_rate = fee_rate
+        self.default_leverage = default_leverage
+        self.sz_decimals = sz_decimals  # per coin, for the fill records' number strings
         self.accounts: dict[str, Account] = {}
         self.agents: dict[str, str] = {}  # agent address -> master address (both lower-case)
+        self.agent_info: dict[str, tuple[str, str, int]] = {}  # agent -> (master, name, valid until ms)
+        self.rejected: dict[str, list[PaperOrder]] = {}  # per user: IOCs that never booked (historicalOrders)
         self.orders: dict[int, PaperOrder] = {}
         self.cloids: dict[tuple[str, str], int] = {}  # (user, cloid) -> oid
         self._oids = itertools.count(1_000_001)
         self._tids = itertools.count(1)
 
-    def open_account(self, address: str, cash_usd: float) -> Account:
+    def open_account(self, address: str, cash_usd: float, time_ms: int = 0) -> Account:
         account = Account(address.lower(), float(cash_usd))
+        account.ledger_events.append({"time": time_ms, "hash": ZERO_HASH,
+                                      "delta": {"type": "deposit", "usdc": usd_str(float(cash_usd))}})
         self.accounts[account.address] = account
         return account
 
@@ -102,31 +123,84 @@ class Ledger:
         return [o for o in self.orders.values() if o.user == user and o.status == "open"]
 
     def apply_fill(self, account: Account, order: PaperOrder, sz: float, px: float, time_ms: int,
-                   crossed: bool) -> None:
+                   crossed: bool, liquidation: dict | None = None) -> None:
         """Book one fill: position, entry price, cash, fee, realised PnL and the fill record."""
         signed = sz if order.is_buy else -sz
         start = account.szi(order.coin)
+        decimals = self.sz_decimals[order.coin]
         held = account.positions.get(order.coin)
         closed_pnl = 0.0
+        since_open = held.funding_since_open_usd if held else 0.0
         if held is None or start == 0 or (start > 0) == (signed > 0):
             total = abs(start) + sz
             entry = ((abs(start) * held.entry_px if held else 0.0) + sz * px) / total
-            account.positions[order.coin] = Holding(start + signed, entry)
+            account.positions[order.coin] = Holding(round(start + signed, decimals), entry, since_open)
         else:
             closing = min(sz, abs(start))
             closed_pnl = closing * (px - held.entry_px) * (1 if start > 0 else -1)
-            end = start + signed
+            end = round(start + signed, decimals)
             if abs(end) < 1e-12:
                 del account.positions[order.coin]
+            elif (end > 0) == (start > 0):
+                account.positions[order.coin] = Holding(end, held.entry_px, since_open)
             else:
-                account.positions[order.coin] = Holding(end, held.entry_px if (end > 0) == (start > 0) else px)
+                account.positions[order.coin] = Holding(end, px)  # flipped: a new position opens
         fee = sz * px * self.fee_rate
-        account.raw_usd -= signed * px + fee
+        if order.coin in account.isolated:
+            self._isolated_cash(account, order.coin, start, account.szi(order.coin), px, -(signed * px + fee))
+        else:
+            account.raw_usd -= signed * px + fee
         account.cum_volume_usd += sz * px
         account.fills.append({
-            "coin": order.coin, "px": str(px), "sz": str(sz), "side": "B" if order.is_buy else "A",
-            "time": time_ms, "startPosition": str(start), "dir": _direction(start, signed),
-            "closedPnl": f"{closed_pnl:.6f}", "hash": f"0x{order.oid:064x}", "oid": order.oid,
-            "crossed": crossed, "fee": f"{fee:.6f}", "tid": next(self._tids), "feeToken": "USDC",
+            "coin": order.coin, "px": px_str(px, decimals), "sz": sz_str(sz, decimals),
+            "side": "B" if order.is_buy else "A", "time": time_ms, "startPosition": sz_str(start, decimals),
+            "dir": _direction(start, signed), "closedPnl": usd_str(closed_pnl), "hash": f"0x{order.oid:064x}",
+            "oid": order.oid, "crossed": crossed, "fee": usd_str(fee), "tid": next(self._tids), "feeToken": "USDC",
             **({"cloid": order.cloid} if order.cloid else {}),
+            **({"liquidation": liquidation} if liquidation else {}),
         })
+
+    def _isolated_cash(self, account: Account, coin: str, start: float, end: float, px: float, flow: float) -> None:
+        """An isolated position keeps its own cash (`leverage.rawUsd`): opening moves initial margin
+        from the cross account into it, reducing releases the reduced share of its value, closing
+        releases all of it."""
+        leverage = account.leverage.get(coin, self.default_leverage)
+        bucket = account.isolated_raw_usd.get(coin, 0.0)
+        flipped = start != 0 and end != 0 and (start > 0) != (end > 0)
+        if flipped:  # close the old position at px, then open the new one
+            account.raw_usd += bucket + start * px  # the old position's value at px goes back to cross
+            bucket, flow, start = 0.0, flow - start * px, 0.0
+        if abs(end) > abs(start):
+            margin = (abs(end) - abs(start)) * px / leverage
+            account.raw_usd -= margin
+            bucket += margin
+        bucket += flow
+        if end == 0:
+            account.raw_usd += bucket
+            account.isolated_raw_usd.pop(coin, None)
+            return
+        if abs(end) < abs(start):
+            released = (bucket + end * px) * (abs(start) - abs(end)) / abs(start)
+            bucket -= released
+            account.raw_usd += released
+        account.isolated_raw_usd[coin] = bucket
+
+    def charge_funding(self, account: Account, coin: str, rate: float, oracle_px: float, time_ms: int,
+                       n_samples: int, sz_decimals: int) -> float:
+        """Pay or receive one hour's funding on `coin`; returns the USDC the account received."""
+        held = account.positions.get(coin)
+        if held is None:
+            return 0.0
+        received = -held.szi * oracle_px * rate
+        if coin in account.isolated_raw_usd:
+            account.isolated_raw_usd[coin] += received
+        else:
+            account.raw_usd += received
+        held.funding_since_open_usd -= received
+        held.funding_since_change_usd -= received
+        account.funding_all_time_usd[coin] = account.funding_all_time_usd.get(coin, 0.0) - received
+        account.funding_events.append({"time": time_ms, "hash": ZERO_HASH, "delta": {
+            "type": "funding", "coin": coin, "usdc": usd_str(received), "szi": sz_str(held.szi, sz_decimals),
+            "fundingRate": rate_str(rate),
+            "nSamples": n_samples}})
+        return received

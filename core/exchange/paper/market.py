@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.exchange.paper import deep_history as deep_history_mod
 from core.exchange.paper.bars import BarSeries
 from core.exchange.paper.player import MS_PER_MINUTE, ScenarioPlayer
 from core.exchange.paper.replay import CsvReplay
@@ -70,7 +71,7 @@ class MarketSim:
     """Minute bars per coin, produced lazily up to the requested simulated time."""
 
     def __init__(self, coins: tuple[CoinSpec, ...], player: ScenarioPlayer, *, seed: int, start_ms: int,
-                 history_minutes: int, replay: dict[str, OHLCV] | None = None):
+                 history_minutes: int, replay: dict[str, OHLCV] | None = None, deep_history: bool = False):
         self.coins = coins
         self.player = player
         self._source = BaseSource(coins, seed, replay)
@@ -79,8 +80,40 @@ class MarketSim:
         self._chunk: BaseBars = {}
         self._chunk_pos = CHUNK_MINUTES
         self._next_minute_ms = (start_ms // MS_PER_MINUTE - history_minutes) * MS_PER_MINUTE
+        self.first_minute_ms = self._next_minute_ms
+        # The venue's clock for timestamps (orders, fills, replies): the simulated present to the
+        # millisecond, shifted by `clock_offset_ms` so that at real speed it is the wall clock.
+        self.clock_offset_ms = 0
+        self.time_ms = start_ms
         self.minute_listeners: list[Callable[[int], None]] = []
-        self.advance_to(start_ms)
+        self._bulk_history(start_ms)
+        # coin -> older, coarser bars (bar minutes, open times, OHLCV), oldest first: deep_history.py
+        self.deep: dict[str, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        if deep_history:
+            tiers = deep_history_mod.build(seed, self.first_minute_ms, {c: s.first_open() for c, s in self._series.items()})
+            self.deep = {c: [(t.bar_minutes, t.time_ms, t.ohlcv[c]) for t in tiers] for c in self._series}
+
+    def _bulk_history(self, until_ms: int) -> None:
+        """The minute bars before the start in one vectorised pass per chunk: the same moves as
+        `_step` would make, where the scenario (all of whose events start at minute 0 or later)
+        contributes only its drift."""
+        while self._next_minute_ms + MS_PER_MINUTE <= until_ms:
+            if self._chunk_pos >= CHUNK_MINUTES:
+                self._chunk, self._chunk_pos = self._source.next_chunk(), 0
+            n = min(CHUNK_MINUTES - self._chunk_pos, (until_ms - self._next_minute_ms) // MS_PER_MINUTE)
+            i0 = self._chunk_pos
+            open_ms = self._next_minute_ms + MS_PER_MINUTE * np.arange(n, dtype=np.int64)
+            for name, series in self._series.items():
+                r, wick_hi, wick_lo, vol = (a[i0:i0 + n] for a in self._chunk[name])
+                base = self._base_px[name] * np.exp(np.cumsum(r))
+                self._base_px[name] = float(base[-1])
+                close = base * np.exp(self.player.history_log_multipliers(name, open_ms + MS_PER_MINUTE))
+                prev = np.concatenate(([series.last_close() if len(series) else base[0]], close[:-1]))
+                high = np.maximum(prev, close) * np.exp(wick_hi)
+                low = np.minimum(prev, close) * np.exp(-wick_lo)
+                series.extend(open_ms, np.column_stack([prev, high, low, close, vol * BASE_VOLUME_USD_PER_MINUTE / close]))
+            self._chunk_pos += n
+            self._next_minute_ms += n * MS_PER_MINUTE
 
     @property
     def now_ms(self) -> int:
@@ -89,6 +122,9 @@ class MarketSim:
 
     def series(self, coin: str) -> BarSeries:
         return self._series[coin]
+
+    def sz_decimals(self, coin: str) -> int:
+        return next(c.sz_decimals for c in self.coins if c.name == coin)
 
     def mid(self, coin: str) -> float:
         return self._series[coin].last_close()
@@ -102,6 +138,7 @@ class MarketSim:
         while self._next_minute_ms + MS_PER_MINUTE <= sim_ms:
             self._step()
             added += 1
+        self.time_ms = max(self.time_ms, sim_ms + self.clock_offset_ms)
         return added
 
     def _step(self) -> None:
@@ -123,5 +160,6 @@ class MarketSim:
             series.append(t, prev, high, low, close, vol * BASE_VOLUME_USD_PER_MINUTE / close)
         self._chunk_pos += 1
         self._next_minute_ms = end_ms
+        self.time_ms = max(self.time_ms, end_ms + self.clock_offset_ms)
         for listener in self.minute_listeners:
             listener(end_ms)

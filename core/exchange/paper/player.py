@@ -5,9 +5,12 @@ so prices continue from where they are instead of snapping back to the base path
 """
 from __future__ import annotations
 
+import math
 import threading
 
-from core.exchange.paper.scenario import Scenario, ScenarioEvent
+import numpy as np
+
+from core.exchange.paper.scenario import MINUTES_PER_DAY, Scenario, ScenarioEvent
 
 MS_PER_MINUTE = 60_000
 
@@ -37,6 +40,15 @@ class ScenarioPlayer:
     def log_multiplier(self, coin: str, sim_ms: int) -> float:
         with self._lock:
             return self._carry_log.get(coin, 0.0) + self._scenario.log_multiplier(coin, self._minute(sim_ms))
+
+    def history_log_multipliers(self, coin: str, sim_ms: np.ndarray) -> np.ndarray:
+        """`log_multiplier` for many times before the scenario began (minute < 0): carry plus drift."""
+        with self._lock:
+            minutes = (sim_ms - self._start_ms) / MS_PER_MINUTE
+            if minutes.size and minutes.max() > 0:
+                raise ValueError("history_log_multipliers is only for times before the scenario started")
+            drift = math.log1p(self._scenario.drift_pct_per_day / 100.0) * minutes / MINUTES_PER_DAY
+            return self._carry_log.get(coin, 0.0) + drift
 
     def is_frozen(self, sim_ms: int) -> bool:
         with self._lock:

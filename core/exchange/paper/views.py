@@ -1,12 +1,11 @@
 """`/info` replies in Hyperliquid's exact shapes (HYPERLIQUID.md section 9): numbers as strings."""
 from __future__ import annotations
 
-from core.exchange.paper.ledger import Account, Ledger, PaperOrder
+from core.exchange.paper import margin
+from core.exchange.paper.ledger import Account, Holding, Ledger, PaperOrder
 from core.exchange.paper.market import MarketSim
-from core.exchange.paper.wire import px_str, sz_str, usd_str
+from core.exchange.paper.wire import avg_px_str, px_str, rate_str, sz_str, usd_str
 
-# Maintenance margin is half the initial margin at max leverage, as on Hyperliquid.
-MAINTENANCE_FRACTION_OF_MAX_LEVERAGE = 0.5
 BASE_REQUEST_CAP = 10_000  # every address starts with 10k action requests, +1 per $1 traded
 
 
@@ -20,51 +19,59 @@ def spot_meta() -> dict:
 
 
 def all_mids(market: MarketSim) -> dict:
-    return {coin: px_str(px) for coin, px in market.mids().items()}
+    return {coin: px_str(px, market.sz_decimals(coin)) for coin, px in market.mids().items()}
 
 
-def _liquidation_px(szi: float, mark: float, account_value: float, other_maintenance: float,
-                    max_leverage: int) -> float | None:
-    """Price of this coin at which account value meets maintenance margin, others held fixed."""
-    own = abs(szi) * MAINTENANCE_FRACTION_OF_MAX_LEVERAGE / max_leverage
-    denominator = szi - own if szi > 0 else szi + own
-    if denominator == 0:
-        return None
-    px = (other_maintenance - account_value + szi * mark) / denominator
-    return px if px > 0 else None
+def _cum_funding(account: Account, coin: str, h: Holding) -> dict:
+    return {"allTime": usd_str(account.funding_all_time_usd.get(coin, 0.0)),
+            "sinceChange": usd_str(h.funding_since_change_usd), "sinceOpen": usd_str(h.funding_since_open_usd)}
 
 
-def clearinghouse_state(account: Account | None, market: MarketSim, leverage: int) -> dict:
+def clearinghouse_state(account: Account | None, market: MarketSim, default_leverage: int) -> dict:
+    """Positions and margin of one account; liquidation prices by the venue's formula (margin.py)."""
     specs = {c.name: c for c in market.coins}
-    held = account.positions.items() if account else []
+    held = list(account.positions.items()) if account else []
     marks = {coin: market.mid(coin) for coin, _ in held}
-    account_value = (account.raw_usd if account else 0.0) + sum(h.szi * marks[c] for c, h in held)
-    maintenance = {c: abs(h.szi) * marks[c] * MAINTENANCE_FRACTION_OF_MAX_LEVERAGE / specs[c].max_leverage
-                   for c, h in held}
-    positions, margin_used, ntl = [], 0.0, 0.0
+    max_lev = {c: s.max_leverage for c, s in specs.items()}
+    cross_val = margin.cross_value(account, marks) if account else 0.0
+    cross_maint = margin.total_maintenance(account, marks, max_lev) if account else 0.0
+    positions, cross_used, cross_ntl, total_used, total_ntl = [], 0.0, 0.0, 0.0, 0.0
     for coin, h in held:
         mark, spec = marks[coin], specs[coin]
         value = abs(h.szi) * mark
-        margin = value / leverage
+        lev = account.leverage.get(coin, default_leverage)
         upnl = h.szi * (mark - h.entry_px)
-        liq = _liquidation_px(h.szi, mark, account_value, sum(maintenance.values()) - maintenance[coin],
-                              spec.max_leverage)
-        margin_used, ntl = margin_used + margin, ntl + value
+        if coin in account.isolated_raw_usd:
+            used = margin.isolated_value(account, coin, marks)
+            liq = margin.liquidation_px(h.szi, mark, used, margin.maintenance_margin(h.szi, mark, spec.max_leverage),
+                                        spec.max_leverage)
+            leverage = {"type": "isolated", "value": lev, "rawUsd": usd_str(account.isolated_raw_usd[coin])}
+        else:
+            used = value / lev
+            liq = margin.liquidation_px(h.szi, mark, cross_val, cross_maint, spec.max_leverage)
+            leverage = {"type": "cross", "value": lev}
+            cross_used, cross_ntl = cross_used + used, cross_ntl + value
+        total_used, total_ntl = total_used + used, total_ntl + value
         positions.append({"type": "oneWay", "position": {
-            "coin": coin, "szi": sz_str(h.szi, spec.sz_decimals), "entryPx": px_str(h.entry_px),
-            "leverage": {"type": "cross", "value": leverage}, "liquidationPx": None if liq is None else px_str(liq),
-            "marginUsed": usd_str(margin), "maxLeverage": spec.max_leverage, "positionValue": usd_str(value),
-            "returnOnEquity": f"{upnl / margin if margin else 0.0:.8f}", "unrealizedPnl": usd_str(upnl),
-            "cumFunding": {"allTime": "0.0", "sinceChange": "0.0", "sinceOpen": "0.0"}}})
-    summary = {"accountValue": usd_str(account_value), "totalMarginUsed": usd_str(margin_used),
-               "totalNtlPos": usd_str(ntl), "totalRawUsd": usd_str(account.raw_usd if account else 0.0)}
-    return {"assetPositions": positions, "marginSummary": summary, "crossMarginSummary": dict(summary),
-            "crossMaintenanceMarginUsed": usd_str(sum(maintenance.values())),
-            "withdrawable": usd_str(max(0.0, account_value - margin_used)), "time": market.now_ms}
+            "coin": coin, "szi": sz_str(h.szi, spec.sz_decimals), "entryPx": avg_px_str(h.entry_px),
+            "leverage": leverage, "liquidationPx": None if liq is None else avg_px_str(liq),
+            "marginUsed": usd_str(used), "maxLeverage": spec.max_leverage, "positionValue": usd_str(value),
+            "returnOnEquity": rate_str(upnl / (value / lev) if value else 0.0), "unrealizedPnl": usd_str(upnl),
+            "cumFunding": _cum_funding(account, coin, h)}})
+    raw = account.raw_usd if account else 0.0
+    isolated_raw = sum(account.isolated_raw_usd.values()) if account else 0.0
+    total_value = margin.account_value(account, marks) if account else 0.0
+    summary = {"accountValue": usd_str(total_value), "totalMarginUsed": usd_str(total_used),
+               "totalNtlPos": usd_str(total_ntl), "totalRawUsd": usd_str(raw + isolated_raw)}
+    cross = {"accountValue": usd_str(cross_val), "totalMarginUsed": usd_str(cross_used),
+             "totalNtlPos": usd_str(cross_ntl), "totalRawUsd": usd_str(raw)}
+    return {"assetPositions": positions, "marginSummary": summary, "crossMarginSummary": cross,
+            "crossMaintenanceMarginUsed": usd_str(cross_maint),
+            "withdrawable": usd_str(max(0.0, cross_val - cross_used)), "time": market.time_ms}
 
 
 def _order_basics(o: PaperOrder, sz_decimals: int) -> dict:
-    out = {"coin": o.coin, "side": "B" if o.is_buy else "A", "limitPx": px_str(o.limit_px),
+    out = {"coin": o.coin, "side": "B" if o.is_buy else "A", "limitPx": px_str(o.limit_px, sz_decimals),
            "sz": sz_str(o.sz, sz_decimals), "oid": o.oid, "timestamp": o.timestamp_ms,
            "origSz": sz_str(o.orig_sz, sz_decimals)}
     if o.cloid:
@@ -84,17 +91,22 @@ def open_orders(ledger: Ledger, market: MarketSim, user: str) -> list[dict]:
     return [_order_basics(o, decimals[o.coin]) for o in ledger.open_orders(user)]
 
 
+def order_detail(o: PaperOrder, sz_decimals: int) -> dict:
+    """The full order object of frontendOpenOrders, historicalOrders and orderStatus."""
+    trig = o.trigger
+    rising = trig is not None and o.is_buy == (trig["tpsl"] == "sl")
+    return {**_order_basics(o, sz_decimals), "cloid": o.cloid, "orderType": _order_type(o),
+            "isTrigger": trig is not None, "triggerPx": px_str(trig["triggerPx"], sz_decimals) if trig else "0.0",
+            "triggerCondition": "N/A" if trig is None else
+            f"Price {'above' if rising else 'below'} {px_str(trig['triggerPx'], sz_decimals)}",
+            "children": [], "isPositionTpsl": o.is_position_tpsl, "reduceOnly": o.reduce_only, "tif": o.tif}
+
+
 def order_status(ledger: Ledger, market: MarketSim, user: str, oid_or_cloid: int | str) -> dict:
     order = ledger.find(user, oid_or_cloid)
     if order is None:
         return {"status": "unknownOid"}
-    decimals = {c.name: c.sz_decimals for c in market.coins}[order.coin]
-    trig = order.trigger
-    detail = {**_order_basics(order, decimals), "cloid": order.cloid, "orderType": _order_type(order),
-              "isTrigger": trig is not None, "triggerPx": px_str(trig["triggerPx"]) if trig else "0.0",
-              "triggerCondition": "N/A" if trig is None else f"Price {'above' if order.is_buy == (trig['tpsl'] == 'sl') else 'below'} {px_str(trig['triggerPx'])}",
-              "children": [], "isPositionTpsl": order.is_position_tpsl, "reduceOnly": order.reduce_only,
-              "tif": order.tif}
+    detail = order_detail(order, market.sz_decimals(order.coin))
     return {"status": "order", "order": {"order": detail, "status": order.status, "statusTimestamp": order.status_ms}}
 
 

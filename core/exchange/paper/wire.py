@@ -1,20 +1,71 @@
-"""Number formatting in Hyperliquid's style: every number on the wire is a decimal string."""
+"""Number strings in the venue's style: every number a decimal string with a point, never padded.
+
+Measured on the SDK's cassettes (HYPERLIQUID.md section 11): "26951.0", "0.00785", "1182.312496";
+never "27505" nor "0.000000". Prices are on the venue's tick: at most 5 significant figures and
+at most 6 - szDecimals decimals, integers always allowed, so any price we print is one our own
+order check accepts.
+"""
 from __future__ import annotations
 
-import numpy as np
+import math
 
-PRICE_SIG_FIGS = 6
+PRICE_SIG_FIGS = 5
+PERP_MAX_DECIMALS = 6
+USD_DECIMALS = 6  # "1182.312496"
+RATE_DECIMALS = 8  # funding rates, premiums, returnOnEquity: "-0.00061334"
 
 
-def px_str(px: float) -> str:
-    """Price with 6 significant figures, never in exponent form ("0.000012", "65012.3")."""
-    return np.format_float_positional(float(px), precision=PRICE_SIG_FIGS, unique=False, fractional=False, trim="-")
+def num_str(value: float, decimals: int) -> str:
+    """`value` rounded to `decimals`, trailing zeros trimmed, at least one decimal: "3.0", "0.5"."""
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0")
+    text = text + "0" if text.endswith(".") else (text if "." in text else text + ".0")
+    return "0.0" if text == "-0.0" else text
+
+
+def price_decimals(px: float, sz_decimals: int) -> int:
+    """Decimals a price may carry: 5 significant figures, at most 6 - szDecimals, 0 for >= 10^4."""
+    if px <= 0 or not math.isfinite(px):
+        return 0
+    sig_decimals = PRICE_SIG_FIGS - 1 - math.floor(math.log10(px))
+    return max(0, min(sig_decimals, PERP_MAX_DECIMALS - sz_decimals))
+
+
+def round_px(px: float, sz_decimals: int, direction: int = 0) -> float:
+    """The nearest valid price (direction -1: at or below, +1: at or above)."""
+    decimals = price_decimals(px, sz_decimals)
+    scale = 10.0 ** decimals
+    if direction < 0:
+        return math.floor(px * scale + 1e-9) / scale
+    if direction > 0:
+        return math.ceil(px * scale - 1e-9) / scale
+    return round(px, decimals)
+
+
+def px_str(px: float, sz_decimals: int) -> str:
+    """A price on the venue's tick: "65012.0", "3201.4", "0.60123"."""
+    rounded = round_px(px, sz_decimals)
+    return num_str(rounded, price_decimals(rounded, sz_decimals))
 
 
 def usd_str(usd: float) -> str:
-    return f"{usd:.6f}".rstrip("0").rstrip(".") if usd else "0.0"
+    return num_str(usd, USD_DECIMALS)
 
 
 def sz_str(size: float, sz_decimals: int) -> str:
-    text = f"{size:.{sz_decimals}f}"
-    return text if "." in text else text + ".0"
+    return num_str(size, sz_decimals)
+
+
+def rate_str(rate: float) -> str:
+    return num_str(rate, RATE_DECIMALS)
+
+
+AVG_PX_SIG_FIGS = 10  # averages (entryPx, avgPx, liquidationPx) are not on tick: "26951.23456"
+
+
+def avg_px_str(px: float) -> str:
+    """An average or derived price: 10 significant figures, trimmed ("173198.6959", "0.6012345")."""
+    if px <= 0 or not math.isfinite(px):
+        return "0.0"
+    return num_str(px, max(1, AVG_PX_SIG_FIGS - 1 - math.floor(math.log10(px))))
