@@ -14,7 +14,7 @@ from pathlib import Path
 
 log = logging.getLogger("evorisk.cli")
 
-EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
+from console.exit_codes import EXIT_BAD_INPUT, EXIT_BUG, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 
 # Subcommand modules under console/commands/, each with `register(sub, common)`; one line each.
 COMMAND_MODULES: list[str] = [

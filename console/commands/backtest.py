@@ -5,7 +5,8 @@ import argparse
 import json
 import sys
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
+
 FEE_NOTE = ("fees {fee:.2%} + slippage {slip:.2%} per side (the study's convention; Hyperliquid's "
             "taker fee is far lower, so these results are conservative)")
 

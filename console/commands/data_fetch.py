@@ -12,7 +12,8 @@ import sys
 from contextlib import contextmanager
 from dataclasses import asdict
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 2, 3
+from console.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE
+
 PIPE_WIDTH_COLUMNS = 120
 DEFAULT_TIMEOUT_S = 10.0  # a 5000-candle page is ~1 MB of JSON; give it more than a poll's 5 s
 

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Iterator
 
-EXIT_OK, EXIT_CANCELLED = 0, 130  # 130: the shell's code for "ended by SIGINT"
+from console.exit_codes import EXIT_CANCELLED, EXIT_OK
+
 CLUSTER_HELP = ("evaluate on a Dask cluster: tcp://HOST:PORT of a scheduler, or local:N worker processes "
                 "here (needs evorisk[cluster]); results are identical either way")
 

@@ -14,8 +14,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-EXIT_OK, EXIT_UNREACHABLE = 0, 3
-EXIT_DB_BUSY = 1  # not bad input and not the exchange: reported, retry later
+from console.exit_codes import EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 
 
 def _now_ms() -> int:

@@ -12,7 +12,8 @@ import logging
 import sys
 import threading
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
+
 MAX_PORT = 65535
 SERVER_HOSTS = ("127.0.0.1", "localhost")  # IPv4 loopback only: the stdlib server binds AF_INET
 log = logging.getLogger("evorisk.cli")

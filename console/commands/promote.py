@@ -11,7 +11,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
 
 
 def _repo(args: argparse.Namespace):

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
 PIPE_WIDTH_COLUMNS = 140
 _SHORT = {"evolved": "evolved", "stop_loss": "SL", "trailing": "trail", "take_profit": "TP",
           "hold_entries": "hold entries", "basket": "basket", "random_median": "random median"}

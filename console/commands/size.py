@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

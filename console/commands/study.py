@@ -10,6 +10,8 @@ import json
 import sys
 import time
 
+from console.exit_codes import EXIT_OK
+
 # Stop levels shown in the console's level table; the JSON and HTML have all of them.
 TABLE_LEVELS_PCT = (1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100)
 # Off a terminal rich assumes 80 columns, which would fold the tables; logs can be wider.
@@ -80,14 +82,14 @@ def cmd_study(args: argparse.Namespace) -> int:
         if args.html:
             payload["html"] = args.html
         sys.stdout.write(json.dumps(payload) + "\n")
-        return 0
+        return EXIT_OK
     out = Console(soft_wrap=True)
     if not out.is_terminal:  # pipes and logs: wide enough that no table column is cut
         out = Console(soft_wrap=True, width=max(out.width, PIPE_WIDTH_CHARS))
     _print_tables(out, result, stats, elapsed_s)
     if args.html:
         Console().print(f"wrote {args.html}")
-    return 0
+    return EXIT_OK
 
 
 def _print_tables(console, result, stats, elapsed_s: float) -> None:
