@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timezone
 
 from console.exit_codes import EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
+from console import argtypes as at
 
 
 def _now_ms() -> int:
@@ -144,9 +145,9 @@ def cmd_reset_breaker(args: argparse.Namespace) -> int:
 
 def _exchange_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--base-url", required=required, help="exchange URL (the paper exchange's base_url)")
-    p.add_argument("--address", required=required, help="account address to watch (0x...)")
+    p.add_argument("--address", required=required, type=at.address, help="account address to watch (0x...)")
     p.add_argument("--network", choices=("paper", "testnet"), default="paper")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds per exchange request (default 5)")
+    p.add_argument("--timeout", type=at.timeout_s, default=5.0, help="seconds per exchange request (default 5)")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -154,24 +155,24 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     m.add_argument("--headless", action="store_true", help="no UI: one line per poll")
     _exchange_args(m, required=True)
     m.add_argument("--genome", help="genome file (default: the promoted genome, else the default)")
-    m.add_argument("--interval", type=float, default=30.0, help="seconds between polls (default 30)")
+    m.add_argument("--interval", type=at.interval_s, default=30.0, help="seconds between polls (default 30)")
     m.add_argument("--once", action="store_true", help="one poll, then exit (3 if the exchange is unreachable)")
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=cmd_monitor)
 
     a = sub.add_parser("actions", parents=[common], help="breaker actions and their status")
-    a.add_argument("--limit", type=int, default=50)
+    a.add_argument("--limit", type=at.count, default=50)
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_actions)
 
     ap = sub.add_parser("approve", parents=[common], help="approve a pending action")
-    ap.add_argument("id", type=int)
+    ap.add_argument("id", type=at.row_id)
     ap.add_argument("--by", help="operator name (default: the login name)")
     _exchange_args(ap, required=False)
     ap.set_defaults(func=cmd_approve)
 
     rj = sub.add_parser("reject", parents=[common], help="reject a pending action")
-    rj.add_argument("id", type=int)
+    rj.add_argument("id", type=at.row_id)
     rj.add_argument("--by", help="operator name (default: the login name)")
     rj.set_defaults(func=cmd_reject)
 

@@ -13,6 +13,7 @@ import sys
 import threading
 
 from console.exit_codes import EXIT_OK
+from console import argtypes as at
 
 MAX_PORT = 65535
 SERVER_HOSTS = ("127.0.0.1", "localhost")  # IPv4 loopback only: the stdlib server binds AF_INET
@@ -58,10 +59,10 @@ def cmd_paper_exchange(args: argparse.Namespace) -> int:
 def register(sub, common) -> None:
     p = sub.add_parser("paper-exchange", parents=[common], help="local Hyperliquid stand-in (paper trading)")
     p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="TCP port (default 0: any free port)")
+    p.add_argument("--port", type=at.port, default=0, help="TCP port (default 0: any free port)")
     p.add_argument("--scenario", default="demo", help="shipped scenario name or JSON file (default demo)")
-    p.add_argument("--seed", type=int, default=7, help="market seed (default 7)")
-    p.add_argument("--demo-address", help="address that holds the demo positions")
-    p.add_argument("--speed", type=float, default=60.0,
+    p.add_argument("--seed", type=at.seed, default=7, help="market seed (default 7)")
+    p.add_argument("--demo-address", type=at.address, help="address that holds the demo positions")
+    p.add_argument("--speed", type=at.speed, default=60.0,
                    help="simulated seconds per real second (default 60: a minute per second)")
     p.set_defaults(func=cmd_paper_exchange)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from console.exit_codes import EXIT_OK
+from console import argtypes as at
 PIPE_WIDTH_COLUMNS = 140
 _SHORT = {"evolved": "evolved", "stop_loss": "SL", "trailing": "trail", "take_profit": "TP",
           "hold_entries": "hold entries", "basket": "basket", "random_median": "random median"}
@@ -21,15 +22,15 @@ _SHORT = {"evolved": "evolved", "stop_loss": "SL", "trailing": "trail", "take_pr
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     r = sub.add_parser("report", parents=[common], help="out-of-sample report of an evolution run")
-    r.add_argument("run_id", type=int)
+    r.add_argument("run_id", type=at.row_id)
     r.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with plots")
     r.add_argument("--json", action="store_true", help="print the report document as JSON")
     r.add_argument("--data", nargs="+", metavar="PATH", help="the run's data moved: read it from here")
-    r.add_argument("--random-genomes", type=int, default=200, help="random genomes for the median (default 200)")
+    r.add_argument("--random-genomes", type=at.count, default=200, help="random genomes for the median (default 200)")
     r.set_defaults(func=cmd_report)
 
     x = sub.add_parser("export", parents=[common], help="write a run's best genome to a genome file")
-    x.add_argument("run_id", type=int)
+    x.add_argument("run_id", type=at.row_id)
     x.add_argument("file", help="genome file to write (JSON)")
     x.set_defaults(func=cmd_export)
 

@@ -11,6 +11,7 @@ import sys
 import time
 
 from console.exit_codes import EXIT_OK
+from console import argtypes as at
 
 # Stop levels shown in the console's level table; the JSON and HTML have all of them.
 TABLE_LEVELS_PCT = (1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100)
@@ -24,15 +25,15 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     d = StudyConfig()
     p = sub.add_parser("study", parents=[common], help="the 2-million-backtest stop study")
     p.add_argument("--data", required=True, metavar="DIR", help="directory of daily OHLCV CSVs")
-    p.add_argument("--assets", help="comma-separated coins (CSV file names), default every CSV in DIR")
+    p.add_argument("--assets", type=at.coin_list, help="comma-separated coins (CSV file names), default every CSV in DIR")
     p.add_argument("--start", default=d.start, help=f"first day, UTC (default {d.start})")
     p.add_argument("--end", default=d.end, help=f"first day excluded, UTC (default {d.end})")
-    p.add_argument("--windows", type=int, default=d.n_windows, help=f"windows per coin (default {d.n_windows})")
-    p.add_argument("--window-bars", type=int, default=d.window_bars,
+    p.add_argument("--windows", type=at.count, default=d.n_windows, help=f"windows per coin (default {d.n_windows})")
+    p.add_argument("--window-bars", type=at.count, default=d.window_bars,
                    help=f"bars per window (default {d.window_bars})")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"seed of the random exits (default {d.seed})")
-    p.add_argument("--fee", type=float, default=d.fee_rate, help="fee per side, fraction (default 0.0025)")
-    p.add_argument("--slippage", type=float, default=d.slippage_rate,
+    p.add_argument("--seed", type=at.seed, default=d.seed, help=f"seed of the random exits (default {d.seed})")
+    p.add_argument("--fee", type=at.fee_fraction, default=d.fee_rate, help="fee per side, fraction (default 0.0025)")
+    p.add_argument("--slippage", type=at.fee_fraction, default=d.slippage_rate,
                    help="slippage per side, fraction (default 0.0025)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
