@@ -169,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             args = parser.parse_args(["console", *argv])
         return _run(args)
+    except SystemExit as exc:  # argparse: a usage error (its one line is written) is 2, --help is 0
+        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_BAD_INPUT)
     except Exception as exc:  # boundary: one readable line; the traceback only on request
         return _internal_error(exc, verbose)
 
