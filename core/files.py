@@ -73,10 +73,13 @@ def check_output_path(out: str | Path, inputs: Iterable[str | Path], flag: str) 
 
     `inputs` holds the database and every data file; SQLite's -wal and -shm companions count too."""
     out_path = Path(out)
+    out_real = os.path.realpath(out_path)
     for src in inputs:
         for candidate in (Path(src), Path(f"{src}-wal"), Path(f"{src}-shm"), Path(f"{src}-journal")):
-            if same_file(out_path, candidate):
-                raise BadInputError(f"{flag} {out} is {candidate}, a file this command reads; "
+            # by inode (symlinks, hard links) and by name (a -wal file that does not exist yet)
+            if same_file(out_path, candidate) or out_real == os.path.realpath(candidate):
+                via = "" if out_real == os.path.realpath(candidate) and out_path == candidate else f" (it is {candidate})"
+                raise BadInputError(f"{flag} {out}: refusing to overwrite a file this command reads{via}; "
                                     "choose another output file")
     if out_path.exists() and not out_path.is_file():
         raise BadInputError(f"{flag} {out}: is {_kind(os.stat(out_path).st_mode)}, expected a file to write")

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from console.exit_codes import EXIT_OK
+from console.outputs import guard_output
 from console import argtypes as at
 PIPE_WIDTH_COLUMNS = 140
 _SHORT = {"evolved": "evolved", "stop_loss": "SL", "trailing": "trail", "take_profit": "TP",
@@ -74,9 +75,15 @@ def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    doc = build_run_report(_repo(args), args.run_id, args.data, args.random_genomes)
+    from core.evolution import run_data_paths
+
+    guard_output(args.html, "--html", args, args.data)  # before any work: never over the db or the data
+    repo = _repo(args)
+    doc = build_run_report(repo, args.run_id, args.data, args.random_genomes)
     if args.html:
         from core.report.html_page import write_html_report
+
+        guard_output(args.html, "--html", args, args.data or run_data_paths(repo, args.run_id))
 
         write_html_report(doc, args.html)
     if args.json:
@@ -93,6 +100,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from core.evolution import best_champion
     from core.genome import save_genome_file
 
+    guard_output(args.file, "FILE", args)  # the genome file must never replace the database
     champion, source = best_champion(_repo(args), args.run_id)
     try:
         save_genome_file(args.file, list(champion.genes), run_id=args.run_id, fitness=champion.fitness)

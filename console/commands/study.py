@@ -11,6 +11,7 @@ import sys
 import time
 
 from console.exit_codes import EXIT_OK
+from console.outputs import guard_output
 from console import argtypes as at
 
 # Stop levels shown in the console's level table; the JSON and HTML have all of them.
@@ -58,6 +59,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     from core.study.aggregate import aggregate
     from core.study.runner import load_study_inputs, run_study
 
+    guard_output(args.html, "--html", args, [args.data])  # never over the --db file or a data file
     t0 = time.perf_counter()
     config = _config(args)
     assets = args.assets.split(",") if args.assets else None
