@@ -52,9 +52,13 @@ def open_store(args: argparse.Namespace):
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    if args.network == "mainnet" and not args.i_understand_mainnet:
-        sys.stderr.write("evorisk: mainnet needs --i-understand-mainnet (and a typed confirmation)\n")
-        return EXIT_BAD_INPUT
+    if args.network == "mainnet":
+        if not args.i_understand_mainnet:
+            sys.stderr.write("evorisk: mainnet needs --i-understand-mainnet (and a typed confirmation)\n")
+            return EXIT_BAD_INPUT
+        from console.mainnet_guard import require_mainnet_confirmation
+
+        require_mainnet_confirmation(sys.stdin, sys.stdout, "the console")  # before the db, the key, the gateway
     store = open_store(args)
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         from console.headless import headless_summary
