@@ -46,12 +46,33 @@ def snapshot_line(snap, as_json: bool) -> str:
         return json.dumps({"time_ms": snap.time_ms, "equity_usd": snap.equity_usd, "hwm_usd": snap.hwm_usd,
                            "drawdown": snap.drawdown, "drawdown_ratio": snap.drawdown_ratio,
                            "breaker_state": snap.breaker_state, "pending_action_ids": ids,
-                           "data_error": snap.data_error, "genome": snap.genome_label})
+                           "data_error": snap.data_error, "db_error": snap.db_error,
+                           "genome": snap.genome_label})
     when = datetime.fromtimestamp(snap.time_ms / 1000, timezone.utc).strftime("%H:%M:%S")
     equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
     dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"
     line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state} pending={ids}"
-    return line + (f" STALE: {snap.data_error}" if snap.data_error else "")
+    line += f" STALE: {snap.data_error}" if snap.data_error else ""
+    return line + (f" DB: {snap.db_error} (nothing stored, proposed or sent)" if snap.db_error else "")
+
+
+class DbEpisodes:
+    """One stderr line when the database starts refusing writes and one when it recovers, however
+    many polls the episode lasts (every poll's own line still carries the DB field)."""
+
+    def __init__(self, err=None):
+        self.err = err or sys.stderr
+        self.current: str | None = None
+
+    def see(self, snap) -> None:
+        if snap.db_error and self.current is None:
+            self.err.write(f"evorisk: monitor blocked: {snap.db_error}; nothing is proposed or sent until "
+                           "the database can be written\n")
+            self.err.flush()
+        elif not snap.db_error and self.current is not None:
+            self.err.write("evorisk: database writable again; the monitor proposes and sends as usual\n")
+            self.err.flush()
+        self.current = snap.db_error
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -61,20 +82,23 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
     if not args.headless:
         raise BadInputError("the interactive monitor is `evorisk console`; use --headless here")
-    if args.interval <= 0:
-        raise BadInputError("--interval must be > 0 seconds")
     gateway = _gateway(args)
     repo = _repo(args)
     settings = MonitorSettings(args.address, poll_interval_s=args.interval,
                                can_trade=gateway.signer_address is not None)
 
+    episodes = DbEpisodes()
+
     def show(snap) -> None:
         sys.stdout.write(snapshot_line(snap, args.json) + "\n")
         sys.stdout.flush()
+        episodes.see(snap)
 
     service = MonitorService(gateway, repo, settings, GenomeSource(repo, args.genome), _now_ms, show)
     if args.once:
         snap = service.run_cycle()
+        if snap.db_error:
+            return EXIT_DB_BUSY
         return EXIT_UNREACHABLE if snap.data_error and snap.data_error.startswith("exchange unavailable") else EXIT_OK
     service.start()
     try:
