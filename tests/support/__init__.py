@@ -1,0 +1,1 @@
+"""Fixtures and rigs shared by test modules (tests never import other tests)."""
