@@ -113,4 +113,7 @@ def write_text_atomic(path: str | Path, text: str, flag: str = "output") -> Path
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise BadInputError(f"{flag} {out}: cannot write ({exc.strerror})") from None
+    except BaseException:  # whatever failed, the temporary never stays behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return out
