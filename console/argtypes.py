@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from datetime import datetime
 from typing import Callable
 
 MAX_SQLITE_INT = 2**63 - 1  # row ids and anything stored as INTEGER
@@ -102,4 +103,18 @@ def coin_list(text: str) -> str:
     coins = [c.strip() for c in text.split(",")]
     if not coins or any(not c or not c.isprintable() or len(c) > 32 for c in coins):
         raise argparse.ArgumentTypeError(f"expected comma-separated coin names like BTC,ETH, got {text[:60]!r}")
+    return text
+
+
+MIN_YEAR, MAX_YEAR = 1678, 2261  # nanosecond timestamps (numpy, pandas) hold 1677-09-21 .. 2262-04-11
+
+
+def iso_date(text: str) -> str:
+    """An ISO date or date-time (2021-01-01, 2021-01-01T04:00) inside the nanosecond range."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO date such as 2021-01-01, got {text[:60]!r}") from None
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(f"{text} is outside {MIN_YEAR}-{MAX_YEAR}")
     return text

@@ -44,7 +44,7 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
         ["--coins", "", "--base-url", URL], ["--coins", ",,", "--base-url", URL],
         ["--coins", "BTC", "--timeout", "0", "--base-url", URL], ["--coins", "BTC", "--timeout", "nan", "--base-url", URL],
         ["--coins", "BTC", "--timeout", "inf", "--base-url", URL], ["--coins", "BTC", "--interval", "7m", "--base-url", URL],
-        ["--coins", "BTC", "--network", "bogus"])],
+        ["--coins", "BTC", "--network", "bogus"], ["--coins", "BTC", "--since", "garbage", "--base-url", URL])],
     # genome show
     *[("genome show", ["genome", "show", p], {}) for p in (
         "{huge_int_json}", "{big_int_json}", "{deep_json}", "{nan_json}", "{not_json_json}", "{empty_dir}",
@@ -59,11 +59,15 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
         ["--data", "{good_csv}", "--genome", "{deep_json}"],
         ["--data", "{fifo}", "--genome", "{genome_json}"],
         ["--data", "{empty_dir}", "--genome", "{genome_json}"],
-        ["--data", "{after_2262_csv}", "--genome", "{genome_json}"])],
+        ["--data", "{after_2262_csv}", "--genome", "{genome_json}"],
+        ["--data", "{good_csv}", "--genome", "{genome_json}", "--start", "garbage"],
+        ["--data", "{good_csv}", "--genome", "{genome_json}", "--end", "3000-01-01"])],
     # evolve / resume
     *[("evolve", ["evolve", "--data", "{csv_dir}", *a], {}) for a in (
         ["--pop", "1"], ["--pop", "100000000"], ["--pop", "nan"], ["--pop", "-5"], ["--gens", "-1"],
         ["--seed", "-1"], ["--seed", str(2**64)], ["--seed", "1.5"], ["--split", "2020-01-02", "--fold", "1/3"])],
+    *[("evolve", ["evolve", "--data", "{csv_dir}", *a], {}) for a in (
+        ["--split", "garbage"], ["--fold", "5/3"], ["--fold", "x"], ["--cluster", "bogus"])],
     ("evolve", ["evolve", "--data", "{dev_zero}"], {}),
     ("evolve", ["evolve", "--data", "{empty_dir}"], {}),
     *[("resume", ["resume", r], {}) for r in ("0", "-1", str(2**63), "abc")],
@@ -79,11 +83,13 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
         ["--windows", "0"], ["--window-bars", "-1"], ["--seed", "-1"], ["--fee", "1.5"], ["--slippage", "nan"],
         ["--assets", ",,"], ["--html", "{good_db}"], ["--html", "{link_db}"], ["--html", "{csv_dir}/BTC.csv"])],
     ("study", ["study", "--data", "{empty_dir}"], {}),
+    ("study", ["study", "--data", "{csv_dir}", "--start", "garbage"], {}),
+    ("study", ["study", "--data", "{csv_dir}", "--assets", "NOPE"], {}),
     # paper-exchange (flags only; scenario files are validated by the paper-exchange package)
     *[("paper-exchange", ["paper-exchange", *a], {}) for a in (
         ["--speed", "inf"], ["--speed", "0"], ["--speed", "-1"], ["--speed", "1e300"], ["--speed", "nan"],
         ["--seed", "-1"], ["--port", "70000"], ["--port", "-1"], ["--demo-address", "0x1"],
-        ["--demo-address", "0x" + "g" * 40], ["--host", "8.8.8.8"])],
+        ["--demo-address", "0x" + "g" * 40], ["--host", "8.8.8.8"], ["--scenario", "no-such-scenario"])],
     ("paper-exchange", ["paper-exchange"], {"EVORISK_PRIVATE_KEY": KEY63}),
     ("paper-exchange", ["paper-exchange"], {"EVORISK_PRIVATE_KEY": "0x" + KEY63}),
     ("paper-exchange", ["paper-exchange"], {"EVORISK_PRIVATE_KEY": NOT_HEX_KEY}),
@@ -98,7 +104,7 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     # actions / approve / reject / reset-breaker
     *[("actions", ["actions", "--limit", v], {}) for v in ("0", "-3", "nan")],
     *[("approve", ["approve", *a], {}) for a in (
-        ["-1"], ["abc"], [str(2**64)], ["1", "--address", "0x1", "--base-url", URL],
+        ["-1"], ["abc"], [str(2**64)], ["99999"], ["1", "--address", "0x1", "--base-url", URL],
         ["1", "--timeout", "0", "--address", ADDRESS, "--base-url", URL])],
     *[("reject", ["reject", v], {}) for v in ("0", "x")],
     ("reset-breaker", ["reset-breaker", "--db", "{truncated_db}"], {}),
