@@ -23,6 +23,7 @@ from core.exchange.gateway import ExchangeGateway
 from core.genome import RiskParams
 from core.monitor import records as r
 from core.monitor.backoff import PollBackoff
+from core.monitor.db_health import DbHealth
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
 from core.monitor.market_data import CandleCache
@@ -101,7 +102,7 @@ class MonitorService:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._decimals: dict[str, int] = {}
-        self.db_error: str | None = None  # set while the database refuses writes (one log line per episode)
+        self.db_health = DbHealth()  # the database refusing writes: one log line per episode
 
     # -- the timer -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -175,7 +176,7 @@ class MonitorService:
                 self.repo.expire_actions(now)
                 result = self._evaluate(ctx, now)
                 snapshot = self._persist(result, now)
-                self._db_recovered()
+                self.db_health.recovered()
             except StorageUnavailableError as exc:
                 snapshot = self._db_refused(ctx, result, exc, now)
             self.last_snapshot = snapshot
@@ -185,18 +186,10 @@ class MonitorService:
 
     def _db_refused(self, ctx: Context, result: Evaluation | None, exc: StorageUnavailableError,
                     now: int) -> RiskSnapshot:
-        problem = db_problem_text(exc)
-        if self.db_error is None:  # once per episode, not once per cycle
-            log.warning("%s; the monitor keeps polling but proposes and sends nothing until it can write", problem)
-        self.db_error = problem
+        problem = self.db_health.refused(exc)
         base = result.snapshot if result is not None else stale(ctx, problem, self.state, self.last_snapshot,
                                                                  now).snapshot
         return replace(base, db_error=problem, next_poll_in_s=self.backoff.next_delay_s(now))
-
-    def _db_recovered(self) -> None:
-        if self.db_error is not None:
-            log.warning("database writable again after: %s", self.db_error)
-            self.db_error = None
 
     def execute_approved(self, now_ms: int) -> list[ExecutionReport]:
         """Unknown outcomes are looked up by cloid first; then approved actions are carried out."""
@@ -306,13 +299,6 @@ class MonitorService:
         self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
                                   snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())
         return snapshot
-
-
-def db_problem_text(exc: BaseException) -> str:
-    """One line for the operator: busy (another writer) or full, with SQLite's own words."""
-    text = " ".join(str(exc).split())
-    kind = "database full" if "full" in text.lower() else "database busy"
-    return f"{kind}: {text}"
 
 
 def _log_gaps(result: Evaluation) -> None:
