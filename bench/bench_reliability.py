@@ -1,5 +1,6 @@
 """The reliability scorecard of RELIABILITY.md section 4: runs the fault-scenario tests, maps them to
-the 21 scenarios of section 2, and reports the figures (pytest runs -q through the project addopts).
+the scenarios of section 2 (1-21, 26-28, 32 and 33 here), and reports the figures (pytest runs -q
+through the project addopts).
 
 Tests map to scenarios by their `test_sNN_` prefix (tests/test_reliability_*.py) or through the
 explicit table below for tests written before the prefix existed. A scenario passes when it has
@@ -29,6 +30,8 @@ SCENARIOS = {
     12: "kill -9 mid emergency exit", 13: "SQLite locked or busy", 14: "Disk full", 15: "Duplicate order on retry",
     16: "Secrets", 17: "Approval bypass", 18: "Bad genome", 19: "Mainnet guard", 20: "Clock skew vs nonce window",
     21: "scheduleCancel dead-man switch",
+    26: "Output path is the database", 27: "Global flags placement", 28: "Database from a newer schema",
+    32: "Logging while SQLite is busy or the disk full", 33: "Live mainnet session",
 }
 # Tests that predate the sNN naming, by file::name (every parametrization counts).
 EXISTING: dict[str, tuple[int, ...]] = {
@@ -133,6 +136,20 @@ def _prop_sum(cases: list[dict], name: str) -> int:
     return sum(int(c["props"][name]) for c in cases if name in c["props"])
 
 
+def _sweep_figure(cases: list[dict]) -> str:
+    """Bad-input sweep (tests/test_reliability_cli_sweep.py): cases and pass rate per command."""
+    swept = [c for c in cases if "sweep_command" in c["props"] and c["outcome"] in ("passed", "failed")]
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in swept:
+        per[c["props"]["sweep_command"]][0] += 1
+        per[c["props"]["sweep_command"]][1] += c["outcome"] == "passed"
+    passed = sum(ok for _, ok in per.values())
+    detail = ", ".join(f"{cmd} {ok}/{n}" for cmd, (n, ok) in sorted(per.items()))
+    rate = 100 * passed / max(len(swept), 1)
+    return (f"- Bad-input sweep over every command and flag: **{passed} of {len(swept)} cases ({rate:.0f}%) one "
+            f"stderr line, exit 2, no traceback** ({detail}; `subprocess`: the installed console script).")
+
+
 def sdk_constructor_check(tests: bool) -> tuple[int, int, list[str]]:
     """Info/Exchange constructions in library code (or in tests/) and how many pass timeout=."""
     total, with_timeout, missing = 0, 0, []
@@ -192,8 +209,9 @@ def run() -> str:
     fuzz_crashes = _prop_sum(cases, "fuzz_json_crashes") + _prop_sum(cases, "fuzz_csv_crashes")
     fuzz_leaks = _prop_sum(cases, "fuzz_json_nan_leaks") + _prop_sum(cases, "fuzz_csv_nan_leaks")
     figures = [
-        f"- Fault scenarios passing: **{passing} of 21** ({partial} of them with a partial gap noted below), "
-        f"loopback only; pytest: {summary}.",
+        f"- Fault scenarios passing: **{passing} of {len(SCENARIOS)}** ({partial} of them with a partial gap noted "
+        f"below), loopback only; pytest: {summary}.",
+        _sweep_figure(cases),
         f"- Malformed inputs fuzzed (wire JSON of {len(FUZZED_PARSERS)} parsers, CSV; seed 20240521): "
         f"**{fuzz_cases} cases, {fuzz_crashes} crashes, {fuzz_leaks} NaN leaks**"
         + (" (every crash: csv.Error on a bare CR in core/market/loader.py, see S9)" if fuzz_crashes else "") + ".",
