@@ -1,4 +1,5 @@
-"""`evorisk` command line (SPEC section 11). Exit codes: 0 ok, 2 bad input, 3 exchange unreachable, 1 bug.
+"""`evorisk` command line (SPEC section 11). Exit codes live in console/exit_codes.py: 0 ok, 2 bad
+input, 3 exchange unreachable, 4 database busy or full, 1 bug; every error is one stderr line.
 
 Heavy libraries (numba, pandas, vectorbt) are imported inside the commands that need them so
 `evorisk console` starts fast.
