@@ -31,9 +31,11 @@ SCENARIOS = {
     21: "scheduleCancel dead-man switch", 22: "Two executors, one approved action",
     23: "`unknownOid` while a POST is in flight", 24: "Re-send after `not_found`, then kill -9",
     25: "Two monitors on one account or database",
+    26: "Output path is the database", 27: "Global flags placement", 28: "Database from a newer schema",
     29: "Wire fields of the wrong type at the paper server",
     30: "Scenario files and flags out of range",
     31: "Idle connections",
+    32: "Logging while SQLite is busy or the disk full", 33: "Live mainnet session",
 }
 # Tests that predate the sNN naming, by file::name (every parametrization counts).
 EXISTING: dict[str, tuple[int, ...]] = {
@@ -150,6 +152,20 @@ def _prop_sum(cases: list[dict], name: str) -> int:
     return sum(int(c["props"][name]) for c in cases if name in c["props"])
 
 
+def _sweep_figure(cases: list[dict]) -> str:
+    """Bad-input sweep (tests/test_reliability_cli_sweep.py): cases and pass rate per command."""
+    swept = [c for c in cases if "sweep_command" in c["props"] and c["outcome"] in ("passed", "failed")]
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in swept:
+        per[c["props"]["sweep_command"]][0] += 1
+        per[c["props"]["sweep_command"]][1] += c["outcome"] == "passed"
+    passed = sum(ok for _, ok in per.values())
+    detail = ", ".join(f"{cmd} {ok}/{n}" for cmd, (n, ok) in sorted(per.items()))
+    rate = 100 * passed / max(len(swept), 1)
+    return (f"- Bad-input sweep over every command and flag: **{passed} of {len(swept)} cases ({rate:.0f}%) one "
+            f"stderr line, exit 2, no traceback** ({detail}; `subprocess`: the installed console script).")
+
+
 def sdk_constructor_check(tests: bool) -> tuple[int, int, list[str]]:
     """Info/Exchange constructions in library code (or in tests/) and how many pass timeout=."""
     total, with_timeout, missing = 0, 0, []
@@ -223,8 +239,9 @@ def run() -> str:
     fuzz_crashes = _prop_sum(cases, "fuzz_json_crashes") + _prop_sum(cases, "fuzz_csv_crashes")
     fuzz_leaks = _prop_sum(cases, "fuzz_json_nan_leaks") + _prop_sum(cases, "fuzz_csv_nan_leaks")
     figures = [
-        f"- Fault scenarios passing: **{passing} of {len(SCENARIOS)}** ({partial} of them with a partial gap noted below), "
-        f"loopback only; pytest: {summary}.",
+        f"- Fault scenarios passing: **{passing} of {len(SCENARIOS)}** ({partial} of them with a partial gap noted "
+        f"below), loopback only; pytest: {summary}.",
+        _sweep_figure(cases),
         f"- Malformed inputs fuzzed (wire JSON of {len(FUZZED_PARSERS)} parsers, CSV; seed 20240521): "
         f"**{fuzz_cases} cases, {fuzz_crashes} crashes, {fuzz_leaks} NaN leaks**"
         + (" (every crash: csv.Error on a bare CR in core/market/loader.py, see S9)" if fuzz_crashes else "") + ".",

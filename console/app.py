@@ -171,6 +171,8 @@ class EvoriskApp(App):
         fresh = "no data yet" if age is None else f"data {age:.0f}s old"
         if snap.data_error:
             fresh += f" - {snap.data_error}"
+        if snap.db_error:  # the monitor can read but not write: nothing is proposed or sent
+            fresh += f" - {snap.db_error.upper()[:13]}: nothing stored, proposed or sent"
         self.query_one("#freshness", Static).update(f"{snap.genome_label}  {fresh}")
 
     def action_scenario(self, name: str) -> None:

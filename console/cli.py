@@ -1,4 +1,5 @@
-"""`evorisk` command line (SPEC section 11). Exit codes: 0 ok, 2 bad input, 3 exchange unreachable, 1 bug.
+"""`evorisk` command line (SPEC section 11). Exit codes live in console/exit_codes.py: 0 ok, 2 bad
+input, 3 exchange unreachable, 4 database busy or full, 1 bug; every error is one stderr line.
 
 Heavy libraries (numba, pandas, vectorbt) are imported inside the commands that need them so
 `evorisk console` starts fast.
@@ -14,7 +15,7 @@ from pathlib import Path
 
 log = logging.getLogger("evorisk.cli")
 
-EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
+from console.exit_codes import EXIT_BAD_INPUT, EXIT_BUG, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 
 # Subcommand modules under console/commands/, each with `register(sub, common)`; one line each.
 COMMAND_MODULES: list[str] = [
@@ -38,20 +39,27 @@ class _Parser(argparse.ArgumentParser):
 
 
 def open_store(args: argparse.Namespace):
-    from storage import Store, default_db_path
+    """The --db store (refused in one line when it is not a database we can open), with logging
+    to its .log file and app_log table."""
+    from storage import default_db_path
     from storage.logsetup import configure_logging
+    from storage.open import open_store_checked
 
     path = Path(args.db) if getattr(args, "db", None) else default_db_path()
-    store = Store(path)
-    configure_logging(path.with_suffix(".log"), store,
-                      logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
+    store = open_store_checked(path)
+    verbose = bool(getattr(args, "verbose", False))
+    configure_logging(path.with_suffix(".log"), store, logging.DEBUG if verbose else logging.INFO, stderr=verbose)
     return store
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    if args.network == "mainnet" and not args.i_understand_mainnet:
-        sys.stderr.write("evorisk: mainnet needs --i-understand-mainnet (and a typed confirmation)\n")
-        return EXIT_BAD_INPUT
+    if args.network == "mainnet":
+        if not args.i_understand_mainnet:
+            sys.stderr.write("evorisk: mainnet needs --i-understand-mainnet (and a typed confirmation)\n")
+            return EXIT_BAD_INPUT
+        from console.mainnet_guard import require_mainnet_confirmation
+
+        require_mainnet_confirmation(sys.stdin, sys.stdout, "the console")  # before the db, the key, the gateway
     store = open_store(args)
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         from console.headless import headless_summary
@@ -105,11 +113,23 @@ def cmd_genome_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _global_flags(suppress_defaults: bool) -> argparse.ArgumentParser:
+    """--db and --verbose, accepted before or after the subcommand with the same meaning.
+
+    The copy on each subcommand has SUPPRESS defaults: without that, a subparser would overwrite
+    `evorisk --db X actions` with its own default (None) and quietly use another database."""
+    default = argparse.SUPPRESS if suppress_defaults else None
+    flags = argparse.ArgumentParser(add_help=False)
+    flags.add_argument("--db", default=default, help="SQLite file (default: user data dir or $EVORISK_DB)")
+    flags.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS if suppress_defaults else False,
+                       help="show tracebacks and debug logs")
+    return flags
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="SQLite file (default: user data dir or $EVORISK_DB)")
-    common.add_argument("--verbose", action="store_true", help="show tracebacks and debug logs")
-    p = _Parser(prog="evorisk", description="Risk console for Hyperliquid perpetuals.", parents=[common])
+    common = _global_flags(suppress_defaults=True)
+    p = _Parser(prog="evorisk", description="Risk console for Hyperliquid perpetuals.",
+                parents=[_global_flags(suppress_defaults=False)])
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     c = sub.add_parser("console", parents=[common], help="the operator console (default)")
@@ -135,12 +155,36 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _early_logging(argv: list[str]) -> None:
+    """Before anything can fail: records go nowhere but an explicit handler, so Python's
+    last-resort handler never prints a traceback to stderr; --verbose shows them on stderr."""
+    from storage.logsetup import configure_logging
+
+    configure_logging(None, None, logging.DEBUG if "--verbose" in argv else logging.INFO,
+                      stderr=("--verbose" in argv))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        args = parser.parse_args(["console", *(argv or sys.argv[1:])])
-    from core.errors import BadInputError, DataValidationError, EvoriskError, ExchangeUnavailableError
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _early_logging(argv)
+    verbose = "--verbose" in argv
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            args = parser.parse_args(["console", *argv])
+        return _run(args)
+    except SystemExit as exc:  # argparse: a usage error (its one line is written) is 2, --help is 0
+        return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_BAD_INPUT)
+    except Exception as exc:  # boundary: one readable line; the traceback only on request
+        return _internal_error(exc, verbose)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from core.errors import (BadInputError, DataValidationError, EvoriskError, ExchangeUnavailableError,
+                             StorageUnavailableError)
 
     try:
         return int(args.func(args))
@@ -149,23 +193,40 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(line + "\n")
         return EXIT_BAD_INPUT
     except BadInputError as exc:
-        sys.stderr.write(f"evorisk: {exc}\n")
+        sys.stderr.write(f"evorisk: {_one_line(exc)}\n")
         return EXIT_BAD_INPUT
     except ExchangeUnavailableError as exc:
-        sys.stderr.write(f"evorisk: exchange unreachable: {exc}\n")
+        sys.stderr.write(f"evorisk: exchange unreachable: {_one_line(exc)}\n")
         return EXIT_UNREACHABLE
+    except StorageUnavailableError as exc:
+        sys.stderr.write(f"evorisk: {_one_line(exc)}; nothing more was written, retry later\n")
+        return EXIT_DB_BUSY
+    except sqlite3.DatabaseError as exc:  # met outside Store.transaction: busy, damaged, read-only
+        from storage.open import classify_sqlite_error
+
+        busy, message = classify_sqlite_error(getattr(args, "db", None), exc)
+        sys.stderr.write(f"evorisk: {message}\n")
+        return EXIT_DB_BUSY if busy else EXIT_BAD_INPUT
     except EvoriskError as exc:
-        sys.stderr.write(f"evorisk: {exc}\n")
+        sys.stderr.write(f"evorisk: {_one_line(exc)}\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("evorisk: interrupted\n")
         return 130
     except Exception as exc:  # boundary: one readable line; the traceback only on request
-        log.exception("unexpected error")
-        if args.verbose:
-            traceback.print_exc()
-        sys.stderr.write(f"evorisk: internal error: {type(exc).__name__}: {exc} (run with --verbose)\n")
-        return EXIT_BUG
+        return _internal_error(exc, getattr(args, "verbose", False))
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _internal_error(exc: Exception, verbose: bool) -> int:
+    log.exception("unexpected error")
+    if verbose:
+        traceback.print_exc()
+    sys.stderr.write(f"evorisk: internal error: {type(exc).__name__}: {_one_line(exc)} (run with --verbose)\n")
+    return EXIT_BUG
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *
     from core.evolution import create_run
     from core.evolution.cluster import check_cluster
     from core.evolution.evaluator import make_evaluator
+    from core.evolution.memory import check_population_memory
     from storage.evolution_repo import EvolutionRepo
 
     chosen: dict[str, Any] = {}  # only what was asked for, so the default split stays make_evaluator's
@@ -36,6 +37,9 @@ def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *
     if load is not None:
         chosen["load"] = load
     evaluate, fingerprint, description = make_evaluator(data, **chosen)
+    dataset = getattr(evaluate, "dataset", None)  # a stand-in evaluator (tests) has none
+    if dataset is not None:
+        check_population_memory(config.population_size, config.offspring_size, dataset.n_windows)
     check_cluster(cluster)
     repo = EvolutionRepo(open_store())
     # hl: specs are recorded pinned to the network and range they resolved to, so a resume reads the same bars

@@ -23,3 +23,8 @@ class GenomeError(BadInputError):
 
 class ExchangeUnavailableError(EvoriskError):
     """The exchange could not be reached or answered garbage (exit code 3)."""
+
+
+class StorageUnavailableError(EvoriskError):
+    """The local database stayed locked by another process, or a write failed (disk full); nothing
+    was committed (exit code 4). Raised by storage, caught by core without importing storage."""

@@ -14,7 +14,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from core.errors import GenomeError
+from core.errors import BadInputError, GenomeError
+from core.files import MAX_GENOME_FILE_BYTES, read_regular_bytes, write_text_atomic
 
 N_GENES = 22
 
@@ -114,7 +115,11 @@ def validate_genes(genes: Any) -> np.ndarray:
     for spec, value in zip(GENE_SPECS, genes):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
             raise GenomeError(f"gene {spec.index} ({spec.name}) is not a number: {value!r}")
-        g = float(value)
+        try:
+            g = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            raise GenomeError(f"gene {spec.index} ({spec.name}) is far outside [0, 1]: a {len(str(value))}-digit "
+                              "integer") from None
         if not math.isfinite(g):
             raise GenomeError(f"gene {spec.index} ({spec.name}) is not finite: {value!r}")
         if not 0.0 <= g <= 1.0:
@@ -159,11 +164,17 @@ def load_genome_file(path: str | Path) -> list[tuple[np.ndarray, dict[str, Any]]
     """Load one genome `{"genes": [...]}` or a JSON list of them; returns (genes, metadata) pairs."""
     p = Path(path)
     try:
-        raw = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GenomeError(f"{p}: no such file") from None
+        data = read_regular_bytes(p, MAX_GENOME_FILE_BYTES)  # a FIFO, a device or a directory: refused
+    except BadInputError as exc:
+        raise GenomeError(str(exc)) from None
+    try:
+        raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GenomeError(f"{p}: not valid JSON ({exc})") from None
+    except ValueError as exc:  # an integer literal of thousands of digits
+        raise GenomeError(f"{p}: a number in the file is too large ({str(exc).split(':')[0]})") from None
+    except RecursionError:
+        raise GenomeError(f"{p}: JSON nested too deeply to be a genome file") from None
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         raise GenomeError(f"{p}: empty genome list")
@@ -187,7 +198,7 @@ def genome_to_json(genes: np.ndarray, **metadata: Any) -> str:
 
 
 def save_genome_file(path: str | Path, genes: np.ndarray, **metadata: Any) -> None:
-    Path(path).write_text(genome_to_json(genes, **metadata) + "\n", encoding="utf-8")
+    write_text_atomic(path, genome_to_json(genes, **metadata) + "\n", "genome file")
 
 
 def default_genes() -> np.ndarray:

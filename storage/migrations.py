@@ -8,6 +8,8 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Callable
 
+from core.errors import BadInputError
+
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
@@ -76,8 +78,29 @@ def m004_app_log(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX app_log_ts ON app_log(ts)")
 
 
+class SchemaTooNewError(BadInputError):
+    """The database records migrations this code does not know: a newer evorisk wrote it."""
+
+
+def check_schema_version(conn: sqlite3.Connection, path: str = "database") -> None:
+    """Refuse, without writing anything, a database whose `_migrations` names a migration we lack.
+
+    Opening it would let old code write rows a newer schema reads differently."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone()
+    if not has_table:
+        return
+    known = {name for name, _ in MIGRATIONS}
+    unknown = [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid") if row[0] not in known]
+    if unknown:
+        shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+        raise SchemaTooNewError(f"{path}: written by a newer evorisk (schema version {unknown[-1]}; unknown "
+                                f"migration(s) {shown}); refusing to open it: upgrade evorisk or use another --db")
+
+
 def apply_migrations(conn: sqlite3.Connection) -> list[str]:
     """Apply every migration not yet recorded, each in its own transaction; returns the names applied."""
+    check_schema_version(conn)
     conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     done = {row[0] for row in conn.execute("SELECT name FROM _migrations")}
     applied = []

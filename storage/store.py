@@ -16,13 +16,17 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from storage.migrations import apply_migrations
+from core.errors import StorageUnavailableError
+from storage.migrations import apply_migrations, check_schema_version
 
 BUSY_TIMEOUT_MS = 5000  # wait this long for another writer before reporting "DB busy"
 
 
-class StoreBusyError(RuntimeError):
-    """The database stayed locked or failed to write (busy, disk full); nothing was committed."""
+class StoreBusyError(StorageUnavailableError, RuntimeError):
+    """The database stayed locked or failed to write (busy, disk full); nothing was committed.
+
+    A StorageUnavailableError so core (the monitor) can catch it without importing storage, and
+    the CLI exits 4 for it."""
 
 
 def default_db_path() -> Path:
@@ -41,20 +45,25 @@ def utc_now_iso() -> str:
 class Store:
     """All persistence goes through here; no caller touches tables directly."""
 
-    def __init__(self, path: str | Path = ":memory:"):
+    def __init__(self, path: str | Path = ":memory:", busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+        conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, check_same_thread=False,
                                isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
         self._lock = threading.RLock()
         self.db = sqlite_utils.Database(conn)
-        if self.path != ":memory:":
-            self.db.enable_wal()
-        with self._lock:
-            self.applied_migrations = apply_migrations(conn)
+        try:
+            check_schema_version(conn, self.path)  # a newer evorisk's database: refused before any write
+            if self.path != ":memory:":
+                self.db.enable_wal()
+            with self._lock:
+                self.applied_migrations = apply_migrations(conn)
+        except BaseException:
+            conn.close()
+            raise
 
     def close(self) -> None:
         with self._lock:

@@ -41,7 +41,7 @@ def test_study_tables_and_self_contained_html(capsys, tmp_path: Path):
     (["--data", str(DAILY), "--assets", "BTC,DOGE"], "no CSV for DOGE"),
     (["--data", str(DAILY), "--assets", "BTC", "--windows", "5000"], "do not fit"),
     (["--data", str(DAILY), "--assets", "BTC", "--start", "2018-13-01"], "not an ISO date"),
-    (["--data", str(DAILY), "--assets", "BTC", "--fee", "1.5"], "--fee 1.5"),
+    (["--data", str(DAILY), "--assets", "BTC", "--fee", "1.5"], "--fee: fraction must be >= 0 and < 0.5, got 1.5"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, expected):
     rc = main(["study", *argv])

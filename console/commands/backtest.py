@@ -5,7 +5,9 @@ import argparse
 import json
 import sys
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
+from console import argtypes as at
+
 FEE_NOTE = ("fees {fee:.2%} + slippage {slip:.2%} per side (the study's convention; Hyperliquid's "
             "taker fee is far lower, so these results are conservative)")
 
@@ -25,11 +27,11 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that backtests (`backtest`, `evolve`, `report`)."""
     p.add_argument("--data", nargs="+", required=True, help=DATA_HELP)
     add_hl_options(p)
-    p.add_argument("--start", help="first date of the evaluation windows (indicators use all history)")
-    p.add_argument("--end", help="windows end before this date")
+    p.add_argument("--start", type=at.iso_date, help="first date of the evaluation windows (indicators use all history)")
+    p.add_argument("--end", type=at.iso_date, help="windows end before this date")
     p.add_argument("--sides", choices=("long", "both"), default="long", help="test entries: long or both")
-    p.add_argument("--fee", type=float, default=0.0025, help="fee per side as a fraction (default 0.0025)")
-    p.add_argument("--slippage", type=float, default=0.0025, help="slippage per side (default 0.0025)")
+    p.add_argument("--fee", type=at.fee_fraction, default=0.0025, help="fee per side as a fraction (default 0.0025)")
+    p.add_argument("--slippage", type=at.fee_fraction, default=0.0025, help="slippage per side (default 0.0025)")
 
 
 def config_from_args(args: argparse.Namespace):

@@ -12,7 +12,9 @@ import sys
 from contextlib import contextmanager
 from dataclasses import asdict
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 2, 3
+from console.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE
+from console import argtypes as at
+
 PIPE_WIDTH_COLUMNS = 120
 DEFAULT_TIMEOUT_S = 10.0  # a 5000-candle page is ~1 MB of JSON; give it more than a poll's 5 s
 
@@ -21,14 +23,14 @@ def add_venue_options(p: argparse.ArgumentParser, network_default: str | None) -
     p.add_argument("--network", choices=("paper", "testnet", "mainnet"), default=network_default,
                    help="venue to read from" + (f" (default {network_default})" if network_default else ""))
     p.add_argument("--base-url", help="exchange URL (the paper exchange's base_url)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per request")
+    p.add_argument("--timeout", type=at.timeout_s, default=DEFAULT_TIMEOUT_S, help="seconds per request")
 
 
 def register(dsub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     from core.market.candles import INTERVAL_MS
 
     f = dsub.add_parser("fetch", parents=[common], help="download Hyperliquid candles into the cache")
-    f.add_argument("--coins", required=True, help="comma-separated coins, e.g. BTC,ETH,SOL")
+    f.add_argument("--coins", required=True, type=at.coin_list, help="comma-separated coins, e.g. BTC,ETH,SOL")
     f.add_argument("--interval", default="1d", choices=tuple(INTERVAL_MS), metavar="INTERVAL",
                    help="candle interval: 1d (default), 4h, 1h or any Hyperliquid interval")
     f.add_argument("--since", help="first fetch only: start at this date instead of the oldest candle served")

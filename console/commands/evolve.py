@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Iterator
 
-EXIT_OK, EXIT_CANCELLED = 0, 130  # 130: the shell's code for "ended by SIGINT"
+from console.exit_codes import EXIT_CANCELLED, EXIT_OK
+from console import argtypes as at
+
 CLUSTER_HELP = ("evaluate on a Dask cluster: tcp://HOST:PORT of a scheduler, or local:N worker processes "
                 "here (needs evorisk[cluster]); results are identical either way")
 
@@ -26,19 +28,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     e = sub.add_parser("evolve", parents=[common], help="evolve risk genomes on OHLCV files")
     e.add_argument("--data", nargs="+", required=True, metavar="PATH", help=DATA_HELP)
     add_hl_options(e)
-    e.add_argument("--pop", type=int, default=50, help="population size (default 50)")
-    e.add_argument("--gens", type=int, default=100, help="generations after the initial one (default 100)")
-    e.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    e.add_argument("--split", metavar="DATE", help="train on windows ending before DATE; `report` tests on the "
+    e.add_argument("--pop", type=at.population, default=50, help="population size (default 50)")
+    e.add_argument("--gens", type=at.non_negative_count, default=100, help="generations after the initial one (default 100)")
+    e.add_argument("--seed", type=at.seed, default=0, help="random seed (default 0)")
+    split_or_fold = e.add_mutually_exclusive_group()  # two different test sets: one run has one
+    split_or_fold.add_argument("--split", metavar="DATE", help="train on windows ending before DATE; `report` tests on the "
                    "windows from DATE on (default: the last 25%% of the time axis is held out)")
-    e.add_argument("--fold", metavar="I/K", help="rolling walk-forward instead: fold I of K (time axis in K+1 "
+    split_or_fold.add_argument("--fold", metavar="I/K", help="rolling walk-forward instead: fold I of K (time axis in K+1 "
                    "blocks, train on blocks 1..I, test on block I+1); one run per fold")
     e.add_argument("--json", action="store_true", help="JSON lines: the run id, then the result")
     e.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
     e.set_defaults(func=cmd_evolve)
 
     r = sub.add_parser("resume", parents=[common], help="continue a run from its last checkpoint")
-    r.add_argument("run_id", type=int)
+    r.add_argument("run_id", type=at.row_id)
     r.add_argument("--data", nargs="+", metavar="PATH", help="the run's data moved: read it from here")
     r.add_argument("--force", action="store_true", help="take over a run another process seems to own")
     r.add_argument("--json", action="store_true")
@@ -55,9 +58,11 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     from console.run_setup import start_run
     from core.evolution import EvolutionConfig
     from core.evolution.cluster import cluster_evaluation
+    from core.evolution.memory import check_population_memory
     from core.evolution.walkforward import parse_fold
 
     config = EvolutionConfig(population_size=args.pop, generations=args.gens, seed=args.seed)
+    check_population_memory(config.population_size, config.offspring_size)  # before loading any data
     run = start_run(lambda: open_store(args), args.data, config, split=args.split,
                     fold=None if args.fold is None else parse_fold(args.fold), cluster=args.cluster,
                     source_args=args)  # bad data or cluster: exit 2, no run

@@ -16,8 +16,8 @@ import threading
 import time
 from datetime import datetime, timezone
 
-EXIT_OK, EXIT_UNREACHABLE = 0, 3
-EXIT_DB_BUSY = 1  # not bad input and not the exchange: reported, retry later
+from console.exit_codes import EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
+from console import argtypes as at
 
 
 def _now_ms() -> int:
@@ -48,12 +48,33 @@ def snapshot_line(snap, as_json: bool) -> str:
         return json.dumps({"time_ms": snap.time_ms, "equity_usd": snap.equity_usd, "hwm_usd": snap.hwm_usd,
                            "drawdown": snap.drawdown, "drawdown_ratio": snap.drawdown_ratio,
                            "breaker_state": snap.breaker_state, "pending_action_ids": ids,
-                           "data_error": snap.data_error, "genome": snap.genome_label})
+                           "data_error": snap.data_error, "db_error": snap.db_error,
+                           "genome": snap.genome_label})
     when = datetime.fromtimestamp(snap.time_ms / 1000, timezone.utc).strftime("%H:%M:%S")
     equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
     dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"
     line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state} pending={ids}"
-    return line + (f" STALE: {snap.data_error}" if snap.data_error else "")
+    line += f" STALE: {snap.data_error}" if snap.data_error else ""
+    return line + (f" DB: {snap.db_error} (nothing stored, proposed or sent)" if snap.db_error else "")
+
+
+class DbEpisodes:
+    """One stderr line when the database starts refusing writes and one when it recovers, however
+    many polls the episode lasts (every poll's own line still carries the DB field)."""
+
+    def __init__(self, err=None):
+        self.err = err or sys.stderr
+        self.current: str | None = None
+
+    def see(self, snap) -> None:
+        if snap.db_error and self.current is None:
+            self.err.write(f"evorisk: monitor blocked: {snap.db_error}; nothing is proposed or sent until "
+                           "the database can be written\n")
+            self.err.flush()
+        elif not snap.db_error and self.current is not None:
+            self.err.write("evorisk: database writable again; the monitor proposes and sends as usual\n")
+            self.err.flush()
+        self.current = snap.db_error
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -62,8 +83,6 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
     if not args.headless:
         raise BadInputError("the interactive monitor is `evorisk console`; use --headless here")
-    if args.interval <= 0:
-        raise BadInputError("--interval must be > 0 seconds")
     gateway = _gateway(args)
     repo = _repo(args)
     lease = None
@@ -86,13 +105,18 @@ def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease) -> in
     from core.monitor.genome_source import GenomeSource
     from core.monitor.service import MonitorService
 
+    episodes = DbEpisodes()
+
     def show(snap) -> None:
         sys.stdout.write(snapshot_line(snap, args.json) + "\n")
         sys.stdout.flush()
+        episodes.see(snap)
 
     service = MonitorService(gateway, repo, settings, GenomeSource(repo, args.genome), _now_ms, show, lease=lease)
     if args.once:
         snap = service.run_cycle()
+        if snap.db_error:
+            return EXIT_DB_BUSY
         return EXIT_UNREACHABLE if snap.data_error and snap.data_error.startswith("exchange unavailable") else EXIT_OK
     service.start()
     try:
@@ -190,9 +214,9 @@ def cmd_reset_breaker(args: argparse.Namespace) -> int:
 
 def _exchange_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--base-url", required=required, help="exchange URL (the paper exchange's base_url)")
-    p.add_argument("--address", required=required, help="account address to watch (0x...)")
+    p.add_argument("--address", required=required, type=at.address, help="account address to watch (0x...)")
     p.add_argument("--network", choices=("paper", "testnet"), default="paper")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds per exchange request (default 5)")
+    p.add_argument("--timeout", type=at.timeout_s, default=5.0, help="seconds per exchange request (default 5)")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -200,7 +224,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     m.add_argument("--headless", action="store_true", help="no UI: one line per poll")
     _exchange_args(m, required=True)
     m.add_argument("--genome", help="genome file (default: the promoted genome, else the default)")
-    m.add_argument("--interval", type=float, default=30.0, help="seconds between polls (default 30)")
+    m.add_argument("--interval", type=at.interval_s, default=30.0, help="seconds between polls (default 30)")
     m.add_argument("--once", action="store_true", help="one poll, then exit (3 if the exchange is unreachable)")
     m.add_argument("--json", action="store_true")
     m.add_argument("--read-only", action="store_true",
@@ -208,18 +232,18 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     m.set_defaults(func=cmd_monitor)
 
     a = sub.add_parser("actions", parents=[common], help="breaker actions and their status")
-    a.add_argument("--limit", type=int, default=50)
+    a.add_argument("--limit", type=at.count, default=50)
     a.add_argument("--json", action="store_true")
     a.set_defaults(func=cmd_actions)
 
     ap = sub.add_parser("approve", parents=[common], help="approve a pending action")
-    ap.add_argument("id", type=int)
+    ap.add_argument("id", type=at.row_id)
     ap.add_argument("--by", help="operator name (default: the login name)")
     _exchange_args(ap, required=False)
     ap.set_defaults(func=cmd_approve)
 
     rj = sub.add_parser("reject", parents=[common], help="reject a pending action")
-    rj.add_argument("id", type=int)
+    rj.add_argument("id", type=at.row_id)
     rj.add_argument("--by", help="operator name (default: the login name)")
     rj.set_defaults(func=cmd_reject)
 

@@ -12,7 +12,9 @@ import logging
 import sys
 import threading
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
+from console import argtypes as at
+
 MAX_PORT = 65535
 SERVER_HOSTS = ("127.0.0.1", "localhost")  # IPv4 loopback only: the stdlib server binds AF_INET
 log = logging.getLogger("evorisk.cli")
@@ -57,11 +59,11 @@ def cmd_paper_exchange(args: argparse.Namespace) -> int:
 def register(sub, common) -> None:
     p = sub.add_parser("paper-exchange", parents=[common], help="local Hyperliquid stand-in (paper trading)")
     p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=0, help="TCP port (default 0: any free port)")
+    p.add_argument("--port", type=at.port, default=0, help="TCP port (default 0: any free port)")
     p.add_argument("--scenario", default="demo", help="shipped scenario name or JSON file (default demo)")
-    p.add_argument("--seed", type=int, default=7, help="market seed (default 7)")
-    p.add_argument("--demo-address", help="address that holds the demo positions")
-    p.add_argument("--speed", type=float, default=1.0,
+    p.add_argument("--seed", type=at.seed, default=7, help="market seed (default 7)")
+    p.add_argument("--demo-address", type=at.address, help="address that holds the demo positions")
+    p.add_argument("--speed", type=at.speed, default=1.0,
                    help="simulated seconds per real second (default 1: real time, so venue timestamps agree "
                         "with the client's clock; the console's demo runs at 60)")
     p.set_defaults(func=cmd_paper_exchange)

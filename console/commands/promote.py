@@ -11,7 +11,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
+from console import argtypes as at
 
 
 def _repo(args: argparse.Namespace):
@@ -79,14 +80,14 @@ def cmd_restore_previous(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("promote", parents=[common], help="make a genome the monitor's active genome")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--genome-id", type=int, help="a genome stored by an evolution run")
+    src.add_argument("--genome-id", type=at.row_id, help="a genome stored by an evolution run")
     src.add_argument("--file", help="a genome JSON file")
-    p.add_argument("--run", type=int, help="the run it comes from")
+    p.add_argument("--run", type=at.row_id, help="the run it comes from")
     p.add_argument("--by", help="operator name (default: the login name)")
     p.set_defaults(func=cmd_promote)
 
     ls = sub.add_parser("promotions", parents=[common], help="promotion history, newest (active) first")
-    ls.add_argument("--limit", type=int, default=20)
+    ls.add_argument("--limit", type=at.count, default=20)
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_promotions)
 

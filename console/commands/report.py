@@ -13,7 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
+from console.outputs import guard_output
+from console import argtypes as at
 PIPE_WIDTH_COLUMNS = 140
 _SHORT = {"evolved": "evolved", "stop_loss": "SL", "trailing": "trail", "take_profit": "TP",
           "hold_entries": "hold entries", "basket": "basket", "random_median": "random median"}
@@ -21,15 +23,15 @@ _SHORT = {"evolved": "evolved", "stop_loss": "SL", "trailing": "trail", "take_pr
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     r = sub.add_parser("report", parents=[common], help="out-of-sample report of an evolution run")
-    r.add_argument("run_id", type=int)
+    r.add_argument("run_id", type=at.row_id)
     r.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with plots")
     r.add_argument("--json", action="store_true", help="print the report document as JSON")
     r.add_argument("--data", nargs="+", metavar="PATH", help="the run's data moved: read it from here")
-    r.add_argument("--random-genomes", type=int, default=200, help="random genomes for the median (default 200)")
+    r.add_argument("--random-genomes", type=at.count, default=200, help="random genomes for the median (default 200)")
     r.set_defaults(func=cmd_report)
 
     x = sub.add_parser("export", parents=[common], help="write a run's best genome to a genome file")
-    x.add_argument("run_id", type=int)
+    x.add_argument("run_id", type=at.row_id)
     x.add_argument("file", help="genome file to write (JSON)")
     x.set_defaults(func=cmd_export)
 
@@ -73,9 +75,15 @@ def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    doc = build_run_report(_repo(args), args.run_id, args.data, args.random_genomes)
+    from core.evolution import run_data_paths
+
+    guard_output(args.html, "--html", args, args.data)  # before any work: never over the db or the data
+    repo = _repo(args)
+    doc = build_run_report(repo, args.run_id, args.data, args.random_genomes)
     if args.html:
         from core.report.html_page import write_html_report
+
+        guard_output(args.html, "--html", args, args.data or run_data_paths(repo, args.run_id))
 
         write_html_report(doc, args.html)
     if args.json:
@@ -92,6 +100,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from core.evolution import best_champion
     from core.genome import save_genome_file
 
+    guard_output(args.file, "FILE", args)  # the genome file must never replace the database
     champion, source = best_champion(_repo(args), args.run_id)
     try:
         save_genome_file(args.file, list(champion.genes), run_id=args.run_id, fitness=champion.fitness)

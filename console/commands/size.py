@@ -10,19 +10,20 @@ import argparse
 import json
 import sys
 
-EXIT_OK = 0
+from console.exit_codes import EXIT_OK
+from console import argtypes as at
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("size", parents=[common], help="the size the active genome allows for a new position")
     p.add_argument("coin", help="coin to open, e.g. BTC")
-    p.add_argument("size", type=float, help="wanted size in units of the coin")
+    p.add_argument("size", type=at.size_units, help="wanted size in units of the coin")
     p.add_argument("--side", choices=("long", "short"), default="long")
     p.add_argument("--network", choices=("paper", "testnet", "mainnet"), default="paper")
     p.add_argument("--base-url", help="exchange URL (the paper exchange's base_url)")
-    p.add_argument("--address", required=True, help="account whose positions and equity count (0x...)")
+    p.add_argument("--address", required=True, type=at.address, help="account whose positions and equity count (0x...)")
     p.add_argument("--genome", help="genome file instead of the promoted genome")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds per exchange request (default 5)")
+    p.add_argument("--timeout", type=at.timeout_s, default=5.0, help="seconds per exchange request (default 5)")
     p.add_argument("--json", action="store_true", help="the decision as one JSON object")
     p.set_defaults(func=cmd_size)
 

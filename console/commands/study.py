@@ -10,6 +10,10 @@ import json
 import sys
 import time
 
+from console.exit_codes import EXIT_OK
+from console.outputs import guard_output
+from console import argtypes as at
+
 # Stop levels shown in the console's level table; the JSON and HTML have all of them.
 TABLE_LEVELS_PCT = (1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100)
 # Off a terminal rich assumes 80 columns, which would fold the tables; logs can be wider.
@@ -22,15 +26,15 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     d = StudyConfig()
     p = sub.add_parser("study", parents=[common], help="the 2-million-backtest stop study")
     p.add_argument("--data", required=True, metavar="DIR", help="directory of daily OHLCV CSVs")
-    p.add_argument("--assets", help="comma-separated coins (CSV file names), default every CSV in DIR")
+    p.add_argument("--assets", type=at.coin_list, help="comma-separated coins (CSV file names), default every CSV in DIR")
     p.add_argument("--start", default=d.start, help=f"first day, UTC (default {d.start})")
     p.add_argument("--end", default=d.end, help=f"first day excluded, UTC (default {d.end})")
-    p.add_argument("--windows", type=int, default=d.n_windows, help=f"windows per coin (default {d.n_windows})")
-    p.add_argument("--window-bars", type=int, default=d.window_bars,
+    p.add_argument("--windows", type=at.count, default=d.n_windows, help=f"windows per coin (default {d.n_windows})")
+    p.add_argument("--window-bars", type=at.count, default=d.window_bars,
                    help=f"bars per window (default {d.window_bars})")
-    p.add_argument("--seed", type=int, default=d.seed, help=f"seed of the random exits (default {d.seed})")
-    p.add_argument("--fee", type=float, default=d.fee_rate, help="fee per side, fraction (default 0.0025)")
-    p.add_argument("--slippage", type=float, default=d.slippage_rate,
+    p.add_argument("--seed", type=at.seed, default=d.seed, help=f"seed of the random exits (default {d.seed})")
+    p.add_argument("--fee", type=at.fee_fraction, default=d.fee_rate, help="fee per side, fraction (default 0.0025)")
+    p.add_argument("--slippage", type=at.fee_fraction, default=d.slippage_rate,
                    help="slippage per side, fraction (default 0.0025)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
@@ -55,6 +59,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     from core.study.aggregate import aggregate
     from core.study.runner import load_study_inputs, run_study
 
+    guard_output(args.html, "--html", args, [args.data])  # never over the --db file or a data file
     t0 = time.perf_counter()
     config = _config(args)
     assets = args.assets.split(",") if args.assets else None
@@ -80,14 +85,14 @@ def cmd_study(args: argparse.Namespace) -> int:
         if args.html:
             payload["html"] = args.html
         sys.stdout.write(json.dumps(payload) + "\n")
-        return 0
+        return EXIT_OK
     out = Console(soft_wrap=True)
     if not out.is_terminal:  # pipes and logs: wide enough that no table column is cut
         out = Console(soft_wrap=True, width=max(out.width, PIPE_WIDTH_CHARS))
     _print_tables(out, result, stats, elapsed_s)
     if args.html:
         Console().print(f"wrote {args.html}")
-    return 0
+    return EXIT_OK
 
 
 def _print_tables(console, result, stats, elapsed_s: float) -> None:

@@ -7,6 +7,7 @@ exact constant plus an explicit allow flag, and paper only on a loopback host.
 from __future__ import annotations
 
 import os
+import string
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlparse
@@ -55,7 +56,22 @@ def resolve_venue(network: str, base_url: str | None, *, allow_mainnet: bool) ->
     return Venue("paper", base_url.rstrip("/"))
 
 
+PRIVATE_KEY_HEX_DIGITS = 64  # secp256k1 keys are exactly 32 bytes
+
+
 def private_key_from_env() -> str | None:
-    """The signing key, only from the environment (never argv, never logged)."""
+    """The signing key, only from the environment (never argv, never logged).
+
+    Exactly 32 bytes as 64 hex digits (optionally 0x-prefixed): eth_account would left-pad a
+    63-digit key into a different, valid key and sign for an account nobody meant. The error
+    names the length only, never the key."""
     key = os.environ.get(PRIVATE_KEY_ENV, "").strip()
-    return key or None
+    if not key:
+        return None
+    digits = key[2:] if key[:2].lower() == "0x" else key
+    if len(digits) != PRIVATE_KEY_HEX_DIGITS or any(c not in string.hexdigits for c in digits):
+        what = (f"{len(digits)} characters" if all(c in string.hexdigits for c in digits)
+                else "characters that are not hex digits")
+        raise GatewayConfigError(f"{PRIVATE_KEY_ENV} must be a 32-byte key: {PRIVATE_KEY_HEX_DIGITS} hex digits, "
+                                 f"optionally 0x-prefixed; it has {what}")
+    return "0x" + digits.lower()

@@ -15,6 +15,7 @@ from typing import Mapping
 import numpy as np
 
 from core.errors import DataValidationError
+from core.files import regular_file_problem
 from core.market.ohlcv import OHLCV
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -27,11 +28,22 @@ EXPECTED_HEADERS = (
 MAX_PROBLEMS_PER_FILE = 20
 
 
+# Timestamps are int64 nanoseconds (numpy/pandas datetime64[ns]): 1677-09-21 .. 2262-04-11.
+MIN_TIME_NS, MAX_TIME_NS = -(2**63) + 1, 2**63 - 1
+
+
+class DateOutOfRange(ValueError):
+    """An ISO date that int64 nanoseconds cannot hold (before 1678 or after 2262)."""
+
+
 def _parse_time_ns(text: str) -> int:
     dt = datetime.fromisoformat(text.strip())
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
-    return int(dt.timestamp()) * 10**9 + dt.microsecond * 1000
+    ns = int(dt.timestamp()) * 10**9 + dt.microsecond * 1000
+    if not MIN_TIME_NS <= ns <= MAX_TIME_NS:
+        raise DateOutOfRange(text)
+    return ns
 
 
 def value_problem(name: str, value: float, text: str | None = None) -> str | None:
@@ -73,6 +85,22 @@ def bar_problems(time_ns: int, prev_time_ns: int | None, values: Mapping[str, fl
     return []
 
 
+def _rows(reader, path: str, problems: list[str]):
+    """(line, row) pairs; a row the csv module cannot parse (a field beyond its 128 KiB limit, a
+    stray quote) ends the file with one problem line instead of an exception."""
+    lineno = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(f"{path}:{lineno + 1}: malformed CSV row ({exc})")
+            return
+        lineno += 1
+        yield lineno, row
+
+
 def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | None]:
     problems: list[str] = []
     if not data.strip():
@@ -86,7 +114,10 @@ def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | 
         line = data[: exc.start].count(b"\n") + 1
         return [f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x})"], None
     reader = csv.reader(io.StringIO(text, newline=""))  # keep bare CRs for csv to judge, not to crash on
-    header = [h.strip().lower() for h in next(reader, [])]
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as exc:
+        return [f"{path}:1: malformed CSV header ({exc})"], None
     if tuple(header) not in EXPECTED_HEADERS:
         missing = [c for c in EXPECTED_HEADERS[0][1:] if c not in header]
         what = f"missing column(s) {', '.join(missing)}" if missing else "unexpected column order"
@@ -94,7 +125,7 @@ def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | 
                 f"expected date,open,high,low,close,volume"], None
     cols: dict[str, list] = {"time": [], "open": [], "high": [], "low": [], "close": [], "volume": []}
     rows_seen = 0
-    for lineno, row in enumerate(reader, start=2):
+    for lineno, row in _rows(reader, path, problems):
         if len(problems) >= MAX_PROBLEMS_PER_FILE:
             problems.append(f"{path}:{lineno}: further problems not listed")
             break
@@ -106,7 +137,11 @@ def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | 
             continue
         try:
             t = _parse_time_ns(row[0])
-        except ValueError:
+        except DateOutOfRange:
+            problems.append(f"{path}:{lineno}: date {row[0].strip()!r} is outside 1678-2262 (the range of "
+                            "nanosecond timestamps)")
+            continue
+        except (ValueError, OverflowError):
             problems.append(f"{path}:{lineno}: date {row[0]!r} is not an ISO date")
             continue
         values: dict[str, float] = {}
@@ -141,12 +176,11 @@ def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | 
 
 def _validated(path: Path, name: str | None = None) -> tuple[list[str], OHLCV | None]:
     label = str(path)
+    problem = regular_file_problem(path)  # stat first: a FIFO would block read_bytes forever
+    if problem is not None:
+        return [f"{label}:0: {problem}"], None
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        return [f"{label}:0: no such file"], None
-    except IsADirectoryError:
-        return [f"{label}:0: is a directory, expected a CSV file"], None
     except OSError as exc:
         return [f"{label}:0: cannot read ({exc.strerror})"], None
     problems, cols = _problems_for(label, data)
@@ -185,13 +219,20 @@ def check_files(paths: list[str | Path]) -> tuple[list[OHLCV], list[str]]:
 
 
 def expand_paths(paths: list[str | Path]) -> list[Path]:
-    """Directories expand to their *.csv files (sorted); files stay as given."""
+    """Directories expand to their *.csv files (sorted); files stay as given. A directory without
+    any CSV is a mistake in the command line, not an empty success."""
     out: list[Path] = []
+    empty: list[str] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(p.glob("*.csv")))
+            found = sorted(c for c in p.glob("*.csv") if not c.is_dir())
+            if not found:
+                empty.append(f"{p}:0: directory holds no *.csv files")
+            out.extend(found)
         else:
             out.append(p)
+    if empty:
+        raise DataValidationError(empty)
     return out
 
 

@@ -17,11 +17,13 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable, Protocol
 
 from core import policy
+from core.errors import StorageUnavailableError
 from core.exchange.errors import ExchangeError, GatewayConfigError, RateLimited
 from core.exchange.gateway import ExchangeGateway
 from core.genome import RiskParams
 from core.monitor import records as r
 from core.monitor.backoff import PollBackoff
+from core.monitor.db_health import DbHealth
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
 from core.monitor.market_data import CandleCache
@@ -106,6 +108,7 @@ class MonitorService:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
         self._decimals: dict[str, int] = {}
+        self.db_health = DbHealth()  # the database refusing writes: one log line per episode
 
     # -- the timer -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -168,23 +171,40 @@ class MonitorService:
 
     # -- one cycle -------------------------------------------------------------------------------
     def run_cycle(self) -> RiskSnapshot:
-        """Reconcile and execute approved actions, poll, evaluate, persist, publish."""
+        """Reconcile and execute approved actions, poll, evaluate, persist, publish.
+
+        When the database refuses writes (another process holds the write lock past the busy
+        timeout, or the disk is full) the cycle publishes a snapshot whose `db_error` says why,
+        logs one warning per episode, and keeps its safety rules: the breaker state advances only
+        with its rows, and the executor sends nothing whose intent row could not be written."""
         with self._lock:
             now = self.now_ms()
             read_only = self.read_only
-            if read_only:  # mirror the writer monitor's state; act on nothing
-                self.state = MonitorState.from_json(self.repo.get_monitor_state())
-            else:
-                self.execute_approved(now)
-                self.repo.expire_actions(now)
             params, label = self.genome()
             ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s)
-            result = self._evaluate(ctx, now)
-            snapshot = self._watch(result, now) if read_only else self._persist(result, now)
+            result: Evaluation | None = None
+            try:
+                if read_only:  # mirror the writer monitor's state; act on nothing
+                    self.state = MonitorState.from_json(self.repo.get_monitor_state())
+                else:
+                    self.execute_approved(now)
+                    self.repo.expire_actions(now)
+                result = self._evaluate(ctx, now)
+                snapshot = self._watch(result, now) if read_only else self._persist(result, now)
+                self.db_health.recovered()
+            except StorageUnavailableError as exc:
+                snapshot = self._db_refused(ctx, result, exc, now)
             self.last_snapshot = snapshot
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
         return snapshot
+
+    def _db_refused(self, ctx: Context, result: Evaluation | None, exc: StorageUnavailableError,
+                    now: int) -> RiskSnapshot:
+        problem = self.db_health.refused(exc)
+        base = result.snapshot if result is not None else stale(ctx, problem, self.state, self.last_snapshot,
+                                                                 now).snapshot
+        return replace(base, db_error=problem, next_poll_in_s=self.backoff.next_delay_s(now))
 
     def execute_approved(self, now_ms: int) -> list[ExecutionReport]:
         """Unknown outcomes are looked up by cloid first; then approved actions are carried out."""
@@ -284,16 +304,24 @@ class MonitorService:
         if t is not None:
             self.repo.log_breaker_event(t.time_ms, t.from_state, t.to_state, t.drawdown_ratio, t.reason)
             log.warning("breaker %s -> %s: %s", t.from_state, t.to_state, t.reason)
-        self.state = replace(result.state, stops=self.state.stops)
+        new_state = replace(result.state, stops=self.state.stops)
+        created = []
         for proposed in result.proposals:
             if proposed.auto_approved_by and not self.settings.can_trade:
                 log.warning("no signing key: %s not placed", proposed.kind)
                 continue
             action = self.repo.create_action(proposed, now, now + self.settings.action_ttl_ms)
             log.warning("action %d proposed (%s): %s", action.id, action.kind, action.reason)
-            if action.status == r.APPROVED:
-                self._execute(action.id, now)
-        self.repo.save_monitor_state(self.state.to_json(), now)
+            created.append(action)
+        # The new state (proposal made, breaker moved) counts only once it is stored: if the database
+        # refuses a write above, the next cycle evaluates from the old state and proposes again.
+        self.repo.save_monitor_state(new_state.to_json(), now)
+        self.state = new_state
+        auto = [a for a in created if a.status == r.APPROVED]
+        for action in auto:
+            self._execute(action.id, now)
+        if auto:  # the stops just placed belong to the stored state too
+            self.repo.save_monitor_state(self.state.to_json(), now)
         snapshot = self._views(result, now)
         self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
                                   snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())

@@ -74,6 +74,9 @@ class RiskSnapshot:
     # (coin, old_px, new_px, pct as a fraction, holds); while non-empty nothing is proposed.
     price_gap: tuple[dict[str, Any], ...] = ()
     next_poll_in_s: float | None = None  # when the monitor asks the venue again (longer while backing off)
+    # Why the local database refused this cycle's writes (busy: another process holds the write lock,
+    # or disk full), None when it is fine. While set nothing is proposed or sent (no row, no order).
+    db_error: str | None = None
 
     @property
     def data_age_s(self) -> float | None:

@@ -9,7 +9,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from core.errors import BadInputError
+from core.files import write_text_atomic
 
 _CURVE_ORDER = ("evolved", "stop_loss", "trailing", "take_profit", "hold_entries", "basket", "random_median")
 
@@ -85,9 +85,4 @@ def write_html_report(doc: dict[str, Any], path: str | Path) -> Path:
             f"{split['test_windows']} test windows. {html.escape(doc['costs']['note'])}.</p>"
             f"<h2>Verdict</h2><ul>{verdict}</ul><h2>Out of sample</h2>{_table(doc)}"
             + "".join(plots) + f"<h2>Method</h2><ul>{method}</ul></body></html>")
-    out = Path(path)
-    try:
-        out.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"cannot write {out}: {exc.strerror}") from None
-    return out
+    return write_text_atomic(path, page, "--html")  # tmp + os.replace: never half a page

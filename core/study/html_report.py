@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import BadInputError
+from core.files import write_text_atomic
 from core.study.aggregate import StudyStats
 from core.study.enums import EXIT_KIND_LABELS, ExitKind
 from core.study.runner import StudyResult
@@ -60,9 +60,4 @@ def write_html_report(result: StudyResult, stats: StudyStats, path: str | Path) 
     page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>evorisk stop study</title></head>"
             "<body style='font-family:sans-serif'><h1>Stop study</h1>"
             f"<ul>{findings}</ul>{''.join(body)}</body></html>")
-    out = Path(path)
-    try:
-        out.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"--html {path}: cannot write ({exc.strerror})") from exc
-    return out
+    return write_text_atomic(path, page, "--html")  # tmp + os.replace: never half a page

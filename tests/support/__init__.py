@@ -1,1 +1,1 @@
-"""Test support: rigs and helpers shared by several test modules."""
+"""Fixtures and rigs shared by test modules (tests never import other tests)."""
