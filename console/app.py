@@ -17,7 +17,7 @@ from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from console.commands_palette import EvoriskCommands
-from console.messages import EvolutionEnded, EvolutionProgress, SnapshotReady, StoreChanged
+from console.messages import AlertRaised, EvolutionEnded, EvolutionProgress, SnapshotReady, StoreChanged
 from console.widgets.actions import ActionsTable
 from console.widgets.badge import NetworkBadge
 from console.widgets.breaker_banner import BreakerBanner
@@ -30,6 +30,7 @@ from console.widgets.runs_panel import RunsTable
 
 log = logging.getLogger("evorisk.console")
 LOG_REFRESH_S = 2.0  # the event log tab re-reads app_log this often while visible
+ALERT_TOAST_S = 8.0  # an alert toast stays this long (critical ones three times as long)
 PROGRESS_MIN_INTERVAL_S = 0.1  # at most ten evolution progress updates a second reach the UI
 
 
@@ -156,7 +157,16 @@ class EvoriskApp(App):
 
         self.session = LiveSession.start(self.network, self.store, scenario=self.scenario,
                                          on_snapshot=lambda snap: self.post_message(SnapshotReady(snap)),
-                                         poll_interval_s=self.poll_interval_s, paper_speed=self.paper_speed)
+                                         poll_interval_s=self.poll_interval_s, paper_speed=self.paper_speed,
+                                         on_alert=lambda alert: self.post_message(AlertRaised(alert)))
+
+    def on_alert_raised(self, message: AlertRaised) -> None:
+        """Toast and terminal bell; critical alerts stay on screen longer."""
+        alert = message.alert
+        severity = {"info": "information", "warning": "warning", "critical": "error"}[alert.severity.value]
+        self.notify(alert.body or alert.title, title=alert.title, severity=severity,
+                    timeout=ALERT_TOAST_S * (3 if alert.severity.value == "critical" else 1))
+        self.bell()
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         snap = message.snapshot

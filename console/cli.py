@@ -26,6 +26,7 @@ COMMAND_MODULES: list[str] = [
     "promote",
     "report",
     "size",
+    "alerts",
 ]
 
 

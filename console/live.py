@@ -52,6 +52,7 @@ class LiveSession:
     service: Any  # core.monitor.service.MonitorService
     repo: Any  # storage.monitor_repo.MonitorRepo
     paper: Any | None  # core.exchange.paper.PaperExchange when on paper
+    alerts: Any | None = None  # core.alerts.dispatcher.AlertDispatcher
 
     @property
     def can_switch_scenario(self) -> bool:
@@ -60,9 +61,14 @@ class LiveSession:
     @classmethod
     def start(cls, network: str, store: Store, scenario: str = "demo",
               on_snapshot: Callable[[Any], None] | None = None, poll_interval_s: float | None = None,
-              seed: int = 7, paper_speed: float | None = None) -> "LiveSession":
+              seed: int = 7, paper_speed: float | None = None,
+              on_alert: Callable[[Any], None] | None = None) -> "LiveSession":
+        """`on_alert` is the console's alert callback (toast + bell); it must only post a message."""
+        from core.alerts.factory import build_dispatcher
         from core.exchange.gateway import HyperliquidGateway
         from core.monitor.genome_source import GenomeSource
+        from core.operator_settings import load_settings
+        from storage.alert_repo import AlertRepo
         from core.monitor.service import MonitorService, MonitorSettings
         from storage.monitor_repo import MonitorRepo
 
@@ -91,12 +97,15 @@ class LiveSession:
             gateway = HyperliquidGateway.from_env(network, account_address=address,
                                                   allow_mainnet=network == "mainnet")
             interval = poll_interval_s or LIVE_POLL_INTERVAL_S
+        operator = load_settings()
         repo = MonitorRepo(store)
-        settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None)
-        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot)
+        alerts = build_dispatcher(operator.alerts, AlertRepo(store), wall_ms, on_alert)
+        settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None,
+                                   perp=operator.risk)
+        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot, alerts=alerts)
         service.start()
         log.info("live session on %s watching %s every %.1f s", network.upper(), address, interval)
-        return cls(service, repo, paper)
+        return cls(service, repo, paper, alerts)
 
     def switch_scenario(self, name: str) -> None:
         if self.paper is not None:
@@ -120,5 +129,7 @@ class LiveSession:
 
     def stop(self) -> None:
         self.service.stop()
+        if self.alerts is not None:
+            self.alerts.stop()
         if self.paper is not None:
             self.paper.stop()

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 EXIT_OK, EXIT_UNREACHABLE = 0, 3
 EXIT_DB_BUSY = 1  # not bad input and not the exchange: reported, retry later
+ONCE_ALERT_WAIT_S = 10.0  # `--once` waits this long for its alerts' deliveries before exiting
 
 
 def _now_ms() -> int:
@@ -63,24 +64,33 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         raise BadInputError("the interactive monitor is `evorisk console`; use --headless here")
     if args.interval <= 0:
         raise BadInputError("--interval must be > 0 seconds")
+    from core.alerts.factory import build_dispatcher
+    from core.operator_settings import load_settings
+    from storage.alert_repo import AlertRepo
+
+    operator = load_settings()
     gateway = _gateway(args)
     repo = _repo(args)
     settings = MonitorSettings(args.address, poll_interval_s=args.interval,
-                               can_trade=gateway.signer_address is not None)
+                               can_trade=gateway.signer_address is not None, perp=operator.risk)
+    alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms)
 
     def show(snap) -> None:
         sys.stdout.write(snapshot_line(snap, args.json) + "\n")
         sys.stdout.flush()
 
-    service = MonitorService(gateway, repo, settings, GenomeSource(repo, args.genome), _now_ms, show)
+    service = MonitorService(gateway, repo, settings, GenomeSource(repo, args.genome), _now_ms, show, alerts=alerts)
     if args.once:
         snap = service.run_cycle()
+        alerts.wait_idle(ONCE_ALERT_WAIT_S)  # a one-shot run still delivers what it raised
+        alerts.stop()
         return EXIT_UNREACHABLE if snap.data_error and snap.data_error.startswith("exchange unavailable") else EXIT_OK
     service.start()
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         service.stop()
+        alerts.stop()
     return EXIT_OK
 
 

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable, Protocol
 
 from core import policy
+from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, NewAction, TransitionFacts, cycle_alerts
+from core.alerts.model import Alert
 from core.exchange.errors import ExchangeError, GatewayConfigError, RateLimited
 from core.exchange.gateway import ExchangeGateway
 from core.genome import RiskParams
@@ -27,6 +29,7 @@ from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
 from core.monitor.market_data import CandleCache
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
 from core.monitor.state import MonitorState
+from core.operator_settings import PerpRiskSettings
 
 log = logging.getLogger("evorisk.monitor")
 
@@ -59,6 +62,12 @@ class MonitorRepository(r.ActionLedger, Protocol):
 GenomeSource = Callable[[], tuple[RiskParams, str]]
 
 
+class AlertOutlet(Protocol):
+    """core.alerts.dispatcher.AlertDispatcher: `raise_alert` only queues, it never blocks."""
+
+    def raise_alert(self, alert: Alert) -> bool: ...
+
+
 class Cancellable(Protocol):
     def cancel(self) -> None: ...
 
@@ -81,14 +90,18 @@ class MonitorSettings:
     poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     action_ttl_ms: int = ACTION_TTL_MS
     can_trade: bool = True  # a signing key is configured; without one nothing is placed automatically
+    perp: PerpRiskSettings = PerpRiskSettings()  # WATCH level, liquidation buffer and alert distance
 
 
 class MonitorService:
     def __init__(self, gateway: ExchangeGateway, repo: MonitorRepository, settings: MonitorSettings,
                  genome: GenomeSource, now_ms: Callable[[], int],
                  on_snapshot: Callable[[RiskSnapshot], None] | None = None,
-                 start_timer: TimerStarter = start_thread_timer):
+                 start_timer: TimerStarter = start_thread_timer, alerts: AlertOutlet | None = None):
         self.gateway, self.repo, self.settings = gateway, repo, settings
+        self.alerts = alerts
+        self._new_actions: list[NewAction] = []  # this cycle's, for its alerts
+        self._failures: list[LegFailure] = []
         self.genome, self.now_ms, self.on_snapshot = genome, now_ms, on_snapshot
         self.executor = Executor(gateway, repo, settings.address)
         self.candles = CandleCache(gateway)
@@ -160,16 +173,30 @@ class MonitorService:
         """Reconcile and execute approved actions, poll, evaluate, persist, publish."""
         with self._lock:
             now = self.now_ms()
+            self._new_actions, self._failures = [], []
             self.execute_approved(now)
             self.repo.expire_actions(now)
             params, label = self.genome()
             ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s)
             result = self._evaluate(ctx, now)
+            previous = self.last_snapshot
             snapshot = self._persist(result, now)
             self.last_snapshot = snapshot
+            self._raise_alerts(snapshot, previous, result, now)
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
         return snapshot
+
+    def _raise_alerts(self, snapshot: RiskSnapshot, previous: RiskSnapshot | None, result: Evaluation,
+                      now: int) -> None:
+        """Queue this cycle's alerts; the dispatcher records and delivers them on its own threads."""
+        if self.alerts is None:
+            return
+        t = result.transition
+        facts = None if t is None else TransitionFacts(t.from_state, t.to_state, t.reason)
+        for alert in cycle_alerts(snapshot, previous, facts, self._new_actions, self._failures,
+                                  self.settings.perp.liquidation_alert_distance, now):
+            self.alerts.raise_alert(alert)
 
     def execute_approved(self, now_ms: int) -> list[ExecutionReport]:
         """Unknown outcomes are looked up by cloid first; then approved actions are carried out."""
@@ -199,6 +226,8 @@ class MonitorService:
         except (ExchangeError, GatewayConfigError) as exc:  # stays open: reconciled and resumed next cycle
             log.warning("action %d paused: %s", action_id, exc)
             return None
+        self._failures.extend(LegFailure(action_id, leg.coin, leg.side, leg.status, leg.error)
+                              for leg in report.legs if leg.status in FAILED_LEG_STATUSES)
         stops = {k: v for k, v in self.state.stops.items() if v.cloid not in report.canceled_cloids}
         stops.update({s.coin: s for s in report.placed_stops})
         self.state = replace(self.state, stops=stops)
@@ -258,6 +287,7 @@ class MonitorService:
                 continue
             action = self.repo.create_action(proposed, now, now + self.settings.action_ttl_ms)
             log.warning("action %d proposed (%s): %s", action.id, action.kind, action.reason)
+            self._new_actions.append(NewAction(action.id, action.kind, action.status, action.reason))
             if action.status == r.APPROVED:
                 self._execute(action.id, now)
         self.repo.save_monitor_state(self.state.to_json(), now)
