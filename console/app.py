@@ -25,7 +25,7 @@ from console.widgets.correlation import CorrelationPanel
 from console.widgets.drawdown import DrawdownPanel
 from console.widgets.evolution_panel import EvolutionPanel
 from console.widgets.log_panel import LogPanel
-from console.widgets.positions import PositionsTable, protective_stops_text
+from console.widgets.positions import PositionsTable, account_text, protective_stops_text
 from console.widgets.runs_panel import RunsTable
 
 log = logging.getLogger("evorisk.console")
@@ -86,6 +86,7 @@ class EvoriskApp(App):
                 with Container(id="live-grid"):
                     with Vertical(id="positions-box", classes="box"):
                         yield PositionsTable(id="positions")
+                        yield Static("", id="account-line")
                         yield Static("", id="protective-stops")
                     with Vertical(id="drawdown-box", classes="box"):
                         yield DrawdownPanel(id="drawdown")
@@ -173,6 +174,8 @@ class EvoriskApp(App):
         self.snapshot = snap
         self.query_one("#breaker-banner", BreakerBanner).show(snap)
         self.query_one("#positions", PositionsTable).show(snap)
+        table = self.query_one("#positions", PositionsTable)
+        self.query_one("#account-line", Static).update(account_text(snap, compact=table.layout_name == "compact"))
         self.query_one("#protective-stops", Static).update(protective_stops_text(snap))
         self.query_one("#drawdown", DrawdownPanel).show(snap)
         self.query_one("#correlation", CorrelationPanel).show(snap)

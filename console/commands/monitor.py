@@ -41,17 +41,29 @@ def _repo(args: argparse.Namespace):
     return MonitorRepo(open_store(args))
 
 
+POSITION_KEYS = ("coin", "side", "size", "entry_px", "mark_px", "unrealized_pnl_usd", "notional_usd", "stop_px",
+                 "stop_clamped_px", "liquidation_px", "dist_liquidation", "liquidation_inside_stop", "leverage",
+                 "leverage_type", "margin_used_usd", "funding_since_open_usd", "funding_rate_hourly",
+                 "funding_rate_annual")
+ACCOUNT_KEYS = ("margin_used_usd", "margin_ratio", "account_leverage", "total_notional_usd",
+                "maintenance_margin_usd", "withdrawable_usd", "watch")
+
+
 def snapshot_line(snap, as_json: bool) -> str:
     ids = [a.id for a in snap.pending_actions if a.status == "pending"]
     if as_json:
         return json.dumps({"time_ms": snap.time_ms, "equity_usd": snap.equity_usd, "hwm_usd": snap.hwm_usd,
                            "drawdown": snap.drawdown, "drawdown_ratio": snap.drawdown_ratio,
                            "breaker_state": snap.breaker_state, "pending_action_ids": ids,
-                           "data_error": snap.data_error, "genome": snap.genome_label})
+                           "data_error": snap.data_error, "genome": snap.genome_label,
+                           **{k: getattr(snap, k) for k in ACCOUNT_KEYS},
+                           "positions": [{k: getattr(p, k) for k in POSITION_KEYS} for p in snap.positions]})
     when = datetime.fromtimestamp(snap.time_ms / 1000, timezone.utc).strftime("%H:%M:%S")
     equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
     dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"
-    line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state} pending={ids}"
+    line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state}{' WATCH' if snap.watch else ''} pending={ids}"
+    if snap.margin_ratio is not None:
+        line += f" margin={snap.margin_ratio:.1%} leverage={snap.account_leverage:.2f}x"
     return line + (f" STALE: {snap.data_error}" if snap.data_error else "")
 
 

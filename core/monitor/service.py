@@ -27,6 +27,7 @@ from core.monitor.backoff import PollBackoff
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
 from core.monitor.market_data import CandleCache
+from core.monitor.perp import FundingCache, clamp_note
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
 from core.monitor.state import MonitorState
 from core.operator_settings import PerpRiskSettings
@@ -105,6 +106,7 @@ class MonitorService:
         self.genome, self.now_ms, self.on_snapshot = genome, now_ms, on_snapshot
         self.executor = Executor(gateway, repo, settings.address)
         self.candles = CandleCache(gateway)
+        self.funding = FundingCache(gateway)
         self.state = MonitorState.from_json(repo.get_monitor_state())
         self.last_snapshot: RiskSnapshot | None = self._restore_last_good()
         self.backoff = PollBackoff(settings.poll_interval_s)
@@ -177,11 +179,12 @@ class MonitorService:
             self.execute_approved(now)
             self.repo.expire_actions(now)
             params, label = self.genome()
-            ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s)
+            ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s, self.settings.perp)
             result = self._evaluate(ctx, now)
             previous = self.last_snapshot
             snapshot = self._persist(result, now)
             self.last_snapshot = snapshot
+            _log_clamps(snapshot, previous)
             self._raise_alerts(snapshot, previous, result, now)
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
@@ -249,8 +252,10 @@ class MonitorService:
         self.backoff.poll_succeeded()
         self._apply_reset_request(account.equity_usd, now)
         self.candles.update(coins, ctx.params.vol_lookback, account.time_ms)
+        if coins:
+            self.funding.update(now)
         market = MarketInputs(account, mids, self.candles.indicators, self.candles.corr_coins, self.candles.corr_matrix,
-                              decimals)
+                              decimals, self.funding.contexts)
         result = evaluate(ctx, market, self.state, now, self.last_snapshot)
         _log_gaps(result)
         return result
@@ -301,6 +306,14 @@ class MonitorService:
         self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
                                   snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())
         return snapshot
+
+
+def _log_clamps(snapshot: RiskSnapshot, previous: RiskSnapshot | None) -> None:
+    """A stop newly clamped inside its liquidation price goes to the event log once."""
+    before = {p.coin: p.stop_clamped_px for p in (previous.positions if previous else ())}
+    for row in snapshot.positions:
+        if row.stop_clamped_px is not None and before.get(row.coin) is None and snapshot.data_error is None:
+            log.warning("%s", clamp_note(row))
 
 
 def _log_gaps(result: Evaluation) -> None:
