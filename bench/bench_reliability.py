@@ -29,6 +29,9 @@ SCENARIOS = {
     12: "kill -9 mid emergency exit", 13: "SQLite locked or busy", 14: "Disk full", 15: "Duplicate order on retry",
     16: "Secrets", 17: "Approval bypass", 18: "Bad genome", 19: "Mainnet guard", 20: "Clock skew vs nonce window",
     21: "scheduleCancel dead-man switch",
+    29: "Wire fields of the wrong type at the paper server",
+    30: "Scenario files and flags out of range",
+    31: "Idle connections",
 }
 # Tests that predate the sNN naming, by file::name (every parametrization counts).
 EXISTING: dict[str, tuple[int, ...]] = {

@@ -48,6 +48,25 @@ class BarSeries:
         o, h, l, c, _ = self._ohlcv[self._n - 1]
         return float(c), float(h), float(l)
 
+    def last_open_ms(self) -> int:
+        return int(self._time_ms[self._n - 1])
+
+    def closes_between(self, start_ms: int, end_ms: int) -> np.ndarray:
+        """Closes of the bars that opened in [start_ms, end_ms), oldest first (a view)."""
+        times = self._time_ms[: self._n]
+        lo, hi = np.searchsorted(times, start_ms), np.searchsorted(times, end_ms)
+        return self._ohlcv[lo:hi, 3]
+
+    def first_open(self) -> float:
+        return float(self._ohlcv[0, 0])
+
+    def volume_between(self, start_ms: int, end_ms: int) -> tuple[float, float]:
+        """(base volume, notional volume at each bar's close) of bars opened in [start_ms, end_ms)."""
+        times = self._time_ms[: self._n]
+        lo, hi = np.searchsorted(times, start_ms), np.searchsorted(times, end_ms)
+        bars = self._ohlcv[lo:hi]
+        return float(bars[:, 4].sum()), float((bars[:, 4] * bars[:, 3]).sum())
+
     def close_at_or_before(self, time_ms: int) -> float | None:
         i = int(np.searchsorted(self._time_ms[: self._n], time_ms, side="right")) - 1
         return float(self._ohlcv[i, 3]) if i >= 0 else None

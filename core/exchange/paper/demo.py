@@ -28,10 +28,16 @@ def seed_demo_account(ledger: Ledger, market: MarketSim, address: str, spec: dic
     the venue never lists and the console would show a demo without that risk.
     """
     spec = spec or DEFAULT_DEMO_ACCOUNT
+    specs = {c.name: c for c in market.coins}
     try:
         account = ledger.open_account(address, float(spec["cash_usd"]))
         decimals = {c.name: c.sz_decimals for c in market.coins}
         for p in spec["positions"]:
+            if p["coin"] not in specs:
+                raise BadInputError(f"demo_account: coin {p['coin']!r} is not traded here ({', '.join(specs)})")
+            if p.get("leverage", 1) > specs[p["coin"]].max_leverage:
+                raise BadInputError(f"demo_account: {p['coin']} leverage {p['leverage']} is above its maximum "
+                                    f"{specs[p['coin']].max_leverage}")
             coin, mid = p["coin"], market.mid(p["coin"])
             entry = mid * (1 + float(p.get("entry_offset_pct", 0.0)) / 100)
             notional_usd = float(p["notional_usd"])
@@ -41,6 +47,8 @@ def seed_demo_account(ledger: Ledger, market: MarketSim, address: str, spec: dic
                                     f"mid {mid:.6g} ({decimals[coin]} size decimals); raise notional_usd")
             szi = size if p["side"] == "long" else -size
             account.positions[coin] = Holding(szi, entry)
+            if "leverage" in p:
+                account.leverage[coin] = int(p["leverage"])
             account.raw_usd -= szi * entry
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInputError(f"demo_account in the scenario is malformed: {exc!r}") from None

@@ -107,9 +107,9 @@ class Engine:
             mark = self.market.mid(coin)
             value += held.szi * mark
             szi = held.szi + (signed if coin == order.coin else 0.0)
-            margin += abs(szi) * mark / self.leverage
+            margin += abs(szi) * mark / account.leverage.get(coin, self.leverage)
         if order.coin not in account.positions:
-            margin += order.sz * mid / self.leverage
+            margin += order.sz * mid / account.leverage.get(order.coin, self.leverage)
         return margin <= value
 
     def _take(self, account: Account, order: PaperOrder, mid: float) -> tuple[float, float]:

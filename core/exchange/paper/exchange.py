@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import math
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,16 +24,24 @@ from core.exchange.paper.clock import Clock, WallClock
 from core.exchange.paper.demo import DEFAULT_DEMO_ADDRESS, seed_demo_account
 from core.exchange.paper.engine import Engine
 from core.exchange.paper.faults import FaultPlan, broken_body, rate_limit_body
+from core.exchange.paper.funding import FundingBook
 from core.exchange.paper.ledger import Ledger
+from core.exchange.paper.liquidation import RiskDesk
 from core.exchange.paper.market import DEFAULT_COINS, CoinSpec, MarketSim
 from core.exchange.paper.player import MS_PER_MINUTE, ScenarioPlayer
+from core.exchange.paper.request_check import BodyError, check_exchange_body, check_info_body, parse_body
 from core.exchange.paper.ratelimit import WEIGHT_BUDGET_PER_MINUTE, WeightWindow, exchange_weight, info_weight
 from core.exchange.paper.scenario import Scenario, load_scenario
-from core.exchange.paper.server import HttpReply, LoopbackServer
+from core.exchange.paper.server import DEFAULT_IDLE_TIMEOUT_S, HttpReply, LoopbackServer
 from core.market.loader import load_csv
 
 log = logging.getLogger("evorisk.paper")
 TEXT = "text/plain; charset=utf-8"
+# A simulated day per wall second at most: the market is produced minute by minute on demand, so
+# a faster clock (inf, 1e300) would make every request compute years of bars and never answer.
+MAX_SPEED = 86_400.0
+MAX_SEED = 2**63 - 1  # numpy's generators take any non-negative integer; the CLI's flag says so
+MAX_IDLE_TIMEOUT_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -54,10 +63,19 @@ class PaperSettings:
     # Candles kept per coin and interval, as on Hyperliquid; None keeps all history (each reply
     # still capped at 5000 back from endTime) for tests of paging deeper than the venue allows.
     candles_kept: int | None = MAX_CANDLES
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S  # idle or half-sent connections are closed after this
 
     def __post_init__(self) -> None:
-        if not (self.speed >= 0 and self.history_minutes >= 1 and self.leverage >= 1 and self.fee_rate >= 0):
-            raise BadInputError("paper settings: speed >= 0, history_minutes >= 1, leverage >= 1, fee_rate >= 0")
+        if isinstance(self.speed, bool) or not (isinstance(self.speed, (int, float)) and 0 <= self.speed <= MAX_SPEED):
+            raise BadInputError(f"paper settings: speed must be a number in [0, {MAX_SPEED:g}] simulated seconds "
+                                f"per second, got {self.speed!r}")
+        if isinstance(self.seed, bool) or not (isinstance(self.seed, int) and 0 <= self.seed <= MAX_SEED):
+            raise BadInputError(f"paper settings: seed must be an integer in [0, 2**63 - 1], got {self.seed!r}")
+        if not (isinstance(self.idle_timeout_s, (int, float)) and 0 < self.idle_timeout_s <= MAX_IDLE_TIMEOUT_S):
+            raise BadInputError(f"paper settings: idle_timeout_s must be in (0, {MAX_IDLE_TIMEOUT_S:g}], "
+                                f"got {self.idle_timeout_s!r}")
+        if not (self.history_minutes >= 1 and self.leverage >= 1 and math.isfinite(self.fee_rate) and self.fee_rate >= 0):
+            raise BadInputError("paper settings: history_minutes >= 1, leverage >= 1, fee_rate >= 0")
         if self.candles_kept is not None and self.candles_kept < 1:
             raise BadInputError(f"paper settings: candles_kept must be >= 1 or None, got {self.candles_kept}")
         unknown = set(self.replay_csv) - {c.name for c in self.coins}
@@ -81,6 +99,9 @@ class PaperExchange:
                                 history_minutes=s.history_minutes, replay=replay)
         self.ledger = Ledger(s.fee_rate)
         self.engine = Engine(self.ledger, self.market, s.book, s.leverage)
+        self.funding = FundingBook({c.name: self.market.series(c.name) for c in s.coins})
+        self.funding.backfill(self.market.first_minute_ms, self.market.now_ms)
+        self.risk = RiskDesk(self.ledger, self.market, s.book, self.funding)  # after the engine: stops first
         self.desk = ActionDesk(self.ledger, self.engine, s.schedule_cancel_min_volume_usd)
         self.faults = FaultPlan(s.seed)
         self.weights = WeightWindow(self.clock, s.weight_budget_per_minute)
@@ -95,7 +116,7 @@ class PaperExchange:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> "PaperExchange":
-        self._server = LoopbackServer(self, self.settings.host, self.settings.port)
+        self._server = LoopbackServer(self, self.settings.host, self.settings.port, self.settings.idle_timeout_s)
         self._server.start()
         log.info("paper exchange on %s, scenario %s", self.base_url, self.player.scenario.name)
         return self
@@ -194,10 +215,10 @@ class PaperExchange:
         if endpoint != "exchange":
             return
         try:
-            action = json.loads(raw or b"null").get("action", {})
+            action = parse_body(raw).get("action", {})
             orders = action.get("orders") or []
             self.posted_cloids.update(str(o["c"]).lower() for o in orders if isinstance(o, dict) and o.get("c"))
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError):
+        except (BodyError, AttributeError, TypeError):
             pass  # a malformed body is answered with 422 below; it carried no usable cloid
 
     def _rate_limited(self, retry_after_s: float) -> HttpReply:
@@ -206,23 +227,23 @@ class PaperExchange:
 
     def _answer(self, endpoint: str, raw: bytes, forced_error: tuple[str, str] | None = None) -> HttpReply:
         try:
-            body: Any = json.loads(raw or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return HttpReply(422, "Failed to deserialize the JSON body into the target type", TEXT)
+            body: Any = parse_body(raw)
+            kind = check_exchange_body(body) if endpoint == "exchange" else check_info_body(body)
+        except BodyError as exc:
+            return HttpReply(422, str(exc), TEXT)
         if endpoint == "exchange":
-            if not isinstance(body, dict) or not isinstance(body.get("action"), dict):
-                return HttpReply(422, "Failed to deserialize the JSON body into the target type", TEXT)
             orders = body["action"].get("orders") or body["action"].get("cancels") or []
             wait_s = self.weights.try_spend(exchange_weight(len(orders) if isinstance(orders, list) else 1))
             if wait_s is not None:
                 return self._rate_limited(wait_s)
             return HttpReply(200, json.dumps(self.desk.run(body, self.clock.now_ms(), forced_error)))
         try:
-            reply, n_items = info_api.answer(body, self.ledger, self.market, self.settings.book,
-                                             self.settings.leverage, self.clock.now_ms(), self.settings.candles_kept)
+            venue = info_api.Venue(self.ledger, self.market, self.settings.book, self.funding, self.settings.leverage,
+                                   self.clock.now_ms(), self.settings.candles_kept)
+            reply, n_items = info_api.answer(body, venue)
         except info_api.BadRequest as exc:
             return HttpReply(422, f"Failed to deserialize the JSON body into the target type: {exc}", TEXT)
-        wait_s = self.weights.try_spend(info_weight(body.get("type", ""), n_items))
+        wait_s = self.weights.try_spend(info_weight(kind, n_items))
         if wait_s is not None:
             return self._rate_limited(wait_s)
         return HttpReply(200, json.dumps(reply))

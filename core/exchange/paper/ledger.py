@@ -2,17 +2,25 @@
 
 Cash is `raw_usd`: buying `sz` at `px` debits `sz * px`, selling credits it, fees are debited.
 Then account value = raw_usd + sum(szi * mark), exactly as Hyperliquid's `totalRawUsd` works.
+Funding is booked to cash too; cumulative funding follows the venue's sign (positive = paid).
 """
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
 
+from core.exchange.paper.wire import rate_str, sz_str, usd_str
+
+
+ZERO_HASH = "0x" + "0" * 64  # the venue's hash of non-transaction ledger events (funding)
+
 
 @dataclass
 class Holding:
     szi: float  # signed size: negative is short
     entry_px: float
+    funding_since_open_usd: float = 0.0  # funding paid (positive) since the position opened from flat
+    funding_since_change_usd: float = 0.0  # ... since its size last changed
 
 
 @dataclass
@@ -25,6 +33,9 @@ class Account:
     scheduled_cancel_ms: int | None = None
     schedule_cancel_triggers: int = 0
     fills: list[dict] = field(default_factory=list)
+    funding_events: list[dict] = field(default_factory=list)  # `userFunding` entries, oldest first
+    funding_all_time_usd: dict[str, float] = field(default_factory=dict)  # per coin, positive = paid
+    leverage: dict[str, int] = field(default_factory=dict)  # per-coin cross leverage set by the user
 
     def szi(self, coin: str) -> float:
         h = self.positions.get(coin)
@@ -102,24 +113,27 @@ class Ledger:
         return [o for o in self.orders.values() if o.user == user and o.status == "open"]
 
     def apply_fill(self, account: Account, order: PaperOrder, sz: float, px: float, time_ms: int,
-                   crossed: bool) -> None:
+                   crossed: bool, liquidation: dict | None = None) -> None:
         """Book one fill: position, entry price, cash, fee, realised PnL and the fill record."""
         signed = sz if order.is_buy else -sz
         start = account.szi(order.coin)
         held = account.positions.get(order.coin)
         closed_pnl = 0.0
+        since_open = held.funding_since_open_usd if held else 0.0
         if held is None or start == 0 or (start > 0) == (signed > 0):
             total = abs(start) + sz
             entry = ((abs(start) * held.entry_px if held else 0.0) + sz * px) / total
-            account.positions[order.coin] = Holding(start + signed, entry)
+            account.positions[order.coin] = Holding(start + signed, entry, since_open)
         else:
             closing = min(sz, abs(start))
             closed_pnl = closing * (px - held.entry_px) * (1 if start > 0 else -1)
             end = start + signed
             if abs(end) < 1e-12:
                 del account.positions[order.coin]
+            elif (end > 0) == (start > 0):
+                account.positions[order.coin] = Holding(end, held.entry_px, since_open)
             else:
-                account.positions[order.coin] = Holding(end, held.entry_px if (end > 0) == (start > 0) else px)
+                account.positions[order.coin] = Holding(end, px)  # flipped: a new position opens
         fee = sz * px * self.fee_rate
         account.raw_usd -= signed * px + fee
         account.cum_volume_usd += sz * px
@@ -129,4 +143,22 @@ class Ledger:
             "closedPnl": f"{closed_pnl:.6f}", "hash": f"0x{order.oid:064x}", "oid": order.oid,
             "crossed": crossed, "fee": f"{fee:.6f}", "tid": next(self._tids), "feeToken": "USDC",
             **({"cloid": order.cloid} if order.cloid else {}),
+            **({"liquidation": liquidation} if liquidation else {}),
         })
+
+    def charge_funding(self, account: Account, coin: str, rate: float, oracle_px: float, time_ms: int,
+                       n_samples: int, sz_decimals: int) -> float:
+        """Pay or receive one hour's funding on `coin`; returns the USDC the account received."""
+        held = account.positions.get(coin)
+        if held is None:
+            return 0.0
+        received = -held.szi * oracle_px * rate
+        account.raw_usd += received
+        held.funding_since_open_usd -= received
+        held.funding_since_change_usd -= received
+        account.funding_all_time_usd[coin] = account.funding_all_time_usd.get(coin, 0.0) - received
+        account.funding_events.append({"time": time_ms, "hash": ZERO_HASH, "delta": {
+            "type": "funding", "coin": coin, "usdc": usd_str(received), "szi": sz_str(held.szi, sz_decimals),
+            "fundingRate": rate_str(rate),
+            "nSamples": n_samples}})
+        return received

@@ -79,6 +79,7 @@ class MarketSim:
         self._chunk: BaseBars = {}
         self._chunk_pos = CHUNK_MINUTES
         self._next_minute_ms = (start_ms // MS_PER_MINUTE - history_minutes) * MS_PER_MINUTE
+        self.first_minute_ms = self._next_minute_ms
         self.minute_listeners: list[Callable[[int], None]] = []
         self.advance_to(start_ms)
 

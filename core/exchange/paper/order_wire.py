@@ -5,6 +5,7 @@ prices (integers always allowed), szDecimals for sizes, and a $10 minimum order 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -14,6 +15,8 @@ from core.exchange.paper.market import CoinSpec
 PRICE_SIG_FIGS = 5
 PERP_MAX_DECIMALS = 6
 MIN_ORDER_VALUE_USD = 10.0
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?")
+MAX_WIRE_NUMBER = 1e15  # no price or size on the venue comes near; "1e400" parses as a finite Decimal
 
 
 class WireError(Exception):
@@ -34,10 +37,12 @@ class WireOrder:
 
 
 def _decimal(text: object) -> Decimal:
-    if not isinstance(text, str):
+    # Plain decimals only, as the SDK's float_to_wire writes them: no exponent ("1e400"), sign,
+    # underscore or NaN, all of which Python's Decimal would otherwise accept.
+    if not isinstance(text, str) or not PLAIN_DECIMAL.fullmatch(text):
         raise InvalidOperation
     value = Decimal(text)
-    if not value.is_finite() or value <= 0:
+    if not value.is_finite() or value <= 0 or value > MAX_WIRE_NUMBER:
         raise InvalidOperation
     return value
 

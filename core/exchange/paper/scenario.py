@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import BadInputError
+from core.exchange.paper.demo_spec import number_field, parse_demo_account
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
 PRICE_KINDS = ("crash", "selloff", "gap", "stale")
@@ -97,10 +98,48 @@ class Scenario:
 
 
 def _num(raw: dict, key: str, where: str, default: float, low: float = -math.inf, high: float = math.inf) -> float:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise BadInputError(f"{where}: {key} must be a number in [{low}, {high}], got {value!r}")
-    return float(value)
+    return number_field(raw, key, where, default, low, high)
+
+
+HTTP_429_BODIES = ("text", "null", "{}")
+MAX_LATENCY_MS = 600_000.0  # ten minutes: longer is no longer latency but an outage
+MAX_RETRY_AFTER_S = 3600.0
+MAX_MESSAGE_CHARS = 500
+MAX_BETA = 10.0
+
+
+def _params(raw: dict, kind: str, where: str) -> dict[str, Any]:
+    """The fault parameters of an event, each checked so a bad one fails here and not per request."""
+    params: dict[str, Any] = {}
+    if kind == "http_429":
+        if raw.get("body", "text") not in HTTP_429_BODIES:
+            raise BadInputError(f"{where}: body must be one of {HTTP_429_BODIES}, got {raw.get('body')!r}")
+        params["body"] = raw.get("body", "text")
+        params["retry_after_s"] = _num(raw, "retry_after_s", where, 1.0, 0.0, MAX_RETRY_AFTER_S)
+    elif kind == "http_5xx":
+        status = raw.get("status", 502)
+        if isinstance(status, bool) or not isinstance(status, int) or not 500 <= status <= 599:
+            raise BadInputError(f"{where}: status must be an integer in [500, 599], got {status!r}")
+        params["status"] = status
+    elif kind == "malformed":
+        if raw.get("mode", "truncated") not in MALFORMED_MODES:
+            raise BadInputError(f"{where}: mode must be one of {MALFORMED_MODES}")
+        params["mode"] = raw.get("mode", "truncated")
+    elif kind == "latency":
+        params["latency_ms"] = _num(raw, "latency_ms", where, 1000.0, 0.0, MAX_LATENCY_MS)
+    elif kind in ("order_error", "action_error") and "message" in raw:
+        message = raw["message"]
+        if not isinstance(message, str) or not 0 < len(message) <= MAX_MESSAGE_CHARS:
+            raise BadInputError(f"{where}: message must be a text of 1-{MAX_MESSAGE_CHARS} characters")
+        params["message"] = message
+    return params
+
+
+def _betas(raw: dict, where: str) -> dict[str, float]:
+    betas = raw.get("betas", {})
+    if not isinstance(betas, dict):
+        raise BadInputError(f"{where}: betas must be an object of coin -> number")
+    return {str(coin): _num(betas, coin, f"{where}: betas", 1.0, -MAX_BETA, MAX_BETA) for coin in betas}
 
 
 def parse_event(raw: Any, where: str) -> ScenarioEvent:
@@ -114,15 +153,13 @@ def parse_event(raw: Any, where: str) -> ScenarioEvent:
     if coins is not None and not (isinstance(coins, list) and all(isinstance(c, str) for c in coins)):
         raise BadInputError(f"{where}: coins must be a list of names")
     pct_bounds = (-99.0, 1000.0) if kind == "gap" else (0.0, 99.0)
-    params = {k: v for k, v in raw.items() if k in ("body", "status", "mode", "latency_ms", "retry_after_s", "message")}
-    if kind == "malformed" and params.get("mode", "truncated") not in MALFORMED_MODES:
-        raise BadInputError(f"{where}: mode must be one of {MALFORMED_MODES}")
+    params = _params(raw, kind, where)
     every = raw.get("repeat_every_min")
     return ScenarioEvent(
         kind=kind, at_min=_num(raw, "at_min", where, 0.0, 0.0), endpoint=endpoint,
         for_min=_num(raw, "for_min", where, math.inf, 0.0), over_min=_num(raw, "over_min", where, 1.0, 1e-6),
         pct=_num(raw, "pct", where, 0.0, *pct_bounds), coins=tuple(coins) if coins else None,
-        betas={str(k): float(v) for k, v in raw.get("betas", {}).items()},
+        betas=_betas(raw, where),
         repeat_every_min=None if every is None else _num(raw, "repeat_every_min", where, 1.0, 1e-6),
         probability=_num(raw, "probability", where, 1.0, 0.0, 1.0), params=params)
 
@@ -136,7 +173,7 @@ def parse_scenario(raw: Any, source: str) -> Scenario:
     return Scenario(name=raw["name"], description=str(raw.get("description", "")),
                     drift_pct_per_day=_num(raw, "drift_pct_per_day", source, 0.0, -50.0, 50.0),
                     events=tuple(parse_event(e, f"{source}: events[{i}]") for i, e in enumerate(events)),
-                    demo_account=raw.get("demo_account"))
+                    demo_account=parse_demo_account(raw.get("demo_account"), f"{source}: demo_account"))
 
 
 def available_scenarios() -> list[str]:

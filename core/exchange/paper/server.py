@@ -13,6 +13,9 @@ log = logging.getLogger("evorisk.paper")
 
 MAX_BODY_BYTES = 1_000_000  # Hyperliquid bodies are small; refuse anything absurd
 SHUTDOWN_POLL_S = 0.05  # how often serve_forever checks for stop(); bounds stop() latency
+DEFAULT_IDLE_TIMEOUT_S = 30.0  # a socket silent this long (between or inside requests) is closed
+LISTEN_BACKLOG = 256  # hundreds of clients may connect at once; the stdlib default of 5 drops them
+TEXT = "text/plain; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,21 @@ class _Connections:
             self._open.clear()
 
 
-def _handler_class(target: RequestHandlerTarget, connections: _Connections) -> type[BaseHTTPRequestHandler]:
+def _content_length(raw: str | None) -> int | None:
+    """The declared body length; 0 when absent, None when it is not a non-negative integer."""
+    if raw is None:
+        return 0
+    text = raw.strip()
+    return int(text) if text.isdigit() else None
+
+
+def _handler_class(target: RequestHandlerTarget, connections: _Connections,
+                   idle_timeout_s: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, like the SDK's requests.Session expects
+        # StreamRequestHandler sets this as the socket timeout: an idle keep-alive socket, or a
+        # body shorter than its Content-Length, frees its thread instead of holding it forever.
+        timeout = idle_timeout_s
 
         def setup(self) -> None:
             super().setup()
@@ -73,11 +88,28 @@ def _handler_class(target: RequestHandlerTarget, connections: _Connections) -> t
                 pass  # the socket was cut by stop()
 
         def do_POST(self) -> None:  # noqa: N802 - stdlib name
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
-                self._write(HttpReply(413, "Request body too large", "text/plain"))
+            length = _content_length(self.headers.get("Content-Length"))
+            if length is None or length > MAX_BODY_BYTES:
+                # The body's end is unknown (or not worth reading): answer, then close the connection.
+                self.close_connection = True
+                self._write(HttpReply(400, "Invalid Content-Length", TEXT) if length is None
+                            else HttpReply(413, "Request body too large", TEXT))
                 return
-            reply = target.handle_request(self.path, self.rfile.read(length))
+            try:
+                body = self.rfile.read(length)
+            except TimeoutError:
+                self.close_connection = True
+                self._write(HttpReply(408, "Request body shorter than its Content-Length", TEXT))
+                return
+            if len(body) < length:
+                self.close_connection = True
+                self._write(HttpReply(400, "Request body shorter than its Content-Length", TEXT))
+                return
+            try:
+                reply = target.handle_request(self.path, body)
+            except Exception:  # noqa: BLE001 - the boundary: record it, and still answer the client
+                log.exception("paper exchange failed on a request to %s", self.path)
+                reply = HttpReply(500, "Internal Server Error", TEXT)
             if reply.latency_ms > 0:
                 time.sleep(reply.latency_ms / 1000)  # real time on purpose: it must trip client timeouts
             if reply.drop:
@@ -99,7 +131,7 @@ def _handler_class(target: RequestHandlerTarget, connections: _Connections) -> t
                     self.send_header(key, value)
                 self.end_headers()
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
+            except (BrokenPipeError, ConnectionResetError, TimeoutError):
                 log.debug("client went away before the reply (timed out?)")
 
         def log_message(self, fmt: str, *args: Any) -> None:
@@ -108,12 +140,18 @@ def _handler_class(target: RequestHandlerTarget, connections: _Connections) -> t
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+
+
 class LoopbackServer:
     """Owns the listening socket and its serving thread."""
 
-    def __init__(self, target: RequestHandlerTarget, host: str, port: int):
+    def __init__(self, target: RequestHandlerTarget, host: str, port: int,
+                 idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S):
         self._connections = _Connections()
-        self._httpd = ThreadingHTTPServer((host, port), _handler_class(target, self._connections))
+        handler = _handler_class(target, self._connections, idle_timeout_s)
+        self._httpd = _Server((host, port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S},
                                         name="paper-exchange", daemon=True)

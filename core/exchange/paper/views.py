@@ -1,12 +1,11 @@
 """`/info` replies in Hyperliquid's exact shapes (HYPERLIQUID.md section 9): numbers as strings."""
 from __future__ import annotations
 
-from core.exchange.paper.ledger import Account, Ledger, PaperOrder
+from core.exchange.paper import margin
+from core.exchange.paper.ledger import Account, Holding, Ledger, PaperOrder
 from core.exchange.paper.market import MarketSim
 from core.exchange.paper.wire import px_str, sz_str, usd_str
 
-# Maintenance margin is half the initial margin at max leverage, as on Hyperliquid.
-MAINTENANCE_FRACTION_OF_MAX_LEVERAGE = 0.5
 BASE_REQUEST_CAP = 10_000  # every address starts with 10k action requests, +1 per $1 traded
 
 
@@ -23,44 +22,39 @@ def all_mids(market: MarketSim) -> dict:
     return {coin: px_str(px) for coin, px in market.mids().items()}
 
 
-def _liquidation_px(szi: float, mark: float, account_value: float, other_maintenance: float,
-                    max_leverage: int) -> float | None:
-    """Price of this coin at which account value meets maintenance margin, others held fixed."""
-    own = abs(szi) * MAINTENANCE_FRACTION_OF_MAX_LEVERAGE / max_leverage
-    denominator = szi - own if szi > 0 else szi + own
-    if denominator == 0:
-        return None
-    px = (other_maintenance - account_value + szi * mark) / denominator
-    return px if px > 0 else None
+def _cum_funding(account: Account, coin: str, h: Holding) -> dict:
+    return {"allTime": usd_str(account.funding_all_time_usd.get(coin, 0.0)),
+            "sinceChange": usd_str(h.funding_since_change_usd), "sinceOpen": usd_str(h.funding_since_open_usd)}
 
 
-def clearinghouse_state(account: Account | None, market: MarketSim, leverage: int) -> dict:
+def clearinghouse_state(account: Account | None, market: MarketSim, default_leverage: int) -> dict:
+    """Positions and margin of one account; liquidation prices by the venue's formula (margin.py)."""
     specs = {c.name: c for c in market.coins}
-    held = account.positions.items() if account else []
+    held = list(account.positions.items()) if account else []
     marks = {coin: market.mid(coin) for coin, _ in held}
-    account_value = (account.raw_usd if account else 0.0) + sum(h.szi * marks[c] for c, h in held)
-    maintenance = {c: abs(h.szi) * marks[c] * MAINTENANCE_FRACTION_OF_MAX_LEVERAGE / specs[c].max_leverage
-                   for c, h in held}
+    value = margin.account_value(account, marks) if account else 0.0
+    maintenance = margin.total_maintenance(account, marks, {c: s.max_leverage for c, s in specs.items()}) \
+        if account else 0.0
     positions, margin_used, ntl = [], 0.0, 0.0
     for coin, h in held:
         mark, spec = marks[coin], specs[coin]
-        value = abs(h.szi) * mark
-        margin = value / leverage
+        leverage = account.leverage.get(coin, default_leverage)
+        position_value = abs(h.szi) * mark
+        initial = position_value / leverage
         upnl = h.szi * (mark - h.entry_px)
-        liq = _liquidation_px(h.szi, mark, account_value, sum(maintenance.values()) - maintenance[coin],
-                              spec.max_leverage)
-        margin_used, ntl = margin_used + margin, ntl + value
+        liq = margin.liquidation_px(h.szi, mark, value, maintenance, spec.max_leverage)
+        margin_used, ntl = margin_used + initial, ntl + position_value
         positions.append({"type": "oneWay", "position": {
             "coin": coin, "szi": sz_str(h.szi, spec.sz_decimals), "entryPx": px_str(h.entry_px),
             "leverage": {"type": "cross", "value": leverage}, "liquidationPx": None if liq is None else px_str(liq),
-            "marginUsed": usd_str(margin), "maxLeverage": spec.max_leverage, "positionValue": usd_str(value),
-            "returnOnEquity": f"{upnl / margin if margin else 0.0:.8f}", "unrealizedPnl": usd_str(upnl),
-            "cumFunding": {"allTime": "0.0", "sinceChange": "0.0", "sinceOpen": "0.0"}}})
-    summary = {"accountValue": usd_str(account_value), "totalMarginUsed": usd_str(margin_used),
+            "marginUsed": usd_str(initial), "maxLeverage": spec.max_leverage, "positionValue": usd_str(position_value),
+            "returnOnEquity": f"{upnl / initial if initial else 0.0:.8f}", "unrealizedPnl": usd_str(upnl),
+            "cumFunding": _cum_funding(account, coin, h)}})
+    summary = {"accountValue": usd_str(value), "totalMarginUsed": usd_str(margin_used),
                "totalNtlPos": usd_str(ntl), "totalRawUsd": usd_str(account.raw_usd if account else 0.0)}
     return {"assetPositions": positions, "marginSummary": summary, "crossMarginSummary": dict(summary),
-            "crossMaintenanceMarginUsed": usd_str(sum(maintenance.values())),
-            "withdrawable": usd_str(max(0.0, account_value - margin_used)), "time": market.now_ms}
+            "crossMaintenanceMarginUsed": usd_str(maintenance),
+            "withdrawable": usd_str(max(0.0, value - margin_used)), "time": market.now_ms}
 
 
 def _order_basics(o: PaperOrder, sz_decimals: int) -> dict:

@@ -18,3 +18,12 @@ def usd_str(usd: float) -> str:
 def sz_str(size: float, sz_decimals: int) -> str:
     text = f"{size:.{sz_decimals}f}"
     return text if "." in text else text + ".0"
+
+
+RATE_DECIMALS = 8  # funding rates and premiums: "-0.00061334"
+
+
+def rate_str(rate: float) -> str:
+    text = f"{rate:.{RATE_DECIMALS}f}".rstrip("0")
+    text = text + "0" if text.endswith(".") else text
+    return "0.0" if text in ("0.0", "-0.0") else text

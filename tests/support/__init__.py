@@ -1,0 +1,1 @@
+"""Test support: rigs and helpers shared by several test modules."""
