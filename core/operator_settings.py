@@ -12,7 +12,7 @@ File: $EVORISK_SETTINGS, else `<user config dir>/evorisk/settings.toml` if it ex
 
     [risk]
     watch_fraction = 0.35               # WATCH at this x max_drawdown_pct: alert + banner colour only
-    liquidation_buffer_fraction = 0.05  # stops stay this share of the mark-to-liquidation distance inside it
+    liquidation_buffer_fraction = 0.05  # stops stay this share of the entry-to-liquidation distance inside it
     liquidation_alert_distance = 0.05   # alert when the mark is closer than this fraction to liquidation
 
 $EVORISK_ALERT_URLS (comma-separated apprise URLs) adds URLs to the file's.

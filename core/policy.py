@@ -156,7 +156,7 @@ def weighted_correlation(n: int, weights: "list[float]", corr_flat: "list[float]
 
 # ---- perp risk (issue 16): liquidation-aware stops and the WATCH tier --------------------------
 # Kept apart from the exit schedule above. Plain Python (the backtest kernel models no margin).
-LIQUIDATION_BUFFER_FRACTION = 0.05  # a stop keeps 5 % of the mark-to-liquidation distance inside it
+LIQUIDATION_BUFFER_FRACTION = 0.05  # a stop keeps 5 % of the entry-to-liquidation distance inside it
 WATCH_FRACTION = 0.35  # WATCH at 0.35 x max_drawdown_pct: an alert and a colour, never an action
 
 
@@ -165,16 +165,19 @@ def watch_level(dd_ratio: float, watch_fraction: float = WATCH_FRACTION) -> bool
     return dd_ratio >= watch_fraction
 
 
-def stop_inside_liquidation(stop_px: float, mark_px: float, liquidation_px: float | None, side: int,
+def stop_inside_liquidation(stop_px: float, reference_px: float, liquidation_px: float | None, side: int,
                             buffer_fraction: float = LIQUIDATION_BUFFER_FRACTION) -> float:
-    """The stop, or the level `buffer_fraction` of the mark-to-liquidation distance inside the
+    """The stop, or the level `buffer_fraction` of the reference-to-liquidation distance inside the
     liquidation price when the stop lies beyond it (a stop the venue's liquidation would beat
-    protects nothing). `side` is +1 long (liquidation below the mark), -1 short (above).
-    No liquidation price, or one already on the wrong side of the mark, leaves the stop as it is.
+    protects nothing). `side` is +1 long (liquidation below), -1 short (above).
+
+    The reference is the entry price, not the mark: a buffer measured from the mark would shrink
+    as the price walks towards liquidation and drag the stop along with it, until both fill in
+    the same tick. No liquidation price, or one on the wrong side of the reference, leaves the stop.
     """
-    if liquidation_px is None or liquidation_px <= 0.0 or mark_px <= 0.0:
+    if liquidation_px is None or liquidation_px <= 0.0 or reference_px <= 0.0:
         return stop_px
-    gap = (mark_px - liquidation_px) * side
+    gap = (reference_px - liquidation_px) * side
     if gap <= 0.0:
         return stop_px
     limit = liquidation_px + side * buffer_fraction * gap

@@ -201,3 +201,23 @@ def test_settings_file_and_env_configure_alerts_and_risk(tmp_path):
     path.write_text("not toml [")
     with pytest.raises(BadInputError, match="not valid TOML"):
         load_settings(path, {})
+
+
+@pytest.mark.parametrize("side", (1, -1))
+def test_the_clamped_stop_stays_put_as_the_price_walks_towards_liquidation(side):
+    """A buffer measured from the mark would shrink on the way down and drag the stop onto the
+    liquidation price; measured from the entry it holds still, so the stop fires first."""
+    market, liq = leveraged_market(side, 10.0)
+    pos = market.account.positions[0]
+    levels = []
+    for frac in (0.0, 0.5, 0.9):  # of the way from entry to liquidation
+        mark = MARK + (liq - MARK) * frac
+        moved = Position(pos.coin, pos.size, pos.entry_px, mark, pos.size * (mark - MARK), abs(pos.size) * mark,
+                         pos.margin_used_usd, pos.leverage, liq, "cross")
+        acct = AccountState(10_000.0 + pos.size * (mark - MARK), pos.margin_used_usd, 0.0, (moved,), T0)
+        m = MarketInputs(acct, {"BTC": mark}, {}, sz_decimals={"BTC": 2})
+        (row,) = evaluate(Context(genes_params(), "t", "paper", 30.0), m, MonitorState(hwm_usd=10_000.0),
+                          T0).snapshot.positions
+        levels.append(row.stop_clamped_px)
+    assert levels[0] == pytest.approx(liq + side * 0.05 * abs(MARK - liq))
+    assert levels == pytest.approx([levels[0]] * 3)

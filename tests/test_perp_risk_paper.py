@@ -57,3 +57,37 @@ def test_a_stop_beyond_liquidation_is_clamped_on_the_exchange_and_a_close_liquid
     alerts.stop()
     kinds = [e["kind"] for e in repo.recent(100)]
     assert "liquidation" in kinds and "breaker" in kinds
+
+
+def test_a_funding_payment_shows_in_the_position_and_in_equity(tmp_path):
+    """Across an hour boundary the venue charges funding: the row's funding since open is the sum
+    of the account's userFunding payments, the rate is the venue's, and equity moved by the
+    payment on top of the price move."""
+    calm = {"name": "calm-funding", "events": [], "demo_account": {
+        "cash_usd": 100_000.0, "positions": [{"coin": "BTC", "side": "long", "notional_usd": 200_000.0}]}}
+    rig = make_rig(tmp_path, calm)
+    try:
+        params = decode(test_genes())
+        service = MonitorService(rig.gateway, rig.repo, MonitorSettings(rig.paper.demo_address, INTERVAL_S),
+                                 lambda: (params, "test"), rig.clock.now_ms)
+        start_ms = rig.gateway.account_state(rig.paper.demo_address).time_ms
+        before = rig.gateway.account_state(rig.paper.demo_address)
+        first = service.run_cycle()
+        assert first.positions[0].funding_since_open_usd == 0.0
+        rig.paper.fast_forward(61)  # past the next hour: one payment at least
+        rig.clock.advance(61)
+        snap = service.run_cycle()
+        after = rig.gateway.account_state(rig.paper.demo_address)
+        payments = rig.gateway.user_funding(rig.paper.demo_address, start_ms)
+        assert payments and all(p.coin == "BTC" for p in payments)
+        received = sum(p.usdc for p in payments)
+        (row,) = snap.positions
+        assert received != 0.0 and row.funding_since_open_usd == pytest.approx(received, abs=1e-6)
+        price_move = after.positions[0].unrealized_pnl_usd - before.positions[0].unrealized_pnl_usd
+        assert after.equity_usd - before.equity_usd == pytest.approx(price_move + received, abs=0.01)
+        assert snap.equity_usd == pytest.approx(after.equity_usd, abs=1e-6)  # the snapshot shows that equity
+        ctx = rig.gateway.asset_contexts()["BTC"]
+        assert row.funding_rate_hourly == pytest.approx(ctx.funding_rate_hourly)
+        assert row.funding_rate_annual == pytest.approx(ctx.funding_rate_hourly * 24 * 365)
+    finally:
+        rig.paper.stop()

@@ -77,9 +77,13 @@ def with_perp_risk(row: PositionRisk, pos: Position, ctx: AssetContext | None) -
 
 
 def clamp_protective(row: PositionRisk, level_px: float, buffer_fraction: float) -> tuple[PositionRisk, float]:
-    """policy.stop_inside_liquidation on the protective level; the row records a clamp."""
+    """policy.stop_inside_liquidation on the protective level, the buffer measured from the entry
+    (from the mark when a cross account's losses elsewhere moved liquidation past the entry);
+    the row records a clamp."""
     side = 1 if row.size > 0 else -1
-    clamped = policy.stop_inside_liquidation(level_px, row.mark_px, row.liquidation_px, side, buffer_fraction)
+    liq = row.liquidation_px
+    reference = row.entry_px if liq is not None and (row.entry_px - liq) * side > 0 else row.mark_px
+    clamped = policy.stop_inside_liquidation(level_px, reference, liq, side, buffer_fraction)
     if clamped == level_px:
         return row, level_px
     return replace(row, stop_clamped_px=clamped), clamped
