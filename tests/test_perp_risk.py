@@ -221,3 +221,16 @@ def test_the_clamped_stop_stays_put_as_the_price_walks_towards_liquidation(side)
         levels.append(row.stop_clamped_px)
     assert levels[0] == pytest.approx(liq + side * 0.05 * abs(MARK - liq))
     assert levels == pytest.approx([levels[0]] * 3)
+
+
+def test_each_headless_json_line_carries_the_perp_risk_keys():
+    from console.commands.monitor import snapshot_line
+    from tests.snapshot_fixtures import perp_snapshot
+
+    line = json.loads(snapshot_line(perp_snapshot(), as_json=True))
+    assert line["watch"] is True and line["margin_ratio"] > 0 and line["withdrawable_usd"] > 0
+    assert {"account_leverage", "maintenance_margin_usd", "margin_used_usd"} <= set(line)
+    sol = next(p for p in line["positions"] if p["coin"] == "SOL")
+    assert sol["liquidation_px"] == 155.20 and sol["stop_clamped_px"] == 155.83 and sol["leverage_type"] == "cross"
+    assert sol["funding_since_open_usd"] == -0.95 and sol["funding_rate_annual"] == pytest.approx(-0.000004 * 8760)
+    assert "margin=" in snapshot_line(perp_snapshot(), as_json=False)

@@ -39,6 +39,10 @@ def test_a_stop_beyond_liquidation_is_clamped_on_the_exchange_and_a_close_liquid
     assert row.liquidation_inside_stop and row.stop_clamped_px is not None
     assert row.liquidation_px < row.stop_clamped_px < row.mark_px
     assert sum("stop clamped" in r.getMessage() for r in caplog.records) == 1
+    stored = rig.repo.latest_snapshots(1)[0]  # the risk snapshot row in SQLite carries the perp risk
+    assert stored["positions"][0]["liquidation_px"] == row.liquidation_px
+    assert stored["positions"][0]["stop_clamped_px"] == row.stop_clamped_px
+    assert stored["margin_ratio"] == first.margin_ratio and stored["account_leverage"] > 5
     placed = None
     for _ in range(60):
         rig.step()

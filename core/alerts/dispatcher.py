@@ -156,6 +156,8 @@ class AlertDispatcher:
             log.info("alert repeated within the de-dup window, not sent again: %s", alert.title)
             return
         event_id = self.sink.record_alert(alert)
+        window = self.settings.dedup_window_ms
+        self._last_by_key = {k: v for k, v in self._last_by_key.items() if alert.time_ms - v[1] < window}
         self._last_by_key[alert.dedup_key] = (event_id, alert.time_ms)
         log.info("alert %d [%s] %s", event_id, alert.severity.value, alert.text)
         for w in self._workers:
