@@ -8,7 +8,6 @@ Run: `python -m bench.bench_alerts` (prints its section and rewrites it in bench
 """
 from __future__ import annotations
 
-import socket
 import statistics
 import tempfile
 import time
@@ -26,21 +25,13 @@ from core.monitor.service import MonitorService, MonitorSettings
 from storage.alert_repo import AlertRepo
 from storage.monitor_repo import MonitorRepo
 from storage.store import Store
-from tests.alert_helpers import DeadReceiver
+from tests.alert_helpers import DeadReceiver, refused_port
 
 CYCLES = 40
 WARMUP = 3
 RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Alerts: monitor cycle with a dead alert receiver (issue 16)"
 RETRIES = DispatchSettings(retry_delays_s=(1.0, 2.0), dedup_window_ms=0)
-
-
-def _refused_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()  # nothing listens there now: connections are refused
-    return port
 
 
 def _cycle_ms(tmp: Path, name: str, url: str | None) -> list[float]:
@@ -78,7 +69,7 @@ def run() -> str:
         with tempfile.TemporaryDirectory() as tmp:
             cases = [("no notification URL", None),
                      ("dead receiver (accepts, never answers; 4 s read timeout)", dead.url(read_timeout_s=4)),
-                     ("refused port", f"json://127.0.0.1:{_refused_port()}/hook")]
+                     ("refused port", f"json://127.0.0.1:{refused_port()}/hook")]
             _cycle_ms(Path(tmp), "warmup", None)  # imports, first candles: not part of any case
             samples: dict[str, list[float]] = {name: [] for name, _ in cases}
             for round_no, order in enumerate((cases, cases[::-1])):  # A B C then C B A: drift hits all alike

@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
@@ -59,6 +61,8 @@ class EvoriskApp(App):
         Binding("d", "scenario('demo')", "Calm (paper)", show=False),
         Binding("t", "toggle_theme", "Theme"),
     ]
+
+    latest_alert: reactive[Any] = reactive(None)  # core.alerts.model.Alert: the newest one the console got
 
     def __init__(self, network: str = "paper", db_path: Path | None = None, live: bool = True,
                  scenario: str = "demo", poll_interval_s: float | None = None, paper_speed: float | None = None):
@@ -162,8 +166,10 @@ class EvoriskApp(App):
                                          on_alert=lambda alert: self.post_message(AlertRaised(alert)))
 
     def on_alert_raised(self, message: AlertRaised) -> None:
-        """Toast and terminal bell; critical alerts stay on screen longer."""
+        """Toast and terminal bell; critical alerts stay on screen longer. `latest_alert` is the
+        hook for other widgets (a status line): `self.watch(self.app, "latest_alert", callback)`."""
         alert = message.alert
+        self.latest_alert = alert
         severity = {"info": "information", "warning": "warning", "critical": "error"}[alert.severity.value]
         self.notify(alert.body or alert.title, title=alert.title, severity=severity,
                     timeout=ALERT_TOAST_S * (3 if alert.severity.value == "critical" else 1))

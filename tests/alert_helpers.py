@@ -77,3 +77,12 @@ class DeadReceiver:
         self.sock.close()
         for conn in self.held:
             conn.close()
+
+
+def refused_port() -> int:
+    """A loopback port nothing listens on: connections to it are refused."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

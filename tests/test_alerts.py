@@ -17,7 +17,7 @@ from core.operator_settings import AlertSettings
 from core.genome import decode
 from storage.alert_repo import AlertRepo
 from storage.logsetup import configure_logging
-from tests.alert_helpers import DeadReceiver, Receiver
+from tests.alert_helpers import DeadReceiver, Receiver, refused_port
 from tests.test_monitor_support import INTERVAL_S, SLOW_CRASH, make_rig, test_genes
 
 FAST = DispatchSettings(retry_delays_s=(0.01, 0.02, 0.04), dedup_window_ms=5 * 60_000)
@@ -195,3 +195,46 @@ def test_redaction_hides_tokens_that_live_in_the_host_or_path():
     assert scrub(f"error posting to {tg}: 401", [tg]) == "error posting to ***: 401"
     assert "value999" not in scrub("query key=value999 refused", [hook])
     assert redact_url(tg) != redact_url("tgram://other:token/1")  # fingerprints tell URLs apart
+
+
+def test_alerts_test_command_reaches_every_channel_and_shows_only_redacted_urls(tmp_path, monkeypatch, capsys):
+    from console.cli import main
+
+    receiver = Receiver()
+    try:
+        url = receiver.url(path=f"hooks/{SECRET_TOKEN}", credentials=f"{SECRET_USER}:{SECRET_PASS}@")
+        settings = tmp_path / "settings.toml"
+        settings.write_text("[alerts]\ndesktop = false\n")
+        monkeypatch.setenv("EVORISK_SETTINGS", str(settings))
+        monkeypatch.setenv("EVORISK_ALERT_URLS", f"{url},nonsense-scheme://{SECRET_TOKEN}")
+        assert main(["alerts", "test", "--db", str(tmp_path / "t.db")]) == 0
+    finally:
+        receiver.close()
+    out, err = capsys.readouterr()
+    assert receiver.titles() == ["evorisk: test alert"]
+    assert "url json://127.0.0.1:" in out and "delivered" in out and "console console delivered" in out
+    assert "skipped" in err  # apprise refused the second URL; said so, redacted
+    for secret in (SECRET_USER, SECRET_PASS, SECRET_TOKEN):
+        assert secret not in out + err
+
+
+def test_a_broken_settings_file_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    from console.cli import main
+
+    bad = tmp_path / "settings.toml"
+    bad.write_text("[alerts\nurls = 3")
+    monkeypatch.setenv("EVORISK_SETTINGS", str(bad))
+    assert main(["alerts", "test", "--db", str(tmp_path / "t.db")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not valid TOML" in err
+
+
+def test_alerts_test_exits_3_when_a_channel_cannot_be_reached(tmp_path, monkeypatch, capsys):
+    from console.cli import main
+
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[alerts]\ndesktop = false\nretry_delays_s = [0]\n")
+    monkeypatch.setenv("EVORISK_SETTINGS", str(settings))
+    monkeypatch.setenv("EVORISK_ALERT_URLS", f"json://127.0.0.1:{refused_port()}/hook")
+    assert main(["alerts", "test", "--db", str(tmp_path / "t.db")]) == 3
+    assert "gave_up after 2 attempts" in capsys.readouterr().out

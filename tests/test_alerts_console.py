@@ -39,4 +39,5 @@ async def test_an_alert_shows_a_toast_and_rings_the_bell(tmp_db, monkeypatch):
         app.session.alerts.raise_alert(test_alert(1))
         assert await _until(pilot, lambda: any(n.title == "test alert" for n in app._notifications))
         assert app.rings == 1
+        assert app.latest_alert is not None and app.latest_alert.title == "test alert"  # the status line's hook
         await pilot.press("q")

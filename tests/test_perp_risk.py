@@ -9,7 +9,7 @@ import pytest
 
 from core import policy
 from core.errors import BadInputError
-from core.exchange import parse
+from core.exchange import parse, parse_perp
 from core.exchange.errors import MalformedReply
 from core.exchange.models import AccountState, AssetContext, Position
 from core.genome import decode, default_genes
@@ -93,17 +93,17 @@ def test_asset_contexts_and_user_funding_in_the_venues_shapes():
            [{"dayNtlVlm": "1.0", "funding": "0.0000125", "impactPxs": None, "markPx": "60000.0", "midPx": "60000.5",
              "openInterest": "10.0", "oraclePx": "59990.0", "premium": "0.0", "prevDayPx": "59000.0"},
             {"funding": "-0.00002", "markPx": "3000.0", "openInterest": "5.0", "oraclePx": "3001.0"}]]
-    ctxs = parse.parse_asset_contexts(raw)
+    ctxs = parse_perp.parse_asset_contexts(raw)
     assert ctxs["BTC"].funding_rate_hourly == 0.0000125 and ctxs["ETH"].max_leverage == 25
     assert ctxs["BTC"].funding_rate_annual == pytest.approx(0.0000125 * 24 * 365)
     with pytest.raises(MalformedReply, match="contexts for a universe"):
-        parse.parse_asset_contexts([raw[0], raw[1][:1]])
-    payments = parse.parse_user_funding([{"delta": {"coin": "ETH", "fundingRate": "0.0000417", "szi": "49.1477",
+        parse_perp.parse_asset_contexts([raw[0], raw[1][:1]])
+    payments = parse_perp.parse_user_funding([{"delta": {"coin": "ETH", "fundingRate": "0.0000417", "szi": "49.1477",
                                                     "type": "funding", "usdc": "-3.625312", "nSamples": None},
                                           "hash": "0xa166", "time": 1681222254710}])
     assert [(p.coin, p.usdc, p.size, p.time_ms) for p in payments] == [("ETH", -3.625312, 49.1477, 1681222254710)]
     with pytest.raises(MalformedReply):
-        parse.parse_user_funding([{"delta": {"coin": "ETH", "usdc": "x", "fundingRate": "0.1"}, "time": 1}])
+        parse_perp.parse_user_funding([{"delta": {"coin": "ETH", "usdc": "x", "fundingRate": "0.1"}, "time": 1}])
 
 
 def genes_params(stop_gene: float = 1.0):

@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-EXIT_OK, EXIT_DELIVERY_FAILED = 0, 1
+EXIT_OK, EXIT_UNREACHABLE = 0, 3  # 3: a channel could not be reached (as for the exchange)
 TEST_RETRIES_S = (1.0,)  # one retry: a test should answer within seconds, not the monitor's full back-off
 TEST_WAIT_S = 30.0  # longest `alerts test` waits for every channel's verdict
 
@@ -89,12 +89,13 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
         failed = failed or d["status"] != "delivered"
     if not finished:
         sys.stdout.write(f"  some channels had not answered after {TEST_WAIT_S:.0f} s\n")
-    return EXIT_DELIVERY_FAILED if failed else EXIT_OK
+    return EXIT_UNREACHABLE if failed else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("alerts", parents=[common], help="recent alerts and their deliveries; `alerts test`")
-    p.add_argument("action", nargs="?", choices=("test",), help="test: send a test alert to every channel")
+    p.add_argument("action", nargs="?", choices=("test",),
+                   help="test: send a test alert to every channel (exit 3 if one could not be reached)")
     p.add_argument("--limit", type=int, default=30)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_alerts)

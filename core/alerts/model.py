@@ -52,3 +52,9 @@ class AlertSink(Protocol):
 
     def record_delivery(self, event_id: int, channel: str, target: str, attempt: int, status: str,
                         error: str | None, time_ms: int) -> None: ...
+
+
+class AlertOutlet(Protocol):
+    """What the monitor hands alerts to (AlertDispatcher): `raise_alert` only queues, never blocks."""
+
+    def raise_alert(self, alert: Alert) -> bool: ...

@@ -16,7 +16,7 @@ from hyperliquid.utils.signing import OrderRequest as SdkOrderRequest
 from hyperliquid.utils.types import Cloid
 
 from core.errors import BadInputError
-from core.exchange import parse
+from core.exchange import parse, parse_perp
 from core.exchange.clock_skew import VenueClock
 from core.exchange.errors import DeadManSwitchUnavailable, GatewayConfigError, OrderRejected
 from core.exchange.models import (
@@ -178,16 +178,16 @@ class HyperliquidGateway:
 
     def asset_contexts(self) -> dict[str, AssetContext]:
         """Funding rate, mark and oracle per perp (`metaAndAssetCtxs`, weight 20: poll it sparingly)."""
-        return parse.parse_asset_contexts(self._read("metaAndAssetCtxs", lambda info: info.meta_and_asset_ctxs()))
+        return parse_perp.parse_asset_contexts(self._read("metaAndAssetCtxs", lambda info: info.meta_and_asset_ctxs()))
 
     def max_leverages(self) -> dict[str, float]:
         """Max leverage per perp from `meta` (weight 20): what sets its maintenance margin."""
-        return parse.parse_max_leverages(self._read("meta", lambda info: info.meta()))
+        return parse_perp.parse_max_leverages(self._read("meta", lambda info: info.meta()))
 
     def user_funding(self, address: str, start_ms: int, end_ms: int | None = None) -> list[FundingPayment]:
         """The account's hourly funding payments from `start_ms` (`userFunding`, weight 20)."""
         raw = self._read("userFunding", lambda info: info.user_funding_history(address, start_ms, end_ms))
-        return parse.parse_user_funding(raw)
+        return parse_perp.parse_user_funding(raw)
 
     def order_status_by_cloid(self, address: str, cloid: str) -> OrderStatus | None:
         raw = self._read("orderStatus", lambda info: info.query_order_by_cloid(address, Cloid(cloid)))

@@ -14,7 +14,7 @@ from core import policy
 from core.exchange.errors import ExchangeError
 from core.exchange.gateway import ExchangeGateway
 from core.exchange.models import AccountState, AssetContext, Position
-from core.monitor.snapshot import PositionRisk
+from core.monitor.snapshot import PositionRisk, RiskSnapshot
 
 log = logging.getLogger("evorisk.monitor")
 
@@ -93,3 +93,13 @@ def clamp_note(row: PositionRisk) -> str:
     """One line for the event log and the position row."""
     return (f"{row.coin} {row.side}: stop clamped to {row.stop_clamped_px:.6g}, inside the liquidation price "
             f"{row.liquidation_px:.6g} (the genome's stop {row.stop_px:.6g} lies beyond it)")
+
+
+def log_new_clamps(snapshot: RiskSnapshot, previous: RiskSnapshot | None) -> None:
+    """A stop newly clamped inside its liquidation price goes to the event log once."""
+    if snapshot.data_error is not None:
+        return
+    before = {p.coin: p.stop_clamped_px for p in (previous.positions if previous else ())}
+    for row in snapshot.positions:
+        if row.stop_clamped_px is not None and before.get(row.coin) is None:
+            log.warning("%s", clamp_note(row))

@@ -18,7 +18,7 @@ from typing import Any, Callable, Protocol
 
 from core import policy
 from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, NewAction, TransitionFacts, cycle_alerts
-from core.alerts.model import Alert
+from core.alerts.model import AlertOutlet
 from core.exchange.errors import ExchangeError, GatewayConfigError, RateLimited
 from core.exchange.gateway import ExchangeGateway
 from core.genome import RiskParams
@@ -27,7 +27,7 @@ from core.monitor.backoff import PollBackoff
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
 from core.monitor.market_data import CandleCache
-from core.monitor.perp import FundingCache, clamp_note
+from core.monitor.perp import FundingCache, log_new_clamps
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
 from core.monitor.state import MonitorState
 from core.operator_settings import PerpRiskSettings
@@ -61,12 +61,6 @@ class MonitorRepository(r.ActionLedger, Protocol):
 
 
 GenomeSource = Callable[[], tuple[RiskParams, str]]
-
-
-class AlertOutlet(Protocol):
-    """core.alerts.dispatcher.AlertDispatcher: `raise_alert` only queues, it never blocks."""
-
-    def raise_alert(self, alert: Alert) -> bool: ...
 
 
 class Cancellable(Protocol):
@@ -184,7 +178,7 @@ class MonitorService:
             previous = self.last_snapshot
             snapshot = self._persist(result, now)
             self.last_snapshot = snapshot
-            _log_clamps(snapshot, previous)
+            log_new_clamps(snapshot, previous)
             self._raise_alerts(snapshot, previous, result, now)
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
@@ -306,14 +300,6 @@ class MonitorService:
         self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
                                   snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())
         return snapshot
-
-
-def _log_clamps(snapshot: RiskSnapshot, previous: RiskSnapshot | None) -> None:
-    """A stop newly clamped inside its liquidation price goes to the event log once."""
-    before = {p.coin: p.stop_clamped_px for p in (previous.positions if previous else ())}
-    for row in snapshot.positions:
-        if row.stop_clamped_px is not None and before.get(row.coin) is None and snapshot.data_error is None:
-            log.warning("%s", clamp_note(row))
 
 
 def _log_gaps(result: Evaluation) -> None:
