@@ -95,3 +95,37 @@ def test_a_funding_payment_shows_in_the_position_and_in_equity(tmp_path):
         assert row.funding_rate_annual == pytest.approx(ctx.funding_rate_hourly * 24 * 365)
     finally:
         rig.paper.stop()
+
+
+def test_funding_rates_are_read_at_most_once_a_minute_within_the_venues_weight_budget(tmp_path):
+    """Polling every second costs clearinghouseState + allMids (2 + 2) a poll; metaAndAssetCtxs
+    (20) once a minute keeps 60 polls a minute inside a 600-weight budget. Asked on every poll it
+    would cost 1,440 a minute and the venue would answer 429 (the cycle would go STALE)."""
+    import eth_account
+
+    from core.exchange.gateway import HyperliquidGateway
+    from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+    from storage.monitor_repo import MonitorRepo
+    from storage.store import Store
+
+    clock = ManualClock()
+    paper = PaperExchange(PaperSettings(scenario="demo", speed=1.0, weight_budget_per_minute=600), clock=clock).start()
+    try:
+        agent = eth_account.Account.create()
+        paper.approve_agent(paper.demo_address, agent.address)
+        gateway = HyperliquidGateway("paper", base_url=paper.base_url, private_key=agent.key.hex(),
+                                     account_address=paper.demo_address, timeout_s=2.0, now_ms=clock.now_ms)
+        params = decode(test_genes())
+        service = MonitorService(gateway, MonitorRepo(Store(tmp_path / "w.db")),
+                                 MonitorSettings(paper.demo_address, 1.0), lambda: (params, "t"), clock.now_ms)
+        problems = []
+        for _ in range(150):  # two and a half minutes of one-second polls (a market minute each)
+            paper.fast_forward(1.0)
+            clock.advance(1.0)
+            snap = service.run_cycle()
+            if snap.data_error:
+                problems.append(snap.data_error)
+        assert problems == []
+        assert all(p.funding_rate_hourly is not None for p in snap.positions)
+    finally:
+        paper.stop()
