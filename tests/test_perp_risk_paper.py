@@ -129,3 +129,24 @@ def test_funding_rates_are_read_at_most_once_a_minute_within_the_venues_weight_b
         assert all(p.funding_rate_hourly is not None for p in snap.positions)
     finally:
         paper.stop()
+
+
+@pytest.mark.parametrize("side", ("long", "short"))
+def test_sizing_liquidation_estimate_is_the_venues_liquidation_price(tmp_path, side):
+    """The formula `evorisk size` uses (policy.cross_liquidation_px) gives the liquidationPx the
+    paper venue reports for the same book, so a size it accepts liquidates where it said."""
+    from core import policy
+
+    book = {"name": "one", "events": [], "demo_account": {
+        "cash_usd": 10_000.0, "positions": [{"coin": "ETH", "side": side, "notional_usd": 100_000.0}]}}
+    rig = make_rig(tmp_path, book)
+    try:
+        acct = rig.gateway.account_state(rig.paper.demo_address)
+        (pos,) = acct.positions
+        max_leverage = rig.gateway.max_leverages()["ETH"]
+        estimate = policy.cross_liquidation_px(pos.mark_px, pos.size, acct.equity_usd, 0.0, max_leverage)
+        assert estimate == pytest.approx(pos.liquidation_px, rel=1e-5)  # the venue rounds to 5 significant figures
+        maintenance = abs(pos.size) * pos.mark_px * policy.maintenance_fraction(max_leverage)
+        assert acct.maintenance_margin_usd == pytest.approx(maintenance, rel=1e-6)
+    finally:
+        rig.paper.stop()
