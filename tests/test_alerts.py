@@ -238,3 +238,41 @@ def test_alerts_test_exits_3_when_a_channel_cannot_be_reached(tmp_path, monkeypa
     monkeypatch.setenv("EVORISK_ALERT_URLS", f"json://127.0.0.1:{refused_port()}/hook")
     assert main(["alerts", "test", "--db", str(tmp_path / "t.db")]) == 3
     assert "gave_up after 2 attempts" in capsys.readouterr().out
+
+
+def test_an_order_the_venue_rejects_is_one_alert_from_the_monitor_and_from_evorisk_approve(tmp_path, receiver,
+                                                                                            monkeypatch, capsys):
+    from console.cli import main
+    from tests.test_reliability_support import propose_exit, rig
+
+    r = rig(tmp_path)
+    try:
+        message = "Insufficient margin to place order. asset=1"
+        repo = AlertRepo(r.repo.store)
+        alerts = dispatcher_to(receiver.url(), repo, r.clock.now_ms)
+        params = decode(test_genes())
+        service = MonitorService(r.gateway, r.repo, MonitorSettings(r.paper.demo_address, INTERVAL_S),
+                                 lambda: (params, "t"), r.clock.now_ms, alerts=alerts)
+        r.paper.inject_fault("order_error", endpoint="exchange", count=3, message=message)
+        action_id = propose_exit(r, coins=("ETH",))
+        r.repo.approve_action(action_id, "alice", r.clock.now_ms())
+        service.run_cycle()  # the monitor sends the approved exit; the venue refuses it
+        assert alerts.wait_idle(WAIT_S)
+        alerts.stop()
+        failures = [e for e in repo.recent() if e["kind"] == "order_failure"]
+        assert len(failures) == 1 and message in failures[0]["body"] and "ETH" in failures[0]["title"]
+        assert sum("order rejected: ETH" in t for t in receiver.titles()) == 1
+
+        # the same refusal when the operator approves and sends from the command line
+        r.paper.inject_fault("order_error", endpoint="exchange", count=3, message=message)
+        second = propose_exit(r, coins=("ETH",))
+        monkeypatch.setenv("EVORISK_ALERT_URLS", receiver.url())
+        monkeypatch.setenv("EVORISK_SETTINGS", str(tmp_path / "none.toml"))
+        (tmp_path / "none.toml").write_text("[alerts]\ndesktop = false\n")
+        monkeypatch.setenv("EVORISK_PRIVATE_KEY", r.agent_key)
+        assert main(["approve", str(second), "--db", str(r.db_path), "--base-url", r.paper.base_url,
+                     "--address", r.paper.demo_address]) == 0
+        assert "rejected" in capsys.readouterr().out
+        assert sum("order rejected: ETH" in t for t in receiver.titles()) == 2
+    finally:
+        r.paper.stop()

@@ -147,7 +147,26 @@ def cmd_approve(args: argparse.Namespace) -> int:
         sys.stdout.write(f"  {leg.coin} {leg.side} filled {leg.filled:g}/{leg.requested:g} in {leg.attempts} "
                          f"attempt(s): {leg.status}" + (f" ({leg.error})" if leg.error else "") + "\n")
     sys.stdout.write(f"action {action.id} {report.status}\n")
+    _alert_failed_legs(repo, action.id, report)
     return EXIT_OK
+
+
+def _alert_failed_legs(repo, action_id: int, report) -> None:
+    """Orders sent from here fail as loudly as the monitor's: one order-failure alert per leg."""
+    from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, failure_alerts
+    from core.alerts.factory import build_dispatcher
+    from core.operator_settings import load_settings
+    from storage.alert_repo import AlertRepo
+
+    failures = [LegFailure(action_id, leg.coin, leg.side, leg.status, leg.error)
+                for leg in report.legs if leg.status in FAILED_LEG_STATUSES]
+    if not failures:
+        return
+    dispatcher = build_dispatcher(load_settings().alerts, AlertRepo(repo.store), _now_ms)
+    for alert in failure_alerts(failures, _now_ms()):
+        dispatcher.raise_alert(alert)
+    dispatcher.wait_idle(ONCE_ALERT_WAIT_S)
+    dispatcher.stop()
 
 
 def cmd_reject(args: argparse.Namespace) -> int:

@@ -80,13 +80,17 @@ def cycle_alerts(snap: RiskSnapshot, previous: RiskSnapshot | None, transition: 
         if a.status == "pending":
             out.append(Alert(AlertKind.PENDING_ACTION, Severity.CRITICAL, f"action #{a.id} ({a.kind}) needs approval",
                              a.reason, f"action:{a.id}", now_ms))
-    for f in failures:
-        out.append(Alert(AlertKind.ORDER_FAILURE, Severity.CRITICAL, f"order {f.status}: {f.coin} {f.side}",
-                         f"action #{f.action_id}: {f.error or f.status}", f"order:{f.action_id}:{f.coin}:{f.status}",
-                         now_ms))
+    out.extend(failure_alerts(failures, now_ms))
     if snap.data_error is None:
         out.extend(_liquidation_alerts(snap, previous, liquidation_alert_distance, now_ms))
     return out
+
+
+def failure_alerts(failures: Iterable[LegFailure], now_ms: int) -> list[Alert]:
+    """One alert per order leg the venue refused or left incomplete (any send path)."""
+    return [Alert(AlertKind.ORDER_FAILURE, Severity.CRITICAL, f"order {f.status}: {f.coin} {f.side}",
+                  f"action #{f.action_id}: {f.error or f.status}", f"order:{f.action_id}:{f.coin}:{f.status}", now_ms)
+            for f in failures]
 
 
 def test_alert(now_ms: int) -> Alert:
