@@ -276,3 +276,28 @@ def test_an_order_the_venue_rejects_is_one_alert_from_the_monitor_and_from_evori
         assert sum("order rejected: ETH" in t for t in receiver.titles()) == 2
     finally:
         r.paper.stop()
+
+
+def test_desktop_notice_goes_through_notify_send_when_the_machine_has_one(tmp_path, monkeypatch):
+    """A stand-in notify-send on PATH (a real executable that records its arguments)."""
+    from storage.store import Store
+
+    record = tmp_path / "notices.txt"
+    tool = tmp_path / "bin" / "notify-send"
+    tool.parent.mkdir()
+    tool.write_text(f"#!/bin/sh\nprintf '%s|' \"$@\" >> {record}\necho >> {record}\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tool.parent}:/usr/bin:/bin")
+    channels, _ = build_channels(AlertSettings(desktop=True))
+    assert [c.name for c in channels] == ["desktop"]
+    repo = AlertRepo(Store(tmp_path / "d.db"))
+    alerts = AlertDispatcher(channels, repo, lambda: 0, FAST).start()
+    alerts.raise_alert(Alert(AlertKind.BREAKER, Severity.CRITICAL, "breaker REDUCING -> EMERGENCY", "close all",
+                             "breaker:EMERGENCY", 0))
+    assert alerts.wait_idle(WAIT_S)
+    alerts.stop()
+    line = record.read_text()
+    assert "--urgency=critical" in line and "evorisk: breaker REDUCING -> EMERGENCY" in line
+    assert repo.recent()[0]["deliveries"][0]["status"] == "delivered"
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert build_channels(AlertSettings(desktop=True))[0] == []  # no notify-send: skipped silently
