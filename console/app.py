@@ -8,16 +8,18 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.containers import Container, Horizontal, Vertical
 from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from console.commands_palette import EvoriskCommands
-from console.messages import EvolutionEnded, EvolutionProgress, SnapshotReady, StoreChanged
+from console.messages import AlertRaised, EvolutionEnded, EvolutionProgress, SnapshotReady, StoreChanged
 from console.widgets.actions import ActionsTable
 from console.widgets.badge import NetworkBadge
 from console.widgets.breaker_banner import BreakerBanner
@@ -25,11 +27,12 @@ from console.widgets.correlation import CorrelationPanel
 from console.widgets.drawdown import DrawdownPanel
 from console.widgets.evolution_panel import EvolutionPanel
 from console.widgets.log_panel import LogPanel
-from console.widgets.positions import PositionsTable, protective_stops_text
+from console.widgets.positions import PositionsTable, account_text, protective_stops_text
 from console.widgets.runs_panel import RunsTable
 
 log = logging.getLogger("evorisk.console")
 LOG_REFRESH_S = 2.0  # the event log tab re-reads app_log this often while visible
+ALERT_TOAST_S = 8.0  # an alert toast stays this long (critical ones three times as long)
 PROGRESS_MIN_INTERVAL_S = 0.1  # at most ten evolution progress updates a second reach the UI
 
 
@@ -59,6 +62,8 @@ class EvoriskApp(App):
         Binding("t", "toggle_theme", "Theme"),
     ]
 
+    latest_alert: reactive[Any] = reactive(None)  # core.alerts.model.Alert: the newest one the console got
+
     def __init__(self, network: str = "paper", db_path: Path | None = None, live: bool = True,
                  scenario: str = "demo", poll_interval_s: float | None = None, paper_speed: float | None = None):
         super().__init__()
@@ -85,6 +90,7 @@ class EvoriskApp(App):
                 with Container(id="live-grid"):
                     with Vertical(id="positions-box", classes="box"):
                         yield PositionsTable(id="positions")
+                        yield Static("", id="account-line")
                         yield Static("", id="protective-stops")
                     with Vertical(id="drawdown-box", classes="box"):
                         yield DrawdownPanel(id="drawdown")
@@ -156,13 +162,26 @@ class EvoriskApp(App):
 
         self.session = LiveSession.start(self.network, self.store, scenario=self.scenario,
                                          on_snapshot=lambda snap: self.post_message(SnapshotReady(snap)),
-                                         poll_interval_s=self.poll_interval_s, paper_speed=self.paper_speed)
+                                         poll_interval_s=self.poll_interval_s, paper_speed=self.paper_speed,
+                                         on_alert=lambda alert: self.post_message(AlertRaised(alert)))
+
+    def on_alert_raised(self, message: AlertRaised) -> None:
+        """Toast and terminal bell; critical alerts stay on screen longer. `latest_alert` is the
+        hook for other widgets (a status line): `self.watch(self.app, "latest_alert", callback)`."""
+        alert = message.alert
+        self.latest_alert = alert
+        severity = {"info": "information", "warning": "warning", "critical": "error"}[alert.severity.value]
+        self.notify(alert.body or alert.title, title=alert.title, severity=severity,
+                    timeout=ALERT_TOAST_S * (3 if alert.severity.value == "critical" else 1))
+        self.bell()
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         snap = message.snapshot
         self.snapshot = snap
         self.query_one("#breaker-banner", BreakerBanner).show(snap)
         self.query_one("#positions", PositionsTable).show(snap)
+        table = self.query_one("#positions", PositionsTable)
+        self.query_one("#account-line", Static).update(account_text(snap, compact=table.layout_name == "compact"))
         self.query_one("#protective-stops", Static).update(protective_stops_text(snap))
         self.query_one("#drawdown", DrawdownPanel).show(snap)
         self.query_one("#correlation", CorrelationPanel).show(snap)

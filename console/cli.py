@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "promote",
     "report",
     "size",
+    "alerts",
 ]
 
 

@@ -53,6 +53,7 @@ class LiveSession:
     repo: Any  # storage.monitor_repo.MonitorRepo
     paper: Any | None  # core.exchange.paper.PaperExchange when on paper
     lease: Any | None = None  # core.monitor.monitor_lease.MonitorLeaseHolder; None: read-only
+    alerts: Any | None = None  # core.alerts.dispatcher.AlertDispatcher
 
     @property
     def can_switch_scenario(self) -> bool:
@@ -61,9 +62,14 @@ class LiveSession:
     @classmethod
     def start(cls, network: str, store: Store, scenario: str = "demo",
               on_snapshot: Callable[[Any], None] | None = None, poll_interval_s: float | None = None,
-              seed: int = 7, paper_speed: float | None = None) -> "LiveSession":
+              seed: int = 7, paper_speed: float | None = None,
+              on_alert: Callable[[Any], None] | None = None) -> "LiveSession":
+        """`on_alert` is the console's alert callback (toast + bell); it must only post a message."""
+        from core.alerts.factory import build_dispatcher
         from core.exchange.gateway import HyperliquidGateway
         from core.monitor.genome_source import GenomeSource
+        from core.operator_settings import load_settings
+        from storage.alert_repo import AlertRepo
         from core.monitor.service import MonitorService, MonitorSettings
         from storage.monitor_repo import MonitorRepo
 
@@ -94,6 +100,7 @@ class LiveSession:
             interval = poll_interval_s or LIVE_POLL_INTERVAL_S
         from core.monitor.monitor_lease import MonitorLeaseHolder, MonitorRunning
 
+        operator = load_settings()
         repo = MonitorRepo(store)
         lease: MonitorLeaseHolder | None = MonitorLeaseHolder(repo, address, wall_ms)
         try:
@@ -102,12 +109,14 @@ class LiveSession:
         except MonitorRunning as exc:  # another monitor acts for this account: the console only watches
             log.warning("read-only: %s", exc)
             lease = None
+        alerts = build_dispatcher(operator.alerts, AlertRepo(store), wall_ms, on_alert)
         settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None,
-                                   read_only=lease is None)
-        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot, lease=lease)
+                                   read_only=lease is None, perp=operator.risk)
+        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot, lease=lease,
+                                 alerts=alerts)
         service.start()
         log.info("live session on %s watching %s every %.1f s", network.upper(), address, interval)
-        return cls(service, repo, paper, lease)
+        return cls(service, repo, paper, lease, alerts)
 
     def switch_scenario(self, name: str) -> None:
         if self.paper is not None:
@@ -134,5 +143,7 @@ class LiveSession:
         if self.lease is not None:
             self.lease.release()
             self.lease = None
+        if self.alerts is not None:
+            self.alerts.stop()
         if self.paper is not None:
             self.paper.stop()

@@ -43,3 +43,11 @@ class StoreChanged(Message):
 
     what: str
     payload: Any = None
+
+
+@dataclass
+class AlertRaised(Message):
+    """An alert reached the console channel (from the dispatcher's thread). The app shows a toast
+    and rings the bell; any widget (a status line) may also handle it."""
+
+    alert: Any  # core.alerts.model.Alert

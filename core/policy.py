@@ -152,3 +152,57 @@ def weighted_correlation(n: int, weights: "list[float]", corr_flat: "list[float]
                 num += w * c
                 den += w
     return num / den if den > 0.0 else 0.0
+
+
+# ---- perp risk (issue 16): liquidation-aware stops and the WATCH tier --------------------------
+# Kept apart from the exit schedule above. Plain Python (the backtest kernel models no margin).
+LIQUIDATION_BUFFER_FRACTION = 0.05  # a stop keeps 5 % of the entry-to-liquidation distance inside it
+WATCH_FRACTION = 0.35  # WATCH at 0.35 x max_drawdown_pct: an alert and a colour, never an action
+
+
+def watch_level(dd_ratio: float, watch_fraction: float = WATCH_FRACTION) -> bool:
+    """The drawdown has reached the WATCH tier (drawdown / max_drawdown_pct >= watch_fraction)."""
+    return dd_ratio >= watch_fraction
+
+
+def stop_inside_liquidation(stop_px: float, reference_px: float, liquidation_px: float | None, side: int,
+                            buffer_fraction: float = LIQUIDATION_BUFFER_FRACTION) -> float:
+    """The stop, or the level `buffer_fraction` of the reference-to-liquidation distance inside the
+    liquidation price when the stop lies beyond it (a stop the venue's liquidation would beat
+    protects nothing). `side` is +1 long (liquidation below), -1 short (above).
+
+    The reference is the entry price, not the mark: a buffer measured from the mark would shrink
+    as the price walks towards liquidation and drag the stop along with it, until both fill in
+    the same tick. No liquidation price, or one on the wrong side of the reference, leaves the stop.
+    """
+    if liquidation_px is None or liquidation_px <= 0.0 or reference_px <= 0.0:
+        return stop_px
+    gap = (reference_px - liquidation_px) * side
+    if gap <= 0.0:
+        return stop_px
+    limit = liquidation_px + side * buffer_fraction * gap
+    return limit if (stop_px - limit) * side < 0.0 else stop_px
+
+
+def maintenance_fraction(max_leverage: float) -> float:
+    """Hyperliquid's maintenance margin per unit of notional: half the initial margin at max leverage."""
+    return 0.5 / max_leverage
+
+
+def cross_liquidation_px(mark_px: float, size: float, equity_usd: float, other_maintenance_usd: float,
+                         max_leverage: float) -> float | None:
+    """The mark of this coin at which a cross account's equity meets its maintenance margin, the
+    other positions held fixed (Hyperliquid's formula: mark - side x margin_available / |size| /
+    (1 - l x side), l = maintenance fraction). None when no positive price liquidates it.
+
+    Args:
+        size: signed units of the coin's whole position (negative short).
+        other_maintenance_usd: maintenance margin of every other position.
+    """
+    if size == 0.0 or mark_px <= 0.0 or max_leverage <= 0.0:
+        return None
+    side = 1.0 if size > 0 else -1.0
+    frac = maintenance_fraction(max_leverage)
+    available = equity_usd - other_maintenance_usd - abs(size) * mark_px * frac
+    px = mark_px - side * available / abs(size) / (1.0 - frac * side)
+    return px if px > 0.0 else None

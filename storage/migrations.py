@@ -347,3 +347,35 @@ def m307_monitor_leases(conn: sqlite3.Connection) -> None:
             heartbeat_ms INTEGER NOT NULL,
             expires_ms INTEGER NOT NULL
         )""")
+
+
+# ---- alerts (issue 16): m16xx so they never clash with other features' migrations ----
+@migration
+def m1601_alerts(conn: sqlite3.Connection) -> None:
+    """One row per alert event (a flapping repeat only bumps `repeats`) and one per delivery
+    attempt. `target` is always the redacted form of a notification URL, never the URL."""
+    conn.execute("""
+        CREATE TABLE alert_events (
+            id INTEGER PRIMARY KEY,
+            time_ms INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            dedup_key TEXT NOT NULL,
+            repeats INTEGER NOT NULL DEFAULT 0,
+            last_repeat_ms INTEGER
+        )""")
+    conn.execute("CREATE INDEX alert_events_time ON alert_events(time_ms)")
+    conn.execute("""
+        CREATE TABLE alert_deliveries (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES alert_events(id),
+            channel TEXT NOT NULL,
+            target TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            error TEXT,
+            time_ms INTEGER NOT NULL
+        )""")
+    conn.execute("CREATE INDEX alert_deliveries_event ON alert_deliveries(event_id)")

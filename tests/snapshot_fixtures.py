@@ -44,3 +44,30 @@ def snapshot(state: str = "NORMAL", ratio: float = 0.12, pending: bool = False) 
         drawdown_history=history, new_risk_allowed=state in ("NORMAL", "TIGHTENED"),
         protective_stops=({"coin": "BTC", "side": "sell", "size": 0.59423, "trigger_px": 60_417.0},)
         if state != "NORMAL" else ())
+
+
+def perp_snapshot(ratio: float = 0.40) -> RiskSnapshot:
+    """The demo book at 10x cross with the venue's liquidation prices and funding; SOL's genome
+    stop lies beyond its liquidation price and is clamped inside it. A 0.40 ratio is WATCH."""
+    from dataclasses import replace
+
+    base = snapshot("NORMAL", ratio)
+    perp = {"BTC": dict(liquidation_px=49_870.0, leverage=10.0, funding_since_open_usd=-12.41,
+                        funding_rate_hourly=0.0000125),
+            "ETH": dict(liquidation_px=4_410.5, leverage=10.0, funding_since_open_usd=3.08,
+                        funding_rate_hourly=0.0000125),
+            "SOL": dict(liquidation_px=155.20, leverage=20.0, funding_since_open_usd=-0.95,
+                        funding_rate_hourly=-0.000004, stop_clamped_px=155.83, liquidation_inside_stop=True)}
+    rows = []
+    for p in base.positions:
+        extra = perp[p.coin]
+        sign = 1 if p.side == "long" else -1
+        rows.append(replace(p, leverage_type="cross", margin_used_usd=p.notional_usd / extra["leverage"],
+                            dist_liquidation=(p.mark_px - extra["liquidation_px"]) * sign / p.mark_px,
+                            funding_rate_annual=extra["funding_rate_hourly"] * 24 * 365, **extra))
+    margin = sum(r.margin_used_usd for r in rows)
+    notional = sum(r.notional_usd for r in rows)
+    equity = base.equity_usd
+    return replace(base, positions=tuple(rows), margin_used_usd=margin, margin_ratio=margin / equity,
+                   account_leverage=notional / equity, total_notional_usd=notional, maintenance_margin_usd=margin / 4,
+                   withdrawable_usd=equity - margin, watch=True, watch_fraction=0.35)

@@ -10,7 +10,7 @@ import pytest
 from console.app import EvoriskApp
 from console.messages import EvolutionProgress, SnapshotReady
 from tests.console_helpers import wait_for
-from tests.snapshot_fixtures import snapshot
+from tests.snapshot_fixtures import perp_snapshot, snapshot
 
 SIZES = [(200, 60), (80, 24)]
 
@@ -74,3 +74,10 @@ def test_evolution_in_progress(snap_compare, tmp_path):
 
 def test_runs_and_log_tabs_empty_state(snap_compare, tmp_path):
     assert snap_compare(app_for(tmp_path), terminal_size=(120, 30), run_before=feed(snapshot(), "f3"))
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_live_perp_risk_columns_and_watch_banner(snap_compare, tmp_path, size):
+    """Liquidation price and distance (SOL red: liquidation before its stop, stop clamped *),
+    leverage, funding, the account line, and the WATCH colour on a NORMAL banner."""
+    assert snap_compare(app_for(tmp_path), terminal_size=size, run_before=feed(perp_snapshot()))

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 
 from console.exit_codes import EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 from console import argtypes as at
+ONCE_ALERT_WAIT_S = 10.0  # `--once` waits this long for its alerts' deliveries before exiting
 
 
 def _now_ms() -> int:
@@ -42,18 +43,29 @@ def _repo(args: argparse.Namespace):
     return MonitorRepo(open_store(args))
 
 
+POSITION_KEYS = ("coin", "side", "size", "entry_px", "mark_px", "unrealized_pnl_usd", "notional_usd", "stop_px",
+                 "stop_clamped_px", "liquidation_px", "dist_liquidation", "liquidation_inside_stop", "leverage",
+                 "leverage_type", "margin_used_usd", "funding_since_open_usd", "funding_rate_hourly",
+                 "funding_rate_annual")
+ACCOUNT_KEYS = ("margin_used_usd", "margin_ratio", "account_leverage", "total_notional_usd",
+                "maintenance_margin_usd", "withdrawable_usd", "watch")
+
+
 def snapshot_line(snap, as_json: bool) -> str:
     ids = [a.id for a in snap.pending_actions if a.status == "pending"]
     if as_json:
         return json.dumps({"time_ms": snap.time_ms, "equity_usd": snap.equity_usd, "hwm_usd": snap.hwm_usd,
                            "drawdown": snap.drawdown, "drawdown_ratio": snap.drawdown_ratio,
                            "breaker_state": snap.breaker_state, "pending_action_ids": ids,
-                           "data_error": snap.data_error, "db_error": snap.db_error,
-                           "genome": snap.genome_label})
+                           "data_error": snap.data_error, "db_error": snap.db_error, "genome": snap.genome_label,
+                           **{k: getattr(snap, k) for k in ACCOUNT_KEYS},
+                           "positions": [{k: getattr(p, k) for k in POSITION_KEYS} for p in snap.positions]})
     when = datetime.fromtimestamp(snap.time_ms / 1000, timezone.utc).strftime("%H:%M:%S")
     equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
     dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"
-    line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state} pending={ids}"
+    line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state}{' WATCH' if snap.watch else ''} pending={ids}"
+    if snap.margin_ratio is not None:
+        line += f" margin={snap.margin_ratio:.1%} leverage={snap.account_leverage:.2f}x"
     line += f" STALE: {snap.data_error}" if snap.data_error else ""
     return line + (f" DB: {snap.db_error} (nothing stored, proposed or sent)" if snap.db_error else "")
 
@@ -83,6 +95,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
     if not args.headless:
         raise BadInputError("the interactive monitor is `evorisk console`; use --headless here")
+    from core.alerts.factory import build_dispatcher
+    from core.operator_settings import load_settings
+    from storage.alert_repo import AlertRepo
+
+    operator = load_settings()
     gateway = _gateway(args)
     repo = _repo(args)
     lease = None
@@ -93,15 +110,18 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         lease.acquire()  # MonitorRunning: one line, exit 2
         lease.start_heartbeat()
     settings = MonitorSettings(args.address, poll_interval_s=args.interval,
-                               can_trade=gateway.signer_address is not None, read_only=args.read_only)
+                               can_trade=gateway.signer_address is not None, read_only=args.read_only,
+                               perp=operator.risk)
+    alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms)
     try:
-        return _run_monitor(args, gateway, repo, settings, lease)
+        return _run_monitor(args, gateway, repo, settings, lease, alerts)
     finally:
+        alerts.stop()
         if lease is not None:
             lease.release()
 
 
-def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease) -> int:
+def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease, alerts) -> int:
     from core.monitor.genome_source import GenomeSource
     from core.monitor.service import MonitorService
 
@@ -112,9 +132,11 @@ def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease) -> in
         sys.stdout.flush()
         episodes.see(snap)
 
-    service = MonitorService(gateway, repo, settings, GenomeSource(repo, args.genome), _now_ms, show, lease=lease)
+    service = MonitorService(gateway, repo, settings, GenomeSource(repo, args.genome), _now_ms, show, lease=lease,
+                             alerts=alerts)
     if args.once:
         snap = service.run_cycle()
+        alerts.wait_idle(ONCE_ALERT_WAIT_S)  # a one-shot run still delivers what it raised
         if snap.db_error:
             return EXIT_DB_BUSY
         return EXIT_UNREACHABLE if snap.data_error and snap.data_error.startswith("exchange unavailable") else EXIT_OK
@@ -194,7 +216,26 @@ def _execute_here(args: argparse.Namespace, repo, action_id: int) -> int:
         sys.stdout.write(f"  {leg.coin} {leg.side} filled {leg.filled:g}/{leg.requested:g} in {leg.attempts} "
                          f"attempt(s): {leg.status}" + (f" ({leg.error})" if leg.error else "") + "\n")
     sys.stdout.write(f"action {action_id} {report.status}\n")
+    _alert_failed_legs(repo, action_id, report)
     return EXIT_OK
+
+
+def _alert_failed_legs(repo, action_id: int, report) -> None:
+    """Orders sent from here fail as loudly as the monitor's: one order-failure alert per leg."""
+    from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, failure_alerts
+    from core.alerts.factory import build_dispatcher
+    from core.operator_settings import load_settings
+    from storage.alert_repo import AlertRepo
+
+    failures = [LegFailure(action_id, leg.coin, leg.side, leg.status, leg.error)
+                for leg in report.legs if leg.status in FAILED_LEG_STATUSES]
+    if not failures:
+        return
+    dispatcher = build_dispatcher(load_settings().alerts, AlertRepo(repo.store), _now_ms)
+    for alert in failure_alerts(failures, _now_ms()):
+        dispatcher.raise_alert(alert)
+    dispatcher.wait_idle(ONCE_ALERT_WAIT_S)
+    dispatcher.stop()
 
 
 def cmd_reject(args: argparse.Namespace) -> int:

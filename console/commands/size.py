@@ -59,8 +59,27 @@ def compute_size(repo, gateway, address: str, coin: str, side: str, size: float,
                                                     account.equity_usd, params)
     coins = tuple(sorted({p.coin for p in account.positions} | {coin}))
     matrix = hourly_correlation(gateway, coins, account.time_ms) if len(coins) >= 2 else None
-    decision = size_new_position(params, account, coin, side, size, mids[coin], state, coins, matrix)
+    liquidation = liquidation_inputs(gateway, params, account, coin, side, state)
+    decision = size_new_position(params, account, coin, side, size, mids[coin], state, coins, matrix, liquidation)
     return decision, genome_label, breaker_reason
+
+
+def liquidation_inputs(gateway, params, account, coin: str, side: str, state: int):
+    """The genome's stop distance (neutral indicators: no candles are read here) and the coin's
+    and the book's maintenance margins, from `meta`; None when the venue lists no max leverage."""
+    from core import policy
+    from core.monitor.indicators import CoinIndicators
+    from core.monitor.levels import distances
+    from core.monitor.sizing import LiquidationInputs
+    from core.operator_settings import load_settings
+
+    leverages = gateway.max_leverages()
+    if coin not in leverages:
+        return None
+    other = sum(p.notional_usd * policy.maintenance_fraction(leverages.get(p.coin, leverages[coin]))
+                for p in account.positions if p.coin != coin)
+    stop, _, _ = distances(params, CoinIndicators(), 0.0, 1 if side == "long" else -1, policy.stops_tightened(state))
+    return LiquidationInputs(leverages[coin], other, stop, load_settings().risk.liquidation_buffer_fraction)
 
 
 def cmd_size(args: argparse.Namespace) -> int:

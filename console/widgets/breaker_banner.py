@@ -31,9 +31,11 @@ class BreakerBanner(Static):
     BreakerBanner.-reducing { border: heavy darkorange; color: darkorange; background: darkorange 15%; }
     BreakerBanner.-emergency { border: heavy red; color: white; background: red 70%; }
     BreakerBanner.-stale { border: heavy $secondary; color: $secondary; background: $secondary 15%; }
+    BreakerBanner.-normal.-watch { border: heavy yellow; color: yellow; background: yellow 10%; }
     """
 
     state: reactive[str] = reactive("NORMAL")
+    watch: reactive[bool] = reactive(False)  # WATCH tier: a colour and an alert, never an action
 
     def __init__(self, **kwargs):
         super().__init__("BREAKER: waiting for the first poll", **kwargs)
@@ -42,14 +44,21 @@ class BreakerBanner(Static):
         self.remove_class(STATE_CLASSES.get(old, ""))
         self.add_class(STATE_CLASSES.get(new, "-stale"))
 
+    def watch_watch(self, watching: bool) -> None:
+        self.set_class(watching, "-watch")
+
     def show(self, snap: RiskSnapshot) -> None:
         self.state = snap.breaker_state
+        self.watch = snap.watch and snap.breaker_state == "NORMAL"
         ratio = "n/a" if snap.drawdown_ratio is None else f"{snap.drawdown_ratio:.2f}"
         dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%}"
         since = "start" if snap.breaker_since_ms <= 0 else f"{hhmmss(snap.breaker_since_ms)} UTC"
-        self.update(f"BREAKER {snap.breaker_state} since {since} | "
+        watch = " WATCH" if self.watch else ""
+        does = (f"WATCH from {snap.watch_fraction:.2f} of max: an alert, no action" if self.watch
+                else WHAT_IT_DOES.get(snap.breaker_state, ""))
+        self.update(f"BREAKER {snap.breaker_state}{watch} since {since} | "
                     f"drawdown {dd} = {ratio} of max {snap.max_drawdown_pct:.1%} | "
-                    f"{WHAT_IT_DOES.get(snap.breaker_state, '')} | "
+                    f"{does} | "
                     f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'}"
                     + ("" if snap.breaker_reason.startswith(("drawdown", "start")) else f" | {snap.breaker_reason}")
                     + gap_text(snap))

@@ -16,10 +16,12 @@ from hyperliquid.utils.signing import OrderRequest as SdkOrderRequest
 from hyperliquid.utils.types import Cloid
 
 from core.errors import BadInputError
-from core.exchange import parse
+from core.exchange import parse, parse_perp
 from core.exchange.clock_skew import DATE_RESOLUTION_MS, VenueClock
 from core.exchange.errors import DeadManSwitchUnavailable, GatewayConfigError, OrderRejected
-from core.exchange.models import AccountState, Candle, Fill, OpenOrder, OrderRequest, OrderResult, OrderStatus
+from core.exchange.models import (
+    AccountState, AssetContext, Candle, Fill, FundingPayment, OpenOrder, OrderRequest, OrderResult, OrderStatus,
+)
 from core.exchange.network import Venue, private_key_from_env, resolve_venue
 from core.exchange.nonce import NowMs, nonce_source_for, wall_clock_ms
 from core.exchange.sdk_errors import LastResponse, sdk_errors, watch_session
@@ -57,6 +59,12 @@ class ExchangeGateway(Protocol):
     def mids(self) -> dict[str, float]: ...
 
     def candles(self, coin: str, interval: str, start_ms: int, end_ms: int) -> list[Candle]: ...
+
+    def asset_contexts(self) -> dict[str, AssetContext]: ...
+
+    def max_leverages(self) -> dict[str, float]: ...
+
+    def user_funding(self, address: str, start_ms: int, end_ms: int | None = None) -> list[FundingPayment]: ...
 
     def order_status_by_cloid(self, address: str, cloid: str) -> OrderStatus | None: ...
 
@@ -184,6 +192,19 @@ class HyperliquidGateway:
         self.sz_decimals(coin)  # unknown coin -> BadInputError instead of the SDK's KeyError
         raw = self._read("candleSnapshot", lambda info: info.candles_snapshot(coin, interval, start_ms, end_ms))
         return parse.parse_candles(raw, coin, interval)
+
+    def asset_contexts(self) -> dict[str, AssetContext]:
+        """Funding rate, mark and oracle per perp (`metaAndAssetCtxs`, weight 20: poll it sparingly)."""
+        return parse_perp.parse_asset_contexts(self._read("metaAndAssetCtxs", lambda info: info.meta_and_asset_ctxs()))
+
+    def max_leverages(self) -> dict[str, float]:
+        """Max leverage per perp from `meta` (weight 20): what sets its maintenance margin."""
+        return parse_perp.parse_max_leverages(self._read("meta", lambda info: info.meta()))
+
+    def user_funding(self, address: str, start_ms: int, end_ms: int | None = None) -> list[FundingPayment]:
+        """The account's hourly funding payments from `start_ms` (`userFunding`, weight 20)."""
+        raw = self._read("userFunding", lambda info: info.user_funding_history(address, start_ms, end_ms))
+        return parse_perp.parse_user_funding(raw)
 
     def order_status_by_cloid(self, address: str, cloid: str) -> OrderStatus | None:
         raw = self._read("orderStatus", lambda info: info.query_order_by_cloid(address, Cloid(cloid)))

@@ -36,6 +36,10 @@ class Position:
     margin_used_usd: float
     leverage: float
     liquidation_px: float | None
+    leverage_type: str = "cross"  # "cross" | "isolated"
+    # Cash the position received since it was opened (the venue's -cumFunding.sinceOpen):
+    # negative = funding paid. None when the venue's reply has no cumFunding.
+    funding_since_open_usd: float | None = None
 
     @property
     def side(self) -> Literal["long", "short"]:
@@ -55,9 +59,41 @@ class AccountState:
     withdrawable_usd: float
     positions: tuple[Position, ...]
     time_ms: int
+    total_notional_usd: float | None = None  # marginSummary.totalNtlPos
+    maintenance_margin_usd: float | None = None  # crossMaintenanceMarginUsed (None on older replies)
 
     def position(self, coin: str) -> Position | None:
         return next((p for p in self.positions if p.coin == coin), None)
+
+
+HOURS_PER_YEAR = 24 * 365  # Hyperliquid funds every hour; annualised without compounding
+
+
+@dataclass(frozen=True)
+class AssetContext:
+    """One perp's market context from `metaAndAssetCtxs`; `funding_rate_hourly` > 0: longs pay."""
+
+    coin: str
+    funding_rate_hourly: float
+    mark_px: float | None
+    oracle_px: float | None
+    open_interest: float
+    max_leverage: float | None = None  # from the meta half of the reply
+
+    @property
+    def funding_rate_annual(self) -> float:
+        return self.funding_rate_hourly * HOURS_PER_YEAR
+
+
+@dataclass(frozen=True)
+class FundingPayment:
+    """One hourly funding payment from `userFunding`: `usdc` < 0 means the account paid."""
+
+    coin: str
+    time_ms: int
+    usdc: float
+    size: float  # signed position size it was charged on
+    funding_rate: float
 
 
 @dataclass(frozen=True)

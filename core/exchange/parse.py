@@ -22,7 +22,8 @@ from core.exchange.models import (
 
 EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MS_PER_MINUTE = 60_000
-MAX_RAW_TIME_DIGITS = 20  # an int64 ms value; anything longer is garbage not worth echoing
+MAX_RAW_TIME_DIGITS = 20
+LEVERAGE_TYPES = ("cross", "isolated")  # an int64 ms value; anything longer is garbage not worth echoing
 
 
 def _field(obj: Any, key: str, where: str) -> Any:
@@ -74,6 +75,14 @@ def parse_position(raw: Any, where: str) -> Position:
     entry = _field(p, "entryPx", where)
     liq = _field(p, "liquidationPx", where)
     lev = _field(p, "leverage", where)
+    lev_type = lev.get("type", "cross") if isinstance(lev, dict) else "cross"
+    if lev_type not in LEVERAGE_TYPES:
+        raise MalformedReply(f"{where}.leverage.type: unknown {lev_type!r:.40}")
+    cum = p.get("cumFunding")
+    funding = None
+    if isinstance(cum, dict) and "sinceOpen" in cum:  # the venue counts funding paid as positive
+        paid = number(cum["sinceOpen"], f"{where}.cumFunding.sinceOpen")
+        funding = -paid if paid else 0.0
     return Position(
         coin=str(coin),
         size=size,
@@ -84,6 +93,8 @@ def parse_position(raw: Any, where: str) -> Position:
         margin_used_usd=number(_field(p, "marginUsed", where), f"{where}.marginUsed"),
         leverage=number(_field(lev, "value", f"{where}.leverage"), f"{where}.leverage.value"),
         liquidation_px=None if liq is None else price(liq, f"{where}.liquidationPx"),
+        leverage_type=str(lev_type),
+        funding_since_open_usd=funding,
     )
 
 
@@ -101,7 +112,15 @@ def parse_account_state(raw: Any, fallback_time_ms: int) -> AccountState:
         withdrawable_usd=number(_field(raw, "withdrawable", where), f"{where}.withdrawable"),
         positions=tuple(parse_position(p, f"{where}.assetPositions") for p in positions),
         time_ms=integer(time_ms, f"{where}.time"),
+        total_notional_usd=_optional_number(summary, "totalNtlPos", f"{where}.totalNtlPos"),
+        maintenance_margin_usd=_optional_number(raw, "crossMaintenanceMarginUsed",
+                                                f"{where}.crossMaintenanceMarginUsed"),
     )
+
+
+def _optional_number(obj: dict, key: str, where: str) -> float | None:
+    """A field newer replies carry and older ones lack: absent is None, present must be a number."""
+    return None if obj.get(key) is None else number(obj[key], where)
 
 
 def parse_mids(raw: Any) -> dict[str, float]:

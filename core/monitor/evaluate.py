@@ -15,7 +15,7 @@ from typing import Mapping
 import numpy as np
 
 from core import policy
-from core.exchange.models import AccountState
+from core.exchange.models import AccountState, AssetContext
 from core.genome import RiskParams
 from core.monitor import proposals
 from core.monitor.freshness import feed_problem, next_feed_state
@@ -23,8 +23,10 @@ from core.monitor.gaps import GapCheck, accepted_px, check_gaps, gap_notes
 from core.monitor.indicators import CoinIndicators
 from core.monitor.levels import position_risk
 from core.monitor.orders import ProposedAction
+from core.monitor.perp import account_risk, clamp_protective, with_perp_risk
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
 from core.monitor.state import MonitorState, PlacedStop, Track
+from core.operator_settings import PerpRiskSettings
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Context:
     genome_label: str
     network: str
     poll_interval_s: float
+    perp: PerpRiskSettings = PerpRiskSettings()  # WATCH level and the liquidation buffer of stops
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class MarketInputs:
     corr_coins: tuple[str, ...] = ()
     corr_matrix: np.ndarray | None = None
     sz_decimals: Mapping[str, int] = field(default_factory=dict)  # venue size decimals per coin
+    asset_ctxs: Mapping[str, AssetContext] = field(default_factory=dict)  # funding rates (metaAndAssetCtxs)
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,8 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     for pos in acct.positions:
         row, level = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
                                    tracks[pos.coin], acct.time_ms, policy.stops_tightened(new_state))
+        row = with_perp_risk(row, pos, market.asset_ctxs.get(pos.coin))
+        row, level = clamp_protective(row, level, ctx.perp.liquidation_buffer_fraction)
         rows.append(row)
         protective[pos.coin] = level
     coins, matrix, weighted = _correlation(market, rows)
@@ -164,7 +170,9 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
         genome_label=ctx.genome_label, drawdown_history=new.drawdown_history,
         correlation_breached=weighted is not None and weighted > p.correlation_limit,
         new_risk_allowed=policy.allows_new_risk(new_state) and not gap.holding,
-        protective_stops=tuple(_stop_view(s) for s in new.stops.values()), price_gap=gap_notes(gap))
+        protective_stops=tuple(_stop_view(s) for s in new.stops.values()), price_gap=gap_notes(gap),
+        watch=policy.watch_level(ratio, ctx.perp.watch_fraction), watch_fraction=ctx.perp.watch_fraction,
+        **vars(account_risk(acct, sum(r.notional_usd for r in rows))))
     return Evaluation(snap, new, tuple(acts), transition, gap)
 
 
@@ -194,5 +202,10 @@ def stale(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapsho
         weighted_correlation=base.weighted_correlation if base else None, correlation_limit=p.correlation_limit,
         concentration_limit=p.concentration_limit, last_ok_poll_ms=state.last_ok_poll_ms, data_error=problem,
         genome_label=ctx.genome_label, drawdown_history=state.drawdown_history, new_risk_allowed=False,
-        protective_stops=tuple(_stop_view(s) for s in state.stops.values()))
+        protective_stops=tuple(_stop_view(s) for s in state.stops.values()), watch_fraction=ctx.perp.watch_fraction,
+        **({k: getattr(base, k) for k in ACCOUNT_RISK_FIELDS} if base else {}))
     return Evaluation(snap, new, (), transition)
+
+
+ACCOUNT_RISK_FIELDS = ("margin_used_usd", "margin_ratio", "account_leverage", "total_notional_usd",
+                       "maintenance_margin_usd", "withdrawable_usd")  # the last good numbers stay shown while STALE

@@ -18,6 +18,8 @@ from typing import Any, Callable, Protocol
 
 from core import policy
 from core.errors import StorageUnavailableError
+from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, NewAction, TransitionFacts, cycle_alerts
+from core.alerts.model import AlertOutlet
 from core.exchange.errors import ExchangeError, GatewayConfigError, RateLimited
 from core.exchange.gateway import ExchangeGateway
 from core.genome import RiskParams
@@ -27,8 +29,10 @@ from core.monitor.db_health import DbHealth
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
 from core.monitor.market_data import CandleCache
+from core.monitor.perp import FundingCache, log_new_clamps
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
 from core.monitor.state import MonitorState
+from core.operator_settings import PerpRiskSettings
 
 log = logging.getLogger("evorisk.monitor")
 
@@ -84,6 +88,7 @@ class MonitorSettings:
     action_ttl_ms: int = ACTION_TTL_MS
     can_trade: bool = True  # a signing key is configured; without one nothing is placed automatically
     read_only: bool = False  # watch only: polls and publishes, never proposes, sends or writes
+    perp: PerpRiskSettings = PerpRiskSettings()  # WATCH level, liquidation buffer and alert distance
 
 
 class Lease(Protocol):
@@ -94,12 +99,17 @@ class MonitorService:
     def __init__(self, gateway: ExchangeGateway, repo: MonitorRepository, settings: MonitorSettings,
                  genome: GenomeSource, now_ms: Callable[[], int],
                  on_snapshot: Callable[[RiskSnapshot], None] | None = None,
-                 start_timer: TimerStarter = start_thread_timer, lease: Lease | None = None):
+                 start_timer: TimerStarter = start_thread_timer, lease: Lease | None = None,
+                 alerts: AlertOutlet | None = None):
         self.gateway, self.repo, self.settings = gateway, repo, settings
         self.lease = lease
+        self.alerts = alerts
+        self._new_actions: list[NewAction] = []  # this cycle's, for its alerts
+        self._failures: list[LegFailure] = []
         self.genome, self.now_ms, self.on_snapshot = genome, now_ms, on_snapshot
         self.executor = Executor(gateway, repo, settings.address, getattr(lease, "owner", None))
         self.candles = CandleCache(gateway)
+        self.funding = FundingCache(gateway)
         self.state = MonitorState.from_json(repo.get_monitor_state())
         self.last_snapshot: RiskSnapshot | None = self._restore_last_good()
         self.backoff = PollBackoff(settings.poll_interval_s)
@@ -180,8 +190,10 @@ class MonitorService:
         with self._lock:
             now = self.now_ms()
             read_only = self.read_only
+            self._new_actions, self._failures = [], []
             params, label = self.genome()
-            ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s)
+            ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s, self.settings.perp)
+            previous = self.last_snapshot
             result: Evaluation | None = None
             try:
                 if read_only:  # mirror the writer monitor's state; act on nothing
@@ -195,6 +207,9 @@ class MonitorService:
             except StorageUnavailableError as exc:
                 snapshot = self._db_refused(ctx, result, exc, now)
             self.last_snapshot = snapshot
+            log_new_clamps(snapshot, previous)
+            if result is not None:
+                self._raise_alerts(snapshot, previous, result, now)
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
         return snapshot
@@ -205,6 +220,17 @@ class MonitorService:
         base = result.snapshot if result is not None else stale(ctx, problem, self.state, self.last_snapshot,
                                                                  now).snapshot
         return replace(base, db_error=problem, next_poll_in_s=self.backoff.next_delay_s(now))
+
+    def _raise_alerts(self, snapshot: RiskSnapshot, previous: RiskSnapshot | None, result: Evaluation,
+                      now: int) -> None:
+        """Queue this cycle's alerts; the dispatcher records and delivers them on its own threads."""
+        if self.alerts is None:
+            return
+        t = result.transition
+        facts = None if t is None else TransitionFacts(t.from_state, t.to_state, t.reason)
+        for alert in cycle_alerts(snapshot, previous, facts, self._new_actions, self._failures,
+                                  self.settings.perp.liquidation_alert_distance, now):
+            self.alerts.raise_alert(alert)
 
     def execute_approved(self, now_ms: int) -> list[ExecutionReport]:
         """Unknown outcomes are looked up by cloid first; then approved actions are carried out."""
@@ -236,6 +262,8 @@ class MonitorService:
         except (ExchangeError, GatewayConfigError) as exc:  # stays open: reconciled and resumed next cycle
             log.warning("action %d paused: %s", action_id, exc)
             return None
+        self._failures.extend(LegFailure(action_id, leg.coin, leg.side, leg.status, leg.error)
+                              for leg in report.legs if leg.status in FAILED_LEG_STATUSES)
         stops = {k: v for k, v in self.state.stops.items() if v.cloid not in report.canceled_cloids}
         stops.update({s.coin: s for s in report.placed_stops})
         self.state = replace(self.state, stops=stops)
@@ -258,8 +286,10 @@ class MonitorService:
         if not self.read_only:
             self._apply_reset_request(account.equity_usd, now)
         self.candles.update(coins, ctx.params.vol_lookback, account.time_ms)
+        if coins:
+            self.funding.update(now)
         market = MarketInputs(account, mids, self.candles.indicators, self.candles.corr_coins, self.candles.corr_matrix,
-                              decimals)
+                              decimals, self.funding.contexts)
         result = evaluate(ctx, market, self.state, now, self.last_snapshot)
         _log_gaps(result)
         return result
@@ -313,6 +343,7 @@ class MonitorService:
             action = self.repo.create_action(proposed, now, now + self.settings.action_ttl_ms)
             log.warning("action %d proposed (%s): %s", action.id, action.kind, action.reason)
             created.append(action)
+            self._new_actions.append(NewAction(action.id, action.kind, action.status, action.reason))
         # The new state (proposal made, breaker moved) counts only once it is stored: if the database
         # refuses a write above, the next cycle evaluates from the old state and proposes again.
         self.repo.save_monitor_state(new_state.to_json(), now)

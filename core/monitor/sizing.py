@@ -11,6 +11,10 @@ applies the backtest kernel's own rules (core.policy), in the kernel's way:
   not exceed `correlation_limit`. Like the kernel, the gate looks at the target size, not the
   requested one, so asking for a little less cannot slip a correlated position past it.
 
+- liquidation: the coin's whole position after the trade must have its (cross) liquidation price
+  beyond the genome's stop, with the buffer the monitor's stop clamp keeps; otherwise the size is
+  cut to the largest that keeps it so (a stop the venue's liquidation would beat protects nothing).
+
 Closing part of an opposite position is never limited: it lowers risk.
 """
 from __future__ import annotations
@@ -28,6 +32,43 @@ from core.genome import RiskParams
 from core.monitor.state import MonitorState
 
 SIDES = ("long", "short")
+LIQUIDATION_SEARCH_STEPS = 60  # bisection steps for the largest size whose liquidation stays beyond the stop
+
+
+@dataclass(frozen=True)
+class LiquidationInputs:
+    """What the liquidation check needs beyond the account: the coin's max leverage (meta), the
+    maintenance margin of every other position, the genome's stop distance (fraction of price)
+    and the clamp's buffer."""
+
+    max_leverage: float
+    other_maintenance_usd: float
+    stop_distance: float
+    buffer_fraction: float = policy.LIQUIDATION_BUFFER_FRACTION
+
+
+def liquidation_fits(units_after: float, sign: float, mark_px: float, equity_usd: float,
+                     liq: LiquidationInputs) -> bool:
+    """True when a position of `units_after` (unsigned) on `sign`'s side keeps its liquidation
+    price beyond the genome's stop, buffer included (the stop would not need the clamp)."""
+    if units_after <= 0:
+        return True
+    liq_px = policy.cross_liquidation_px(mark_px, sign * units_after, equity_usd, liq.other_maintenance_usd,
+                                         liq.max_leverage)
+    stop_px = mark_px * (1.0 - sign * liq.stop_distance)
+    return policy.stop_inside_liquidation(stop_px, mark_px, liq_px, int(sign), liq.buffer_fraction) == stop_px \
+        and not (liq_px is not None and (mark_px - liq_px) * sign <= 0)
+
+
+def _largest_fitting(opening: float, held_units: float, sign: float, mark_px: float, equity_usd: float,
+                     liq: LiquidationInputs) -> float:
+    lo, hi = 0.0, opening
+    if not liquidation_fits(held_units, sign, mark_px, equity_usd, liq):
+        return 0.0
+    for _ in range(LIQUIDATION_SEARCH_STEPS):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if liquidation_fits(held_units + mid, sign, mark_px, equity_usd, liq) else (lo, mid)
+    return lo
 
 
 @dataclass(frozen=True)
@@ -99,11 +140,13 @@ def _book_correlation(account: AccountState, coin: str, target_usd: float, corr_
 
 def size_new_position(params: RiskParams, account: AccountState, coin: str, side: str, requested_size: float,
                       mark_px: float, breaker_state: int, corr_coins: Sequence[str] = (),
-                      corr_matrix: np.ndarray | None = None) -> SizingDecision:
+                      corr_matrix: np.ndarray | None = None, liquidation: LiquidationInputs | None = None
+                      ) -> SizingDecision:
     """The size (units of `coin`) the genome allows for a new `side` position of `requested_size`.
 
     `corr_coins` labels the rows of `corr_matrix` (1h returns over 7 days, like the monitor);
-    `breaker_state` is a core.policy state (see effective_breaker_state).
+    `breaker_state` is a core.policy state (see effective_breaker_state); without `liquidation`
+    the liquidation check is skipped (and says so).
     """
     if side not in SIDES:
         raise BadInputError(f"side must be long or short, got {side!r}")
@@ -166,6 +209,13 @@ def size_new_position(params: RiskParams, account: AccountState, coin: str, side
         allowed_opening = 0.0
     else:
         checks.append(f"correlation: with {with_text} weighted {weighted:.2f} <= limit {limit:.2f}")
+    if liquidation is None:
+        checks.append("liquidation: not checked (no max leverage for the coin)")
+    else:
+        _check_liquidation(liquidation, opening, same_side_units, sign, mark_px, equity, coin, factors, checks)
+        if opening > 0 and factors and factors[-1].startswith("liquidation"):
+            allowed_opening = min(allowed_opening, _largest_fitting(opening, same_side_units, sign, mark_px,
+                                                                    equity, liquidation))
     if closing:
         checks.append(f"closing: {closing:.6g} of the {requested_size:g} first close the {abs(existing):g} "
                       f"{'short' if existing < 0 else 'long'} already held, which lowers risk: always allowed")
@@ -175,3 +225,20 @@ def size_new_position(params: RiskParams, account: AccountState, coin: str, side
         mark_px=mark_px, equity_usd=equity, breaker_state=state_name, existing_size=existing,
         concentration_cap_usd=cap_usd, weighted_correlation=weighted, correlation_limit=limit,
         limiting_factors=tuple(factors), checks=tuple(checks))
+
+
+def _check_liquidation(liq: LiquidationInputs, opening: float, held_units: float, sign: float, mark_px: float,
+                       equity: float, coin: str, factors: list[str], checks: list[str]) -> None:
+    units = held_units + opening
+    liq_px = policy.cross_liquidation_px(mark_px, sign * units, equity, liq.other_maintenance_usd, liq.max_leverage)
+    stop_px = mark_px * (1.0 - sign * liq.stop_distance)
+    where = "none" if liq_px is None else f"{liq_px:.6g} ({abs(mark_px - liq_px) / mark_px:.1%} away)"
+    if liquidation_fits(units, sign, mark_px, equity, liq):
+        checks.append(f"liquidation: {units:.6g} {coin} liquidates at {where}, beyond the genome's stop "
+                      f"{stop_px:.6g} ({liq.stop_distance:.1%})")
+        return
+    line = (f"liquidation: {units:.6g} {coin} would liquidate at {where}, inside the genome's stop {stop_px:.6g} "
+            f"({liq.stop_distance:.1%}, buffer {liq.buffer_fraction:.0%} of the distance)")
+    checks.append(line)
+    if opening > 0:
+        factors.append(line)

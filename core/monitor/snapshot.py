@@ -32,6 +32,17 @@ class PositionRisk:
     stop_distance: float | None = None  # policy.stop_distances output, fractions of price
     trail_distance: float | None = None
     take_profit_distance: float | None = None
+    # Perp risk (core/monitor/perp.py): what the venue says about margin, liquidation and funding.
+    liquidation_px: float | None = None  # None: the venue sees no liquidation price (e.g. tiny leverage)
+    dist_liquidation: float | None = None  # fraction of the mark between it and the liquidation price
+    leverage: float | None = None
+    leverage_type: str = ""  # "cross" | "isolated"
+    margin_used_usd: float | None = None
+    funding_since_open_usd: float | None = None  # cash to the account since open: negative = funding paid
+    funding_rate_hourly: float | None = None  # the venue's current hourly rate; > 0: longs pay shorts
+    funding_rate_annual: float | None = None  # hourly x 24 x 365, not compounded
+    stop_clamped_px: float | None = None  # protective stop moved inside the liquidation price (policy)
+    liquidation_inside_stop: bool = False  # the venue would liquidate before the genome's stop fires
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,15 @@ class RiskSnapshot:
     # Why the local database refused this cycle's writes (busy: another process holds the write lock,
     # or disk full), None when it is fine. While set nothing is proposed or sent (no row, no order).
     db_error: str | None = None
+    # Account perp risk (clearinghouseState); None on a snapshot taken before these were read.
+    margin_used_usd: float | None = None
+    margin_ratio: float | None = None  # margin used / equity
+    account_leverage: float | None = None  # total notional / equity
+    total_notional_usd: float | None = None
+    maintenance_margin_usd: float | None = None  # below this equity the venue liquidates
+    withdrawable_usd: float | None = None
+    watch: bool = False  # drawdown at or beyond watch_fraction x max: an alert and a colour, never an action
+    watch_fraction: float = 0.35
 
     @property
     def data_age_s(self) -> float | None:

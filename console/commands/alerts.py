@@ -1,0 +1,101 @@
+"""`evorisk alerts [--json]` lists recent alert events and their deliveries; `evorisk alerts test`
+sends a test alert to every configured channel and says what became of it.
+
+Channels come from the settings file and EVORISK_ALERT_URLS (core/operator_settings.py); only
+redacted URLs are ever printed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime, timezone
+
+EXIT_OK, EXIT_UNREACHABLE = 0, 3  # 3: a channel could not be reached (as for the exchange)
+TEST_RETRIES_S = (1.0,)  # one retry: a test should answer within seconds, not the monitor's full back-off
+TEST_WAIT_S = 30.0  # longest `alerts test` waits for every channel's verdict
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _repo(args: argparse.Namespace):
+    from console.cli import open_store
+    from storage.alert_repo import AlertRepo
+
+    return AlertRepo(open_store(args))
+
+
+def delivery_text(d: dict) -> str:
+    tries = f" after {d['attempts']} attempts" if d["attempts"] > 1 else ""
+    error = f": {d['error']}" if d.get("error") and d["status"] != "delivered" else ""
+    return f"{d['channel']} {d['target']} {d['status']}{tries}{error}"
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    if args.action == "test":
+        return cmd_alerts_test(args)
+    events = _repo(args).recent(args.limit)
+    if args.json:
+        sys.stdout.write(json.dumps(events) + "\n")
+        return EXIT_OK
+    if not events:
+        sys.stdout.write("no alerts yet\n")
+    for e in events:
+        repeats = f" (repeated {e['repeats']}x, not re-sent)" if e["repeats"] else ""
+        sys.stdout.write(f"#{e['id']} {_when(e['time_ms'])} UTC [{e['severity']}] {e['kind']}: {e['title']}"
+                         f"{repeats}\n")
+        if e["body"]:
+            sys.stdout.write(f"    {e['body']}\n")
+        for d in e["deliveries"] or [{"channel": "-", "target": "no channel", "status": "recorded only",
+                                      "attempts": 0}]:
+            sys.stdout.write(f"    -> {delivery_text(d)}\n")
+    return EXIT_OK
+
+
+def cmd_alerts_test(args: argparse.Namespace) -> int:
+    from core.alerts.detect import test_alert
+    from core.alerts.dispatcher import AlertDispatcher, DispatchSettings
+    from core.alerts.factory import build_channels
+    from core.operator_settings import load_settings
+
+    settings = load_settings()
+    repo = _repo(args)
+
+    def on_console(alert) -> None:
+        sys.stdout.write(f"\a[console] {alert.text}\n")  # the terminal bell, as the console rings it
+
+    channels, problems = build_channels(settings.alerts, on_console)
+    for line in problems:
+        sys.stderr.write(f"evorisk: skipped: {line}\n")
+    dispatcher = AlertDispatcher(channels, repo, _now_ms, DispatchSettings(TEST_RETRIES_S, 0)).start()
+    alert = test_alert(_now_ms())
+    dispatcher.raise_alert(alert)
+    finished = dispatcher.wait_idle(TEST_WAIT_S)
+    dispatcher.stop()
+    sys.stdout.write(f"test alert sent to {len(channels)} channel(s)"
+                     + ("" if settings.alerts.urls else " (no notification URL configured: set EVORISK_ALERT_URLS"
+                        " or [alerts] urls in the settings file)") + "\n")
+    event = repo.recent(1)[0] if repo.recent(1) else None
+    failed = not finished
+    for d in (event or {}).get("deliveries", []):
+        sys.stdout.write(f"  {delivery_text(d)}\n")
+        failed = failed or d["status"] != "delivered"
+    if not finished:
+        sys.stdout.write(f"  some channels had not answered after {TEST_WAIT_S:.0f} s\n")
+    return EXIT_UNREACHABLE if failed else EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("alerts", parents=[common], help="recent alerts and their deliveries; `alerts test`")
+    p.add_argument("action", nargs="?", choices=("test",),
+                   help="test: send a test alert to every channel (exit 3 if one could not be reached)")
+    p.add_argument("--limit", type=int, default=30)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_alerts)
