@@ -108,6 +108,10 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
         ["1", "--timeout", "0", "--address", ADDRESS, "--base-url", URL])],
     *[("reject", ["reject", v], {}) for v in ("0", "x")],
     ("reset-breaker", ["reset-breaker", "--db", "{truncated_db}"], {}),
+    # alerts
+    *[("alerts", a, {}) for a in (
+        ["alerts", "--limit", "0"], ["alerts", "--limit", "-1"], ["alerts", "--limit", "nan"],
+        ["alerts", "bogus"], ["alerts", "--db", "{random_db}"], ["alerts", "test", "--db", "{db_dir}"])],
     # promote / promotions / restore-previous
     *[("promote", ["promote", *a], {}) for a in (
         ["--genome-id", "0"], ["--file", "{fifo}"], ["--file", "{deep_json}"], ["--file", "{big_int_json}"],

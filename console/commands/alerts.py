@@ -12,6 +12,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
+from console import argtypes as at
+
 EXIT_OK, EXIT_UNREACHABLE = 0, 3  # 3: a channel could not be reached (as for the exchange)
 TEST_RETRIES_S = (1.0,)  # one retry: a test should answer within seconds, not the monitor's full back-off
 TEST_WAIT_S = 30.0  # longest `alerts test` waits for every channel's verdict
@@ -96,6 +98,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("alerts", parents=[common], help="recent alerts and their deliveries; `alerts test`")
     p.add_argument("action", nargs="?", choices=("test",),
                    help="test: send a test alert to every channel (exit 3 if one could not be reached)")
-    p.add_argument("--limit", type=int, default=30)
+    p.add_argument("--limit", type=at.count, default=30, help="how many recent alerts (default 30)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_alerts)
