@@ -78,6 +78,32 @@ def test_the_verdict_states_both_claims_with_numbers(finished_run, capsys):
     assert doc["verdict"][1].startswith("Claim 2, max drawdown 30%-50% lower than fixed stops: ")
 
 
+def test_report_json_carries_both_comparisons_intervals_pbo_and_deflated_sharpe(finished_run, capsys):
+    db, _ = finished_run
+    doc = _report_json(db, capsys)
+    for rules, phrase in (("same_rules", "under the evolved genome's own portfolio rules"),
+                          ("equal_exposure", "at plain equal weight and no portfolio rules")):
+        block = doc[rules]
+        assert set(block["strategies"]) == STRATEGIES and [c["name"] for c in block["claims"]] == ["sharpe", "drawdown"]
+        for claim in block["claims"]:
+            assert phrase in claim["text"] and claim["rules"] == rules
+            for comp in claim["comparisons"]:
+                assert {"evolved_ci_low", "evolved_ci_high", "other_ci_low", "other_ci_high", "effect_ci_low",
+                        "effect_ci_high"} <= set(comp)
+                assert comp["evolved_ci_low"] <= comp["evolved"] <= comp["evolved_ci_high"]
+        for s in block["strategies"].values():
+            for iv in s["intervals"].values():
+                assert iv["ci_low"] <= iv["value"] <= iv["ci_high"]
+    assert doc["equal_exposure"]["strategies"]["stop_loss"]["overall"] != doc["same_rules"]["strategies"]["stop_loss"]["overall"]
+    # 6 + 2 x 6 children at most, fewer when copies or repeats are bred
+    assert 6 <= doc["trials"] <= 18 and doc["trials_source"] == "recorded per generation"
+    assert 0.0 <= doc["pbo"] <= 1.0 and doc["pbo_detail"]["candidates"] >= 2
+    dsr = doc["deflated_sharpe"]
+    assert 0.0 <= dsr["probability"] <= 1.0 and dsr["trials"] == doc["trials"]
+    assert any(line.startswith("Deflated Sharpe ratio") for line in doc["verdict"])
+    assert any(line.startswith("Probability of backtest overfitting") for line in doc["verdict"])
+
+
 def test_report_text_prints_tables_and_the_verdict(finished_run, capsys):
     db, _ = finished_run
     capsys.readouterr()

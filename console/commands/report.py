@@ -47,6 +47,7 @@ def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
     from console.data_spec import data_loader
     from core.errors import BadInputError
     from core.evolution import best_champion, run_data_paths, run_split
+    from core.evolution.runner import run_candidates, run_trials
     from core.evolution.walkforward import split_datasets
     from core.market.loader import load_many
     from core.report.document import RunFacts, build_report
@@ -68,7 +69,10 @@ def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
     if train.fingerprint != run["data_fingerprint"]:
         raise BadInputError(f"run {run_id}: the data or backtest settings changed since the run "
                             f"(fingerprint {train.fingerprint[:12]} != {run['data_fingerprint'][:12]})")
-    facts = RunFacts(run_id, run["status"], champion, source, list(paths), repo.generations(run_id))
+    trials, trials_source = run_trials(repo, run_id)
+    facts = RunFacts(run_id, run["status"], champion, source, list(paths), repo.generations(run_id),
+                     candidates=run_candidates(repo, run_id), trials=trials, trials_source=trials_source,
+                     bar_interval=run.get("bar_interval"))
     return build_report(facts, split, train, test, random_genomes=random_genomes)
 
 
@@ -125,19 +129,11 @@ def report_renderables(doc: dict) -> list:
                f"test windows ({split['test'][0]['start']} to {split['test'][-1]['end']})")
     out.append(f"costs: {doc['costs']['note']}")
     order = list(doc["strategies"])
-    table = Table(title="out of sample: mean over test windows")
-    cols = ("strategy", "Sharpe", "max DD", "win rate", "PF", "return", "trades", "test fitness", "train fitness")
-    for col in cols:
-        table.add_column(col, justify="left" if col == "strategy" else "right")
-    for key in order:
-        s = doc["strategies"][key]
-        o = s["overall"]
-        label = _SHORT[key] + (f" {s['level']:.0%}" if s["level"] is not None else "")
-        train = "-" if s["train_fitness"] is None else f"{s['train_fitness']:.3f}"
-        table.add_row(label, f"{o['sharpe']:.3f}", f"{o['max_drawdown']:.1%}", f"{o['win_rate']:.1%}",
-                      f"{o['profit_factor']:.2f}", f"{o['total_return']:+.1%}", f"{o['trades']:.1f}",
-                      f"{o['fitness']:.3f}", train)
-    out.append(table)
+    titles = {"same_rules": "out of sample: mean over test windows, baselines under the evolved genome's rules",
+              "equal_exposure": "out of sample: mean over test windows, all at equal weight without portfolio rules"}
+    for rules, title in titles.items():
+        out.append(_strategy_table(doc.get(rules, {"strategies": doc["strategies"]})["strategies"], order, title))
+    out.append("[ ] = 95% block-bootstrap interval over test windows")
     regimes = sorted({r for s in doc["strategies"].values() for r in s["regimes"]})
     by_regime = Table(title="out of sample per regime: Sharpe / max drawdown")
     by_regime.add_column("strategy")
@@ -151,7 +147,42 @@ def report_renderables(doc: dict) -> list:
         by_regime.add_row(_SHORT[key], *cells)
     out.append(by_regime)
     out.append("strategies: " + "; ".join(f"{_SHORT[k]} = {doc['strategies'][k]['label']}" for k in order))
+    front = doc.get("pareto_front") or []
+    if front:
+        pareto = Table(title=f"Pareto front of the final population ({len(front)} genomes, training windows)")
+        for col in ("#", "mean return", "mean max DD", "chosen"):
+            pareto.add_column(col, justify="right")
+        for i, p in enumerate(front, start=1):
+            pareto.add_row(str(i), f"{p['total_return']:+.1%}", f"{p['max_drawdown']:.1%}",
+                           "yes" if p.get("chosen") else "")
+        out.append(pareto)
     out.append("[bold]verdict[/bold]")
     for line in doc["verdict"]:
         out.append(f"- {line}")
     return out
+
+
+def _ci(s: dict, metric: str, fmt: str) -> str:
+    iv = s.get("intervals", {}).get(metric)
+    if not iv or iv["ci_low"] is None:
+        return ""
+    return f" [{format(iv['ci_low'], fmt)}, {format(iv['ci_high'], fmt)}]"
+
+
+def _strategy_table(strategies: dict, order: list[str], title: str):
+    from rich.table import Table
+
+    table = Table(title=title)
+    cols = ("strategy", "Sharpe", "max DD", "win rate", "PF", "return", "trades", "test fitness", "train fitness")
+    for col in cols:
+        table.add_column(col, justify="left" if col == "strategy" else "right")
+    for key in order:
+        s = strategies[key]
+        o = s["overall"]
+        label = _SHORT[key] + (f" {s['level']:.0%}" if s["level"] is not None else "")
+        train = "-" if s["train_fitness"] is None else f"{s['train_fitness']:.3f}"
+        table.add_row(label, f"{o['sharpe']:.3f}{_ci(s, 'sharpe', '.2f')}",
+                      f"{o['max_drawdown']:.1%}{_ci(s, 'max_drawdown', '.0%')}", f"{o['win_rate']:.1%}",
+                      f"{o['profit_factor']:.2f}", f"{o['total_return']:+.1%}{_ci(s, 'total_return', '+.0%')}",
+                      f"{o['trades']:.1f}", f"{o['fitness']:.3f}", train)
+    return table

@@ -103,6 +103,7 @@ def evolve(state: EvolutionState, evaluate: Evaluator, commit: GenerationSink, *
             child_fit: list[float | None] = [None] * len(children)
         else:
             children, child_fit = _breed(state)
+        n_new = _count_new(children, child_fit, state.population)
         n_evals, eval_s = _evaluate_missing(evaluate, children, child_fit)
         fitness = [float(f) for f in child_fit]  # every child has a fitness now
         hof.update(children, fitness)
@@ -115,6 +116,7 @@ def evolve(state: EvolutionState, evaluate: Evaluator, commit: GenerationSink, *
             state.fitness = [pool_fit[i] for i in keep]
         state.hall_of_fame = hof.champions
         state.evaluations_total += n_evals
+        state.distinct_evaluated += n_new
         state.generation = gen
         stats = _stats(gen, state.fitness, n_evals, eval_s)
         commit(state, stats)
@@ -152,6 +154,19 @@ def _breed(state: EvolutionState) -> tuple[list[Genes], list[float | None]]:
             children.append(state.population[i])
             child_fit.append(fit[i])
     return children, child_fit
+
+
+def _count_new(children: list[Genes], fitness: list[float | None], population: list[Genes]) -> int:
+    """Children about to be evaluated that are neither in the parent population nor repeated in
+    the batch. A bred child can only equal a genome the run saw before by equalling one of its
+    parents (float genes), and parents are all in the population, so this counts distinct trials."""
+    seen = set(population)
+    new = 0
+    for genes, f in zip(children, fitness):
+        if f is None and genes not in seen:
+            seen.add(genes)
+            new += 1
+    return new
 
 
 def _evaluate_missing(evaluate: Evaluator, genes: list[Genes], fitness: list[float | None]) -> tuple[int, float]:

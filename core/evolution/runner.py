@@ -22,6 +22,7 @@ from core.evolution.checkpoint import (CHECKPOINT_VERSION, CheckpointError, Evol
 from core.evolution.config import EvolutionConfig
 from core.evolution.hall_of_fame import Champion
 from core.evolution.loop import Evaluator, GenerationReport, GenerationStats, evolve
+from core.evolution.operators import Genes
 from core.evolution.walkforward import Split
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class RunRepository(Protocol):
     def create_run(self, config: dict[str, Any], data_fingerprint: str, data_desc: str) -> int: ...
     def get_run(self, run_id: int) -> dict[str, Any] | None: ...
     def record_generation(self, run_id: int, stats: GenerationStats, state_json: str, sha256: str,
-                          version: int) -> None: ...
+                          version: int, trials: int | None = None) -> None: ...
     def latest_checkpoint(self, run_id: int) -> _Checkpoint | None: ...
     def checkpoint_generations(self, run_id: int) -> list[int]: ...
     def checkpoint_at(self, run_id: int, generation: int) -> _Checkpoint | None: ...
@@ -188,7 +189,7 @@ def execute_run(repo: RunRepository, run_id: int, evaluate: Evaluator, data_fing
 
     def commit(st: EvolutionState, stats: GenerationStats) -> None:
         text, digest = encode_checkpoint(st)
-        repo.record_generation(run_id, stats, text, digest, CHECKPOINT_VERSION)
+        repo.record_generation(run_id, stats, text, digest, CHECKPOINT_VERSION, trials=st.distinct_evaluated)
 
     try:
         completed = evolve(state, evaluate, commit, run_id=run_id, on_progress=on_progress,
@@ -224,6 +225,47 @@ def best_champion(repo: RunRepository, run_id: int) -> tuple[Champion, str]:
         raise BadInputError(f"run {run_id} has no completed generation yet")
     note = f" (corrupt newer checkpoints skipped: {', '.join(map(str, corrupt))})" if corrupt else ""
     return state.hall_of_fame[0], f"checkpoint of generation {state.generation} of {run['status']} run {run_id}{note}"
+
+
+MAX_CANDIDATES = 600  # PBO/DSR candidates: enough to span the run, small enough for one kernel call
+
+
+def run_candidates(repo: RunRepository, run_id: int, limit: int = MAX_CANDIDATES) -> list[Genes]:
+    """The distinct genomes the run's checkpoints hold (every generation's survivors, then the
+    hall of fame), in order of first appearance; thinned evenly to `limit`. These are the
+    candidates the selection chose among, for PBO and the deflated Sharpe's trial variance."""
+    cfg = _stored_config(_require_run(repo, run_id), run_id)
+    run = _require_run(repo, run_id)
+    seen: dict[Genes, None] = {}
+    for generation in repo.checkpoint_generations(run_id):
+        row = repo.checkpoint_at(run_id, generation)
+        if row is None:
+            continue
+        try:
+            state = _decode_row(row, run_id, cfg, run["data_fingerprint"])
+        except CheckpointError:
+            continue  # a corrupt checkpoint's survivors are missing from the candidates, no more
+        for genes in state.population:
+            seen.setdefault(genes, None)
+    for champ in repo.hall_of_fame(run_id):
+        seen.setdefault(champ.genes, None)
+    found = list(seen)
+    if len(found) <= limit:
+        return found
+    keep = {round(i * (len(found) - 1) / (limit - 1)) for i in range(limit)}
+    return [g for i, g in enumerate(found) if i in keep]
+
+
+def run_trials(repo: RunRepository, run_id: int) -> tuple[int, str]:
+    """(distinct genomes evaluated, where the number comes from)."""
+    run = _require_run(repo, run_id)
+    if run.get("trials") is not None:
+        return int(run["trials"]), "recorded per generation"
+    row = repo.latest_checkpoint(run_id)
+    if row is None:
+        return 0, "no checkpoint"
+    state = _decode_row(row, run_id, _stored_config(run, run_id), run["data_fingerprint"])
+    return state.distinct_evaluated, "from the newest checkpoint (run recorded before trial counting)"
 
 
 def final_state_digest(repo: RunRepository, run_id: int) -> str:
