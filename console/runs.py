@@ -51,7 +51,7 @@ def drive_evolution(store: Store, paths: list[str], population: int, generations
         if cluster and on_cluster is not None:
             on_cluster(evaluate.info())
         outcome = execute_run(run.repo, run.run_id, evaluate, run.fingerprint, on_progress=on_progress,
-                              should_stop=stop)
+                              should_stop=stop, choose=run.choose)
     return run.run_id, outcome.status
 
 

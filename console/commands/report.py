@@ -15,6 +15,7 @@ from pathlib import Path
 
 EXIT_OK = 0
 PIPE_WIDTH_COLUMNS = 140
+PARETO_ROWS = 10  # the front is listed thinned to this many points (plus the chosen genome)
 _SHORT = {"evolved": "evolved", "stop_loss": "SL", "trailing": "trail", "take_profit": "TP",
           "hold_entries": "hold entries", "basket": "basket", "random_median": "random median"}
 
@@ -47,7 +48,7 @@ def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
     from console.data_spec import data_loader
     from core.errors import BadInputError
     from core.evolution import best_champion, run_data_paths, run_split
-    from core.evolution.runner import run_candidates, run_trials
+    from core.evolution.runner import run_candidates, run_pareto_front, run_trials
     from core.evolution.walkforward import split_datasets
     from core.market.loader import load_many
     from core.report.document import RunFacts, build_report
@@ -70,9 +71,12 @@ def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
         raise BadInputError(f"run {run_id}: the data or backtest settings changed since the run "
                             f"(fingerprint {train.fingerprint[:12]} != {run['data_fingerprint'][:12]})")
     trials, trials_source = run_trials(repo, run_id)
+    front = run_pareto_front(repo, run_id)
+    for point in front:
+        point["chosen"] = tuple(point["genes"]) == tuple(champion.genes)
     facts = RunFacts(run_id, run["status"], champion, source, list(paths), repo.generations(run_id),
                      candidates=run_candidates(repo, run_id), trials=trials, trials_source=trials_source,
-                     bar_interval=run.get("bar_interval"))
+                     bar_interval=run.get("bar_interval"), pareto_front=front)
     return build_report(facts, split, train, test, random_genomes=random_genomes)
 
 
@@ -149,10 +153,14 @@ def report_renderables(doc: dict) -> list:
     out.append("strategies: " + "; ".join(f"{_SHORT[k]} = {doc['strategies'][k]['label']}" for k in order))
     front = doc.get("pareto_front") or []
     if front:
-        pareto = Table(title=f"Pareto front of the final population ({len(front)} genomes, training windows)")
+        shown = _spread(len(front), PARETO_ROWS) | {i for i, p in enumerate(front) if p.get("chosen")}
+        pareto = Table(title=f"Pareto front of the final population: {len(front)} genomes, training windows"
+                             + (f" ({len(shown)} shown)" if len(shown) < len(front) else ""))
         for col in ("#", "mean return", "mean max DD", "chosen"):
             pareto.add_column(col, justify="right")
         for i, p in enumerate(front, start=1):
+            if i - 1 not in shown:
+                continue
             pareto.add_row(str(i), f"{p['total_return']:+.1%}", f"{p['max_drawdown']:.1%}",
                            "yes" if p.get("chosen") else "")
         out.append(pareto)
@@ -160,6 +168,13 @@ def report_renderables(doc: dict) -> list:
     for line in doc["verdict"]:
         out.append(f"- {line}")
     return out
+
+
+def _spread(n: int, k: int) -> set[int]:
+    """k indices spread evenly over 0..n-1 (both ends included)."""
+    if n <= k:
+        return set(range(n))
+    return {round(j * (n - 1) / (k - 1)) for j in range(k)}
 
 
 def _ci(s: dict, metric: str, fmt: str) -> str:

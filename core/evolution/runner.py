@@ -165,13 +165,16 @@ def execute_run(repo: RunRepository, run_id: int, evaluate: Evaluator, data_fing
                 config: EvolutionConfig | None = None,
                 on_progress: Callable[[GenerationReport], None] | None = None,
                 should_stop: Callable[[], bool] | threading.Event | None = None, force: bool = False,
-                fallback: bool = False) -> RunOutcome:
+                fallback: bool = False, choose: Callable[[EvolutionState], list[Champion]] | None = None
+                ) -> RunOutcome:
     """Advance a run from its newest checkpoint to the end or to a cancel request.
 
     Status afterwards: finished, cancelled (cancel request or Ctrl-C) or failed (any error); the
     last two stay resumable. `force` takes a run over from a process that still looks alive.
     `fallback` continues from the newest valid checkpoint when newer ones are corrupt; those are
-    moved to the quarantine table (kept for inspection), then recomputed.
+    moved to the quarantine table (kept for inspection), then recomputed. `choose` turns the
+    final state into the saved champions, best first (validation-based selection); without it
+    the hall of fame is saved as is.
     """
     state, corrupt = _resumable(repo, run_id, data_fingerprint, config, fallback)
     holder = repo.claim_run(run_id, os.getpid(), socket.gethostname(),
@@ -201,13 +204,15 @@ def execute_run(repo: RunRepository, run_id: int, evaluate: Evaluator, data_fing
         _release_quietly(repo, run_id, "failed")
         raise
     if completed:
-        repo.finish_run(run_id, state.hall_of_fame)
+        champions = choose(state) if choose is not None else state.hall_of_fame
+        repo.finish_run(run_id, champions)
         status = "finished"
     else:
         repo.release_run(run_id, "cancelled")
         status = "cancelled"
     log.info("run %d: %s at generation %d", run_id, status, state.generation)
-    return RunOutcome(run_id, status, state.generation, state.config, list(state.hall_of_fame), tuple(corrupt))
+    saved = champions if completed else state.hall_of_fame
+    return RunOutcome(run_id, status, state.generation, state.config, list(saved), tuple(corrupt))
 
 
 def best_champion(repo: RunRepository, run_id: int) -> tuple[Champion, str]:
@@ -254,6 +259,26 @@ def run_candidates(repo: RunRepository, run_id: int, limit: int = MAX_CANDIDATES
         return found
     keep = {round(i * (len(found) - 1) / (limit - 1)) for i in range(limit)}
     return [g for i, g in enumerate(found) if i in keep]
+
+
+def run_pareto_front(repo: RunRepository, run_id: int) -> list[dict[str, Any]]:
+    """NSGA-II runs: the non-dominated genomes of the newest checkpoint with their training
+    objectives (mean window return, mean window max drawdown); [] for scalar-fitness runs."""
+    from core.evolution.pareto import first_front
+
+    run = _require_run(repo, run_id)
+    row = repo.latest_checkpoint(run_id)
+    if row is None:
+        return []
+    state = _decode_row(row, run_id, _stored_config(run, run_id), run["data_fingerprint"])
+    if not state.objectives:
+        return []
+    unique: dict[Genes, int] = {}
+    for i in first_front(state.objectives):
+        unique.setdefault(state.population[i], i)  # survivors can repeat a genome: list it once
+    front = sorted(unique.values(), key=lambda i: -state.objectives[i][0])
+    return [{"genes": list(state.population[i]), "total_return": state.objectives[i][0],
+             "max_drawdown": -state.objectives[i][1], "fitness": state.fitness[i]} for i in front]
 
 
 def run_trials(repo: RunRepository, run_id: int) -> tuple[int, str]:
