@@ -138,8 +138,9 @@ def test_export_writes_a_genome_file_that_round_trips(finished_run, capsys, tmp_
     assert main(["export", "1", str(out), "--db", str(db)]) == 0
     [(genes, meta)] = load_genome_file(out)
     best = EvolutionRepo(Store(db)).hall_of_fame(1)[0]
-    assert tuple(genes) == best.genes and meta == {"run_id": 1, "fitness": best.fitness}
-    assert set(json.loads(out.read_text())) == {"genes", "run_id", "fitness"}
+    assert tuple(genes) == best.genes and meta == {"run_id": 1, "fitness": best.fitness, "bar_interval": "1d"}
+    assert set(json.loads(out.read_text())) == {"genes", "run_id", "fitness", "bar_interval"}
+    assert json.loads(out.read_text())["bar_interval"] == "1d"
     capsys.readouterr()
     assert main(["backtest", "--data", *finished_run[1], "--genome", str(out), "--json"]) == 0
 

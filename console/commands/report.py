@@ -100,9 +100,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from core.evolution import best_champion
     from core.genome import save_genome_file
 
-    champion, source = best_champion(_repo(args), args.run_id)
+    repo = _repo(args)
+    champion, source = best_champion(repo, args.run_id)
+    interval = {"bar_interval": repo.get_run(args.run_id).get("bar_interval")}
     try:
-        save_genome_file(args.file, list(champion.genes), run_id=args.run_id, fitness=champion.fitness)
+        save_genome_file(args.file, list(champion.genes), run_id=args.run_id, fitness=champion.fitness,
+                         **{k: v for k, v in interval.items() if v is not None})
     except OSError as exc:
         raise BadInputError(f"cannot write {args.file}: {exc.strerror}") from None
     Console(soft_wrap=True).print(f"wrote {Path(args.file)}: best genome of run {args.run_id} "
@@ -131,6 +134,11 @@ def report_renderables(doc: dict) -> list:
                f"training fitness {doc['best_genome']['fitness']:.6f}")
     out.append(f"split: {split['rule']}; {split['train_windows']} training windows, {split['test_windows']} "
                f"test windows ({split['test'][0]['start']} to {split['test'][-1]['end']})")
+    data = doc["data"]
+    if data.get("window_bars"):
+        out.append(f"bars: {data.get('bar_interval') or 'interval not recorded'}; windows of "
+                   f"{data['window_bars']} bars every {data['window_step_bars']} bars ({data['window_days']:g} days "
+                   f"every {data['window_step_days']:g} days)")
     out.append(f"costs: {doc['costs']['note']}")
     order = list(doc["strategies"])
     titles = {"same_rules": "out of sample: mean over test windows, baselines under the evolved genome's rules",
