@@ -100,5 +100,6 @@ def with_objective(evaluate: Any, objective: Objective) -> Any:
         try:
             inner_blocks(evaluate.dataset.n_windows, objective.folds, objective.purge)
         except ValueError as exc:
-            raise BadInputError(f"--folds {objective.folds}: {exc}") from None
+            raise BadInputError(f"--folds {objective.folds}: {exc}; pass --folds 0 to evolve without inner "
+                                "validation") from None
     return replace(evaluate, objective=objective)
