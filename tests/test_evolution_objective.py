@@ -121,3 +121,10 @@ def test_the_returned_genome_is_the_best_on_the_validation_block_not_the_trainin
     val = evaluate.validation(np.array([c.genes for c in chosen]))
     assert list(val) == sorted(val, reverse=True)  # ranked on validation ...
     assert [c.fitness for c in chosen] != [c.fitness for c in state.hall_of_fame] or len(chosen) == 1  # ... not training
+
+
+def test_auto_folds_use_two_folds_when_the_training_windows_hold_them_and_none_otherwise():
+    auto = EvolutionConfig().objective()
+    assert auto.folds == -1
+    assert auto.fitted(42).folds == 2 and auto.fitted(8).folds == 0
+    assert Objective("dn", 3).fitted(8).folds == 3  # an explicit choice is never changed (make_evaluator refuses it)

@@ -59,7 +59,9 @@ def test_report_json_compares_every_baseline_on_test_windows_only(finished_run, 
     assert all(w["start"] >= split["train_end"] for w in split["test"])
     for kind in ("stop_loss", "trailing", "take_profit"):
         assert 0.01 <= doc["strategies"][kind]["level"] <= 0.5
-    assert doc["strategies"]["evolved"]["train_fitness"] == pytest.approx(doc["best_genome"]["fitness"], rel=1e-12)
+    # the default run optimises the inner-fold objective, so its best fitness is not the plain
+    # training fitness the report recomputes (equal for a --folds 0 run, checked below)
+    assert np.isfinite(doc["strategies"]["evolved"]["train_fitness"])
     assert [g["generation"] for g in doc["generations"]] == [0, 1, 2]
     assert len(doc["equity_curves"]["evolved"]) == 180 and doc["equity_curves"]["basket"][0] > 0
     assert "0.045%" in doc["costs"]["note"]
@@ -149,8 +151,9 @@ def test_an_explicit_split_trains_before_it_and_tests_after_it(finished_run, tmp
     _, paths = finished_run
     db = tmp_path / "split.db"
     assert main(["evolve", "--data", *paths, "--pop", "4", "--gens", "1", "--split", "2021-01-01", "--db", str(db),
-                 "--json"]) == 0
+                 "--fitness", "dn", "--folds", "0", "--json"]) == 0
     doc = _report_json(db, capsys)
+    assert doc["strategies"]["evolved"]["train_fitness"] == pytest.approx(doc["best_genome"]["fitness"], rel=1e-12)
     assert doc["split"]["train_end"] == "2021-01-01"
     assert doc["split"]["train"][-1]["end"] < "2021-01-01" <= doc["split"]["test"][0]["start"]
 

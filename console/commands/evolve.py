@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    "Pareto front of return and drawdown (default: the best out of sample in bench/RESULTS.md)")
     e.add_argument("--folds", type=int, metavar="K", help="inner validation: K folds of the training windows "
                    "(purged), fitness = mean - penalty x std, the returned genome chosen on a held-back block; "
-                   "0 = off")
+                   "0 = off (default: 2 when the training windows hold them, else off)")
     e.add_argument("--json", action="store_true", help="JSON lines: the run id, then the result")
     e.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
     e.set_defaults(func=cmd_evolve)

@@ -38,7 +38,9 @@ class EvolutionConfig:
     # fitness with 2 purged inner folds and selection on the held-back block won 6 of 12
     # seed x fold runs against the best fixed stop at equal exposure; dn alone won 1 of 12.
     fitness: str = "dn"  # dn | neutral | nsga2 (core.evolution.objective)
-    folds: int = 2  # inner validation folds of the training windows; 0 = off
+    # inner validation folds of the training windows; 0 = off; -1 = auto: AUTO_FOLDS when the
+    # training windows hold them, else off (decided from the data, so a resume decides the same)
+    folds: int = -1
     dispersion_penalty: float = 0.5  # fitness = mean over folds - this x their std
     purge_windows: int = 3  # windows dropped at each fold boundary (180-day windows every 45 days share bars)
 
@@ -65,7 +67,7 @@ class EvolutionConfig:
         need(self.hall_of_fame_size >= 1, "hall_of_fame_size must be >= 1")
         need(self.seed >= 0, "seed must be >= 0")
         need(self.fitness in FITNESS_KINDS, f"fitness must be one of {', '.join(FITNESS_KINDS)}, got {self.fitness!r}")
-        need(0 <= self.folds <= 10, "folds must be between 0 (off) and 10")
+        need(-1 <= self.folds <= 10, "folds must be between 0 (off) and 10, or -1 (auto)")
         need(self.purge_windows >= 0, "purge_windows must be >= 0")
         need(0.0 <= float(self.dispersion_penalty) <= 10.0, "dispersion_penalty must be in [0, 10]")
         for name in ("crossover_prob", "mutation_prob", "mutation_gene_prob"):

@@ -94,6 +94,7 @@ def with_objective(evaluate: Any, objective: Objective) -> Any:
     BadInputError when the training windows cannot hold the inner folds."""
     if not isinstance(evaluate, BacktestEvaluator):
         return evaluate
+    objective = objective.fitted(evaluate.dataset.n_windows)
     if objective.folds > 0:
         from core.evolution.objective import inner_blocks
 

@@ -29,6 +29,7 @@ import numpy as np
 from core.backtest.enums import M_MAXDD, M_PF, M_RETURN, M_SCORE, M_SHARPE, M_TRADES, M_WINRATE
 
 FITNESS_KINDS = ("dn", "neutral", "nsga2")
+AUTO_FOLDS = 2  # what folds=-1 means when the training windows hold them (bench/RESULTS.md)
 VALIDATION_FRACTION = 0.25  # share of the training windows held back to choose the returned genome
 CALMAR_CLIP = 3.0  # return / max drawdown beyond +-3 adds nothing (one lucky window must not dominate)
 NEUTRAL_W_SHARPE, NEUTRAL_W_CALMAR, NEUTRAL_W_WIN, NEUTRAL_W_PF = 0.4, 0.3, 0.2, 0.1
@@ -91,8 +92,22 @@ class Objective:
     def window_scores(self, metrics: np.ndarray) -> np.ndarray:
         return neutral_scores(metrics) if self.fitness == "neutral" else metrics[..., M_SCORE]
 
+    def fitted(self, n_windows: int) -> "Objective":
+        """folds=-1 (auto) resolved for a training set of n_windows: AUTO_FOLDS if they fit, else 0."""
+        from dataclasses import replace
+
+        if self.folds >= 0:
+            return self
+        try:
+            inner_blocks(n_windows, AUTO_FOLDS, self.purge)
+        except ValueError:
+            return replace(self, folds=0)
+        return replace(self, folds=AUTO_FOLDS)
+
     def _windows(self, n_windows: int) -> tuple[list[np.ndarray], np.ndarray | None]:
-        if self.folds <= 0:
+        if self.folds < 0:
+            raise ValueError("resolve folds=-1 with Objective.fitted(n_windows) first")
+        if self.folds == 0:
             return [np.arange(n_windows)], None
         return inner_blocks(n_windows, self.folds, self.purge)
 
