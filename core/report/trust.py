@@ -61,7 +61,10 @@ def trust_figures(train: Dataset, test: Dataset, chosen: Sequence[float], candid
                    text=(f"Deflated Sharpe ratio {dsr.probability:.3f}: the chance that the chosen genome's true "
                          f"Sharpe exceeds {dsr.benchmark_annual:.2f} a year, the best a skill-less search of "
                          f"{trials} genomes would show by luck (its training Sharpe is {dsr.sharpe_annual:.2f} a "
-                         f"year over {dsr.n_obs} bars)."))
+                         f"year over {dsr.n_obs} bars). The luck benchmark comes from the spread of the run's own "
+                         f"candidates' Sharpe ratios ({len(cands)} of them, strongly correlated since they descend "
+                         "from one population), so it is a test of selection luck in sample, not evidence that the "
+                         "genome holds up out of sample."))
     pbo_doc = None
     if pbo is not None:
         pbo_doc = {"value": pbo.pbo, "splits": pbo.splits, "partitions": pbo.partitions,
