@@ -155,7 +155,6 @@ def run(modes: list[str] | None = None) -> str:
                              fold, row["equal_exposure"]["evolved"]["sharpe"], row["equal_exposure"]["fixed"]["sharpe"],
                              row["pbo"], row["evolve_s"])
                     rows.append(row)
-    (ROOT / "bench" / ".oos_rows.json").write_text(json.dumps(rows))
     return render(rows, time.perf_counter() - t0)
 
 

@@ -140,6 +140,8 @@ async def test_promote_with_cancel_and_with_approve(tmp_db, daily_dir, capsys):
 
         await pilot.click("#run-promote")
         await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen), timeout_s=60)
+        app.clear_notifications()  # a "gathering evidence" toast still showing can sit over the button
+        await pilot.pause(0.2)
         await pilot.click("#promote")
         await wait_for(pilot, lambda: repo.active_promotion() is not None)
         row = repo.active_promotion()
