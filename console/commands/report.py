@@ -48,7 +48,7 @@ def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
     from console.data_spec import data_loader
     from core.errors import BadInputError
     from core.evolution import best_champion, run_data_paths, run_split
-    from core.evolution.runner import run_candidates, run_pareto_front, run_trials
+    from core.evolution.run_evidence import run_candidates, run_pareto_front, run_trials
     from core.evolution.walkforward import split_datasets
     from core.market.loader import load_many
     from core.report.document import RunFacts, build_report
