@@ -94,12 +94,17 @@ def promotion_candidate(store: Store, run_id: int) -> PromotionCandidate:
 
     from console.live import active_genome
 
+    from core.market.interval import promotion_note
+
     best, _ = best_champion(EvolutionRepo(store), run_id)
+    run = store.get_run(run_id) or {}
+    interval = promotion_note(run.get("bar_interval"), f"run {run_id}'s genome")  # refuses what cannot convert
     live_genes, live_label = active_genome(store)
     try:
         metrics = oos_evidence(run_report(store, run_id))
     except BadInputError as exc:  # no split recorded or data moved: promote on training evidence only
         metrics = {"train_fitness": best.fitness, "out_of_sample": f"unavailable: {exc}"}
+    metrics["evolved_on"] = interval
     return PromotionCandidate(run_id, list(best.genes), best.fitness, decode(best.genes), decode(live_genes),
                               live_label, metrics)
 

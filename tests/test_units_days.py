@@ -90,3 +90,24 @@ def test_promote_refuses_a_genome_it_cannot_convert_and_stores_nothing(tmp_path,
     assert err.count("\n") == 1 and "not promoted: evolved on 1w bars" in err
     assert main(["promotions", "--db", db]) == 0
     assert "nothing promoted" in capsys.readouterr().out
+
+
+def test_the_console_promotion_evidence_names_the_interval_and_refuses_a_coarse_one(tmp_path):
+    from console.cli import main
+    from console.runs import promotion_candidate
+    from core.errors import BadInputError
+    from storage import Store
+    from tests.conftest import DAILY
+
+    if not DAILY.exists():
+        pytest.skip("../shared/data is not beside the checkout")
+    db = tmp_path / "c.db"
+    assert main(["evolve", "--data", str(DAILY / "BTC.csv"), str(DAILY / "ETH.csv"), "--pop", "4", "--gens", "1",
+                 "--db", str(db), "--json"]) == 0
+    store = Store(db)
+    cand = promotion_candidate(store, 1)
+    assert cand.oos_metrics["evolved_on"].startswith("evolved on: 1d candles")
+    with store.transaction() as conn:  # a run evolved on weekly bars: 10-day lookbacks are not 2 bars
+        conn.execute("UPDATE runs SET bar_interval = '1w' WHERE id = 1")
+    with pytest.raises(BadInputError, match="not promoted: evolved on 1w bars"):
+        promotion_candidate(store, 1)

@@ -24,6 +24,7 @@ def _repo(args: argparse.Namespace):
 def cmd_promote(args: argparse.Namespace) -> int:
     from core.errors import BadInputError
     from core.genome import load_genome_file, validate_genes
+    from core.market.interval import promotion_note
 
     repo = _repo(args)
     by = args.by or getpass.getuser()
@@ -41,29 +42,11 @@ def cmd_promote(args: argparse.Namespace) -> int:
         genes, label = [float(x) for x in g], str(meta.get("label", args.file))
         run_id, metrics = args.run, meta.get("oos_metrics", meta.get("metrics", {}))
         evolved_on = meta.get("bar_interval")
-    interval_line = _check_interval(evolved_on, label)  # before anything is stored
+    interval_line = promotion_note(evolved_on, label)  # before anything is stored
     pid = repo.promote(genes, label, by, int(time.time() * 1000), genome_id=args.genome_id, run_id=run_id,
                        oos_metrics=metrics if isinstance(metrics, dict) else {})
     sys.stdout.write(f"promotion #{pid}: {label} by {by}; the monitor uses it from its next cycle\n{interval_line}\n")
     return EXIT_OK
-
-
-def _check_interval(evolved_on, label: str) -> str:
-    """The line saying which bars the genome was evolved on; BadInputError when its day-valued
-    genes cannot be converted to the monitor's candles."""
-    from core.errors import BadInputError
-    from core.market.interval import MONITOR_CANDLE_INTERVAL, conversion_problem
-
-    if evolved_on is not None and not isinstance(evolved_on, str):
-        raise BadInputError(f"{label}: bar_interval must be a text such as '1h', got {evolved_on!r}")
-    problem = conversion_problem(evolved_on, MONITOR_CANDLE_INTERVAL)
-    if problem is not None:
-        raise BadInputError(f"{label}: not promoted: evolved on {evolved_on} bars and {problem}")
-    if evolved_on is None:
-        return (f"evolved on: interval not recorded (a run before intervals were recorded); time genes read as "
-                f"days on the monitor's {MONITOR_CANDLE_INTERVAL} candles")
-    same = "same interval" if evolved_on == MONITOR_CANDLE_INTERVAL else "time genes converted through days"
-    return f"evolved on: {evolved_on} candles; the monitor reads {MONITOR_CANDLE_INTERVAL} candles ({same})"
 
 
 def cmd_promotions(args: argparse.Namespace) -> int:

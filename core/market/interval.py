@@ -61,3 +61,18 @@ def conversion_problem(evolved_on: str | None, target: str) -> str | None:
             return (f"{name} {interval_name(ns)} candles are too coarse: a {SHORTEST_TIME_GENE_DAYS}-day lookback "
                     f"would be fewer than {MIN_LOOKBACK_BARS} bars")
     return None
+
+
+def promotion_note(evolved_on: object, label: str) -> str:
+    """The line saying which bars a genome was evolved on, for `promote` and the console's
+    promotion modal; BadInputError when its day-valued genes cannot run on the monitor's candles."""
+    if evolved_on is not None and not isinstance(evolved_on, str):
+        raise BadInputError(f"{label}: bar_interval must be a text such as '1h', got {evolved_on!r}")
+    problem = conversion_problem(evolved_on, MONITOR_CANDLE_INTERVAL)
+    if problem is not None:
+        raise BadInputError(f"{label}: not promoted: evolved on {evolved_on} bars and {problem}")
+    if evolved_on is None:
+        return (f"evolved on: interval not recorded (a run before intervals were recorded); time genes read as "
+                f"days on the monitor's {MONITOR_CANDLE_INTERVAL} candles")
+    same = "same interval" if evolved_on == MONITOR_CANDLE_INTERVAL else "time genes converted through days"
+    return f"evolved on: {evolved_on} candles; the monitor reads {MONITOR_CANDLE_INTERVAL} candles ({same})"
