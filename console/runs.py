@@ -18,12 +18,15 @@ def run_rows(store: Store) -> list[dict[str, Any]]:
     for r in EvolutionRepo(store).run_summaries():
         worker = RunWorker(r["worker_pid"], r["worker_host"], "") if r["worker_pid"] is not None else None
         try:
-            total = json.loads(r["config_json"])["evolution"]["generations"]
+            evolution = json.loads(r["config_json"])["evolution"]
+            total = evolution["generations"]
         except (json.JSONDecodeError, KeyError, TypeError):
-            total = None
+            evolution, total = {}, None
         rows.append({"id": r["id"], "status": displayed_status(r["status"], worker),
                      "generations_done": r["last_generation"], "generations_total": total,
-                     "best_fitness": r["best_fitness"], "created_at": r["created_at"], "data": r["data_desc"]})
+                     "best_fitness": r["best_fitness"], "created_at": r["created_at"], "data": r["data_desc"],
+                     "bar_interval": r["bar_interval"], "trials": r["trials"],
+                     "fitness": evolution.get("fitness", "dn"), "folds": evolution.get("folds", 0)})
     return rows
 
 

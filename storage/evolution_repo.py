@@ -158,6 +158,7 @@ class EvolutionRepo:
         """Evolution runs, newest first, with generations done and the current worker if any."""
         return self.store.query(
             "SELECT r.id, r.status, r.created_at, r.finished_at, r.best_fitness, r.config_json, r.data_desc,"
+            " r.bar_interval, r.trials,"
             " (SELECT MAX(generation) FROM generations g WHERE g.run_id = r.id) AS last_generation,"
             " w.pid AS worker_pid, w.host AS worker_host"
             " FROM runs r LEFT JOIN run_workers w ON w.run_id = r.id"
