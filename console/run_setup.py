@@ -14,6 +14,7 @@ class PreparedRun:
     evaluate: Any  # core.evolution.evaluator.BacktestEvaluator
     fingerprint: str
     split: Any  # core.evolution.walkforward.Split | None
+    choose: Any = None  # final state -> champions (validation-based selection), or None
 
 
 def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *, split: str | None = None,
@@ -24,7 +25,7 @@ def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *
     from console.data_spec import data_loader
     from core.evolution import create_run
     from core.evolution.cluster import check_cluster
-    from core.evolution.evaluator import make_evaluator
+    from core.evolution.evaluator import make_evaluator, with_objective
     from core.evolution.memory import check_population_memory
     from storage.evolution_repo import EvolutionRepo
 
@@ -40,13 +41,17 @@ def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *
     dataset = getattr(evaluate, "dataset", None)  # a stand-in evaluator (tests) has none
     if dataset is not None:
         check_population_memory(config.population_size, config.offspring_size, dataset.n_windows)
+    evaluate = with_objective(evaluate, config.objective())
     check_cluster(cluster)
     repo = EvolutionRepo(open_store())
     # hl: specs are recorded pinned to the network and range they resolved to, so a resume reads the same bars
     paths = load.recorded if load is not None else [str(Path(p).resolve()) for p in data]
     chosen_split = getattr(evaluate, "split", None)  # a stand-in evaluator (tests) trains on no split
     run_id = create_run(repo, config, fingerprint, description, data_paths=paths, split=chosen_split)
-    return PreparedRun(repo, run_id, evaluate, fingerprint, chosen_split)
+    interval = getattr(getattr(evaluate, "dataset", None), "bar_interval", None)
+    if interval is not None:
+        repo.set_bar_interval(run_id, interval)
+    return PreparedRun(repo, run_id, evaluate, fingerprint, chosen_split, getattr(evaluate, "choose", None))
 
 
 def resume_run(repo: Any, run_id: int, data: Sequence[str] | None = None, source_args: object = None
@@ -54,8 +59,8 @@ def resume_run(repo: Any, run_id: int, data: Sequence[str] | None = None, source
     """The evaluator a run was trained with: its recorded data (or `data` if it moved) and split."""
     from console.data_spec import data_loader
     from core.errors import BadInputError
-    from core.evolution import run_data_paths, run_split
-    from core.evolution.evaluator import make_evaluator
+    from core.evolution import run_data_paths, run_split, stored_config
+    from core.evolution.evaluator import make_evaluator, with_objective
 
     run = repo.get_run(run_id)
     if run is not None and run["status"] == "finished":  # say so before loading any data
@@ -69,4 +74,5 @@ def resume_run(repo: Any, run_id: int, data: Sequence[str] | None = None, source
     if load is not None:
         chosen["load"] = load
     evaluate, fingerprint, _ = make_evaluator(paths, **chosen)
-    return PreparedRun(repo, run_id, evaluate, fingerprint, split)
+    evaluate = with_objective(evaluate, stored_config(repo, run_id).objective())
+    return PreparedRun(repo, run_id, evaluate, fingerprint, split, getattr(evaluate, "choose", None))

@@ -18,12 +18,15 @@ def run_rows(store: Store) -> list[dict[str, Any]]:
     for r in EvolutionRepo(store).run_summaries():
         worker = RunWorker(r["worker_pid"], r["worker_host"], "") if r["worker_pid"] is not None else None
         try:
-            total = json.loads(r["config_json"])["evolution"]["generations"]
+            evolution = json.loads(r["config_json"])["evolution"]
+            total = evolution["generations"]
         except (json.JSONDecodeError, KeyError, TypeError):
-            total = None
+            evolution, total = {}, None
         rows.append({"id": r["id"], "status": displayed_status(r["status"], worker),
                      "generations_done": r["last_generation"], "generations_total": total,
-                     "best_fitness": r["best_fitness"], "created_at": r["created_at"], "data": r["data_desc"]})
+                     "best_fitness": r["best_fitness"], "created_at": r["created_at"], "data": r["data_desc"],
+                     "bar_interval": r["bar_interval"], "trials": r["trials"],
+                     "fitness": evolution.get("fitness", "dn"), "folds": evolution.get("folds", 0)})
     return rows
 
 
@@ -51,7 +54,7 @@ def drive_evolution(store: Store, paths: list[str], population: int, generations
         if cluster and on_cluster is not None:
             on_cluster(evaluate.info())
         outcome = execute_run(run.repo, run.run_id, evaluate, run.fingerprint, on_progress=on_progress,
-                              should_stop=stop)
+                              should_stop=stop, choose=run.choose)
     return run.run_id, outcome.status
 
 
@@ -94,12 +97,17 @@ def promotion_candidate(store: Store, run_id: int) -> PromotionCandidate:
 
     from console.live import active_genome
 
+    from core.market.interval import promotion_note
+
     best, _ = best_champion(EvolutionRepo(store), run_id)
+    run = store.get_run(run_id) or {}
+    interval = promotion_note(run.get("bar_interval"), f"run {run_id}'s genome")  # refuses what cannot convert
     live_genes, live_label = active_genome(store)
     try:
         metrics = oos_evidence(run_report(store, run_id))
     except BadInputError as exc:  # no split recorded or data moved: promote on training evidence only
         metrics = {"train_fitness": best.fitness, "out_of_sample": f"unavailable: {exc}"}
+    metrics["evolved_on"] = interval
     return PromotionCandidate(run_id, list(best.genes), best.fitness, decode(best.genes), decode(live_genes),
                               live_label, metrics)
 

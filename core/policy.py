@@ -138,9 +138,12 @@ def allows_new_risk(state: int) -> bool:
 
 
 def weighted_correlation(n: int, weights: "list[float]", corr_flat: "list[float]") -> float:
-    """Notional-weighted average pairwise correlation of n holdings (corr_flat is n x n row-major).
+    """Side-aware weighted average pairwise correlation of n holdings (corr_flat is n x n row-major).
 
-    Pairs are weighted by w_i * w_j; 0.0 when fewer than two holdings.
+    `weights` are SIGNED notionals (positive long, negative short). A pair counts with weight
+    w_i * w_j over the sum of |w_i * w_j|, so two correlated longs (or two correlated shorts) add
+    correlation risk while a short against a correlated long is a hedge and lowers the figure
+    (down to -1 for a perfect hedge). 0.0 when fewer than two holdings.
     """
     num = 0.0
     den = 0.0
@@ -150,7 +153,7 @@ def weighted_correlation(n: int, weights: "list[float]", corr_flat: "list[float]
             c = corr_flat[i * n + j]
             if c == c:  # skip NaN correlations (not enough history)
                 num += w * c
-                den += w
+                den += abs(w)
     return num / den if den > 0.0 else 0.0
 
 

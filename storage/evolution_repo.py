@@ -43,8 +43,13 @@ class EvolutionRepo:
     def get_run(self, run_id: int) -> dict[str, Any] | None:
         return self.store.get_run(run_id)
 
+    def set_bar_interval(self, run_id: int, interval: str) -> None:
+        """Record the bar interval the run evolves on (set once, right after create_run)."""
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE runs SET bar_interval = ? WHERE id = ?", (interval, run_id))
+
     def record_generation(self, run_id: int, stats: GenerationStats, state_json: str, sha256: str,
-                          version: int) -> None:
+                          version: int, trials: int | None = None) -> None:
         """Logbook row + checkpoint + runs.best_fitness, all or nothing. A duplicate generation
         (a second writer on the same run) violates the primary key and commits nothing. Not
         fsynced on every commit: a power cut can only lose checkpoints that resume recomputes
@@ -59,7 +64,8 @@ class EvolutionRepo:
             conn.execute(
                 "INSERT INTO checkpoints (run_id, generation, created_at, version, state_json, sha256)"
                 " VALUES (?, ?, ?, ?, ?, ?)", (run_id, stats.generation, now, version, state_json, sha256))
-            conn.execute("UPDATE runs SET best_fitness = ? WHERE id = ?", (stats.best, run_id))
+            conn.execute("UPDATE runs SET best_fitness = ?, trials = COALESCE(?, trials) WHERE id = ?",
+                         (stats.best, trials, run_id))
 
     def latest_checkpoint(self, run_id: int) -> CheckpointRow | None:
         rows = self.store.query(
@@ -152,6 +158,7 @@ class EvolutionRepo:
         """Evolution runs, newest first, with generations done and the current worker if any."""
         return self.store.query(
             "SELECT r.id, r.status, r.created_at, r.finished_at, r.best_fitness, r.config_json, r.data_desc,"
+            " r.bar_interval, r.trials,"
             " (SELECT MAX(generation) FROM generations g WHERE g.run_id = r.id) AS last_generation,"
             " w.pid AS worker_pid, w.host AS worker_host"
             " FROM runs r LEFT JOIN run_workers w ON w.run_id = r.id"

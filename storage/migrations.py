@@ -379,3 +379,17 @@ def m1601_alerts(conn: sqlite3.Connection) -> None:
             time_ms INTEGER NOT NULL
         )""")
     conn.execute("CREATE INDEX alert_deliveries_event ON alert_deliveries(event_id)")
+
+
+# ---- trust in evolved genomes (issue 15): m15xx -------------------------------------------------
+@migration
+def m1501_run_trials(conn: sqlite3.Connection) -> None:
+    """Distinct genomes a run has evaluated (the deflated Sharpe ratio's trial count), updated with
+    every generation's checkpoint in the same transaction."""
+    conn.execute("ALTER TABLE runs ADD COLUMN trials INTEGER")
+
+
+@migration
+def m1502_run_bar_interval(conn: sqlite3.Connection) -> None:
+    """The bar interval a run evolved on ('1d', '1h', ...), so `promote` can convert or refuse."""
+    conn.execute("ALTER TABLE runs ADD COLUMN bar_interval TEXT")

@@ -27,7 +27,7 @@ from storage.evolution_repo import EvolutionRepo  # noqa: E402
 from tests import test_cluster_helpers as helpers  # noqa: E402
 from tests.conftest import DAILY, ROOT  # noqa: E402
 
-CFG = EvolutionConfig(population_size=10, generations=3, seed=7)
+CFG = EvolutionConfig(population_size=10, generations=3, seed=7, folds=0)  # plain kernel fitness: the chunk helpers compute exactly that
 ASSETS = ("BTC", "ETH")
 SCHEDULER_START_S = 30.0  # a cold `dask scheduler` / `dask worker` on a busy 2-core machine
 
@@ -41,8 +41,10 @@ def paths() -> list[str]:
 
 @pytest.fixture(scope="module")
 def local_evaluator(paths):
+    from core.evolution.evaluator import with_objective
+
     evaluate, fingerprint, description = make_evaluator(paths)
-    return evaluate, fingerprint, description
+    return with_objective(evaluate, CFG.objective()), fingerprint, description  # as `evorisk evolve` builds it
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +114,7 @@ def test_cli_evolve_and_resume_on_a_cluster_match_the_local_run(session, local_e
                                                                  tmp_db, capsys):
     repo = EvolutionRepo(Store(tmp_db))
     args = ["--db", str(tmp_db), "--cluster", session.address, "--json"]
-    assert main(["evolve", "--data", *paths, "--pop", "10", "--gens", "3", "--seed", "7", *args]) == 0
+    assert main(["evolve", "--data", *paths, "--pop", "10", "--gens", "3", "--seed", "7", "--folds", "0", *args]) == 0
     first_id = json.loads(capsys.readouterr().out.splitlines()[0])["run_id"]
     assert final_state_digest(repo, first_id) == reference_digest
 
@@ -218,3 +220,16 @@ def test_a_lost_scheduler_fails_the_run_cleanly_and_it_resumes_locally(remote_cl
 
     out = execute_run(repo, run_id, local_evaluator[0], local_evaluator[1])
     assert out.status == "finished" and final_state_digest(repo, run_id) == reference_digest
+
+
+def test_the_runs_objective_is_shipped_to_the_workers_and_scores_the_same(session, paths):
+    """An exposure-neutral run with inner folds scores each chunk on the workers with the same
+    Objective as locally (cluster_evaluation hands it over as the chunk function)."""
+    from core.evolution.evaluator import with_objective
+
+    local = with_objective(make_evaluator(paths)[0], EvolutionConfig(fitness="neutral", folds=-1).objective())
+    assert local.objective.folds == 2
+    genes = np.random.default_rng(3).random((6, 22))
+    with cl.cluster_evaluation(session.address, local) as remote:
+        assert remote.chunk_fitness == local.objective
+        assert np.array_equal(remote(genes), local(genes))

@@ -115,6 +115,15 @@ async def test_rejecting_an_action_sends_nothing(tmp_db):
         assert repo.orders_for_action(action.id) == []
 
 
+async def click_in_modal(pilot, app, selector: str) -> None:
+    """Click a modal's button once it is composed, with no toast (such as "gathering evidence",
+    shown while the report is computed) lying over it."""
+    await wait_for(pilot, lambda: len(app.screen.query(selector)) == 1)
+    app.clear_notifications()
+    await pilot.pause(0.2)
+    await pilot.click(selector)
+
+
 async def test_promote_with_cancel_and_with_approve(tmp_db, daily_dir, capsys):
     from console.cli import main
 
@@ -134,13 +143,13 @@ async def test_promote_with_cancel_and_with_approve(tmp_db, daily_dir, capsys):
         await pilot.click("#run-promote")
         await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen), timeout_s=60)
         assert "oos_sharpe" in app.screen.oos_metrics
-        await pilot.click("#cancel")
+        await click_in_modal(pilot, app, "#cancel")
         await pilot.pause(0.3)
         assert repo.active_promotion() is None
 
         await pilot.click("#run-promote")
         await wait_for(pilot, lambda: isinstance(app.screen, PromoteScreen), timeout_s=60)
-        await pilot.click("#promote")
+        await click_in_modal(pilot, app, "#promote")
         await wait_for(pilot, lambda: repo.active_promotion() is not None)
         row = repo.active_promotion()
         assert row["run_id"] == run_id and row["promoted_by"] == "console"

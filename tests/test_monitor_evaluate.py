@@ -158,8 +158,9 @@ def test_correlation_and_concentration_against_genes_14_and_15():
     m = market(100_000, BOOK)
     m = MarketInputs(m.account, m.mids, {}, ("BTC", "ETH", "SOL"), corr, SZ_DECIMALS)
     snap = evaluate(ctx(), m, MonitorState(), T0).snapshot
-    w = [30_000.0, 12_000.0, 15_205.5]
+    w = [30_000.0, -12_000.0, 15_205.5]  # signed notional: the ETH short hedges the correlated BTC long
     expected = policy.weighted_correlation(3, w, [float(x) for x in corr.ravel()])
+    assert expected < 0
     assert snap.weighted_correlation == pytest.approx(expected)
     assert snap.correlation_breached == (expected > snap.correlation_limit)
     assert snap.correlation_matrix[1][2] is None

@@ -36,6 +36,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    "windows from DATE on (default: the last 25%% of the time axis is held out)")
     split_or_fold.add_argument("--fold", metavar="I/K", help="rolling walk-forward instead: fold I of K (time axis in K+1 "
                    "blocks, train on blocks 1..I, test on block I+1); one run per fold")
+    e.add_argument("--fitness", choices=("dn", "neutral", "nsga2"), help="what evolution optimises: dn = the "
+                   "design note's fitness, neutral = exposure-neutral (holding less does not score), nsga2 = "
+                   "Pareto front of return and drawdown (default: the best out of sample in bench/RESULTS.md)")
+    e.add_argument("--folds", type=int, metavar="K", help="inner validation: K folds of the training windows "
+                   "(purged), fitness = mean - penalty x std, the returned genome chosen on a held-back block; "
+                   "0 = off (default: 2 when the training windows hold them, else off)")
     e.add_argument("--json", action="store_true", help="JSON lines: the run id, then the result")
     e.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
     e.set_defaults(func=cmd_evolve)
@@ -61,7 +67,8 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     from core.evolution.memory import check_population_memory
     from core.evolution.walkforward import parse_fold
 
-    config = EvolutionConfig(population_size=args.pop, generations=args.gens, seed=args.seed)
+    config = EvolutionConfig(population_size=args.pop, generations=args.gens, seed=args.seed,
+                             **_objective_options(args))
     check_population_memory(config.population_size, config.offspring_size)  # before loading any data
     run = start_run(lambda: open_store(args), args.data, config, split=args.split,
                     fold=None if args.fold is None else parse_fold(args.fold), cluster=args.cluster,
@@ -70,7 +77,12 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     if run.split is not None and not args.json:
         print(f"walk-forward split: {run.split.rule}", flush=True)
     with cluster_evaluation(args.cluster, run.evaluate, run.run_id) as evaluate:
-        return _drive(run.repo, run.run_id, evaluate, run.fingerprint, args.json, force=False)
+        return _drive(run.repo, run.run_id, evaluate, run.fingerprint, args.json, force=False, choose=run.choose)
+
+
+def _objective_options(args: argparse.Namespace) -> dict:
+    """Only the options given, so EvolutionConfig's defaults stay the one place defaults live."""
+    return {k: v for k, v in (("fitness", args.fitness), ("folds", args.folds)) if v is not None}
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
@@ -82,7 +94,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     run = resume_run(EvolutionRepo(open_store(args)), args.run_id, args.data, source_args=args)
     _say_run_id(args.run_id, args.json)
     with cluster_evaluation(args.cluster, run.evaluate, args.run_id) as evaluate:
-        return _drive(run.repo, args.run_id, evaluate, run.fingerprint, args.json, force=args.force)
+        return _drive(run.repo, args.run_id, evaluate, run.fingerprint, args.json, force=args.force,
+                      choose=run.choose)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -112,7 +125,7 @@ def _say_run_id(run_id: int, as_json: bool) -> None:
     print(json.dumps({"run_id": run_id}) if as_json else f"run {run_id}", flush=True)
 
 
-def _drive(repo, run_id: int, evaluate, fingerprint: str, as_json: bool, force: bool) -> int:
+def _drive(repo, run_id: int, evaluate, fingerprint: str, as_json: bool, force: bool, choose=None) -> int:
     """Run to the end or to Ctrl-C, then print the best genome; exit 0 finished, 130 cancelled."""
     from rich.console import Console
 
@@ -122,7 +135,7 @@ def _drive(repo, run_id: int, evaluate, fingerprint: str, as_json: bool, force: 
     total = stored_config(repo, run_id).generations
     with _cancel_on_sigint(stop), _progress(sys.stdout.isatty() and not as_json, total) as on_progress:
         outcome = execute_run(repo, run_id, evaluate, fingerprint, on_progress=on_progress,
-                              should_stop=stop, force=force, fallback=True)
+                              should_stop=stop, force=force, fallback=True, choose=choose)
     if outcome.discarded_generations:
         sys.stderr.write(f"evorisk: warning: run {run_id}: corrupt checkpoints of generations "
                          f"{', '.join(map(str, outcome.discarded_generations))} were quarantined; resumed from the "

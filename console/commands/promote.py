@@ -25,6 +25,7 @@ def _repo(args: argparse.Namespace):
 def cmd_promote(args: argparse.Namespace) -> int:
     from core.errors import BadInputError
     from core.genome import load_genome_file, validate_genes
+    from core.market.interval import promotion_note
 
     repo = _repo(args)
     by = args.by or getpass.getuser()
@@ -35,13 +36,17 @@ def cmd_promote(args: argparse.Namespace) -> int:
         genes = [float(g) for g in validate_genes(row["genes"])]
         label = row["label"] or f"genome {args.genome_id}"
         run_id, metrics = args.run or row["run_id"], row["metrics"]
+        run = repo.store.get_run(row["run_id"]) if row["run_id"] is not None else None
+        evolved_on = run.get("bar_interval") if run else None
     else:
         g, meta = load_genome_file(args.file)[0]
         genes, label = [float(x) for x in g], str(meta.get("label", args.file))
         run_id, metrics = args.run, meta.get("oos_metrics", meta.get("metrics", {}))
+        evolved_on = meta.get("bar_interval")
+    interval_line = promotion_note(evolved_on, label)  # before anything is stored
     pid = repo.promote(genes, label, by, int(time.time() * 1000), genome_id=args.genome_id, run_id=run_id,
                        oos_metrics=metrics if isinstance(metrics, dict) else {})
-    sys.stdout.write(f"promotion #{pid}: {label} by {by}; the monitor uses it from its next cycle\n")
+    sys.stdout.write(f"promotion #{pid}: {label} by {by}; the monitor uses it from its next cycle\n{interval_line}\n")
     return EXIT_OK
 
 

@@ -16,8 +16,11 @@ from core.genome import GENE_SPECS, RiskParams, decoded_rows
 def evidence_text(m: dict[str, Any]) -> Text:
     """One readable paragraph of the out-of-sample evidence (or why there is none)."""
     if "oos_sharpe" not in m:
-        return Text(f"No out-of-sample evidence ({m.get('out_of_sample', 'no report')}); "
+        text = Text(f"No out-of-sample evidence ({m.get('out_of_sample', 'no report')}); "
                     f"training fitness {m.get('train_fitness', float('nan')):.3f}.", style="yellow")
+        if m.get("evolved_on"):
+            text.append(f"  {m['evolved_on'].capitalize()}.")
+        return text
     text = Text(f"Out of sample ({m['test_windows']} test windows): Sharpe {m['oos_sharpe']:.2f}, "
                 f"max drawdown {m['oos_max_drawdown']:.1%}, return {m['oos_total_return']:+.1%} per window, "
                 f"fitness {m['oos_fitness']:.3f} (training {m['train_fitness']:.3f}).")
@@ -25,6 +28,8 @@ def evidence_text(m: dict[str, Any]) -> Text:
     if claims:
         text.append("  Design-note claims: " + ", ".join(f"{name} {verdict}" for name, verdict in claims) + ".",
                     style="italic")
+    if m.get("evolved_on"):
+        text.append(f"  {m['evolved_on'].capitalize()}.")
     return text
 
 

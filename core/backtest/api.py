@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from core.backtest.dataset import BacktestConfig, Dataset, build_dataset
-from core.backtest.enums import M_SCORE, METRIC_NAMES, N_TRADE_FIELDS
+from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, N_TRADE_FIELDS
 from core.backtest.kernel_nb import evaluate_population_nb, simulate_window_nb
 from core.genome import GENE_SPECS, N_GENES, Decoding, validate_genes
 from core.market.loader import load_many
@@ -73,11 +73,21 @@ class PopulationResult:
         return {name: float(m[:, j].mean()) for j, name in enumerate(METRIC_NAMES)}
 
 
+def to_bars(dataset: Dataset, params: np.ndarray) -> np.ndarray:
+    """Decoded parameters with the day-valued time exit in the data's bars (the kernel counts
+    bars; gene 9's lookback is already a slot of day-based indicators, see dataset.py). A copy,
+    contiguous float64; unchanged values on daily data."""
+    out = np.array(params, dtype=np.float64, copy=True, order="C")
+    if dataset.bars_per_day != 1.0:
+        out[..., MAX_HOLD] = out[..., MAX_HOLD] * dataset.bars_per_day
+    return out
+
+
 def run_kernel(dataset: Dataset, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Call the kernel with an already-decoded parameter matrix (tests use raw parameters)."""
     c = dataset.config
     return evaluate_population_nb(
-        np.ascontiguousarray(params, dtype=np.float64), dataset.window_starts, c.window_bars,
+        to_bars(dataset, params), dataset.window_starts, c.window_bars,
         dataset.window_regime, dataset.participation, dataset.open, dataset.high, dataset.low,
         dataset.close, dataset.vol, dataset.avg_vol, dataset.atr, dataset.regime, dataset.momentum,
         dataset.entry_long, dataset.entry_short, dataset.corr, REGIME_MULT, c.fee_pct, c.slippage_pct,
@@ -112,7 +122,7 @@ def window_detail(dataset: Dataset, params_row: np.ndarray, window: int, max_eve
     equity = np.empty(c.window_bars)
     states = np.empty(c.window_bars, dtype=np.int64)
     metrics, n = simulate_window_nb(
-        np.ascontiguousarray(params_row, dtype=np.float64), int(dataset.window_starts[window]), c.window_bars,
+        to_bars(dataset, params_row), int(dataset.window_starts[window]), c.window_bars,
         dataset.open, dataset.high, dataset.low, dataset.close, dataset.vol, dataset.avg_vol, dataset.atr,
         dataset.regime, dataset.momentum, dataset.entry_long, dataset.entry_short, dataset.corr,
         dataset.participation[window], REGIME_MULT, c.fee_pct, c.slippage_pct, c.initial_cash_usd,

@@ -12,10 +12,13 @@ from core.backtest import indicators_nb as ind
 from core.backtest.enums import MAX_LOOKBACK, MIN_LOOKBACK, N_LOOKBACKS
 from core.errors import BadInputError
 from core.market.ohlcv import OHLCV, fingerprint_many
-from core.market.windows import WINDOW_BARS, WINDOW_STEP_BARS, window_starts
+from core.market.interval import bars_per_day, days_to_bars, interval_name
+from core.market.windows import window_starts
 from core.regimes import REGIME_NAMES, regime_code
 
-AVG_VOL_BARS = 100  # avg_vol = mean of vol over this many bars (SPEC gene 8/9)
+AVG_VOL_DAYS = 100  # avg_vol = mean of vol over this many days (SPEC gene 8/9), converted to bars
+AVG_VOL_BARS = AVG_VOL_DAYS  # on daily bars (kept for callers that count daily bars)
+WINDOW_DAYS, WINDOW_STEP_DAYS = 180, 45  # SPEC section 3, whatever the bar interval
 MOMENTUM_BARS = 20  # trend used by gene 16 (momentum-adjusted trailing)
 ENTRY_RET_BARS = 5  # test entries: 5-bar return ...
 ENTRY_HISTORY_BARS = 180  # ... against the trailing quantile of the previous 180 bars
@@ -34,8 +37,12 @@ class BacktestConfig:
     entry_mode: str = "momentum"  # or "random"
     entry_seed: int = 0
     initial_cash_usd: float = 10_000.0
-    window_bars: int = WINDOW_BARS
-    window_step_bars: int = WINDOW_STEP_BARS
+    # Windows are defined in days; window_bars/window_step_bars None means "convert the days with
+    # the data's bar interval" (build_dataset fills them in). Explicit bars win (kernel tests).
+    window_bars: int | None = None
+    window_step_bars: int | None = None
+    window_days: float = WINDOW_DAYS
+    window_step_days: float = WINDOW_STEP_DAYS
     start: str | None = None  # windows must lie inside [start, end); indicators use all history
     end: str | None = None
 
@@ -46,8 +53,28 @@ class BacktestConfig:
             raise BadInputError(f"entry_mode must be 'momentum' or 'random', got {self.entry_mode!r}")
         if not (0 <= self.fee_pct < 0.1 and 0 <= self.slippage_pct < 0.1):
             raise BadInputError("fees and slippage must be fractions in [0, 0.1)")
-        if self.window_bars < 10 or self.window_step_bars < 1:
+        if self.window_bars is not None and (self.window_bars < 10 or (self.window_step_bars or 1) < 1):
             raise BadInputError("window needs at least 10 bars and a positive step")
+        if self.window_days <= 0 or self.window_step_days <= 0:
+            raise BadInputError("window and step must be positive numbers of days")
+
+    def resolved(self, per_day: float) -> "BacktestConfig":
+        """The config with window lengths in bars for data with `per_day` bars a day."""
+        from dataclasses import replace
+
+        from core.market.interval import days_to_bars
+
+        out = replace(self, window_bars=self.window_bars or days_to_bars(self.window_days, per_day),
+                      window_step_bars=self.window_step_bars or days_to_bars(self.window_step_days, per_day))
+        out.validate()
+        return out
+
+    def fingerprint_dict(self) -> dict:
+        """What identifies the backtest: resolved bars, not the days they came from (so daily
+        fingerprints are those of runs recorded before windows were defined in days)."""
+        d = asdict(self)
+        del d["window_days"], d["window_step_days"]
+        return d
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +100,8 @@ class Dataset:
     periods_per_year: float
     fingerprint: str
     data_fingerprint: str = field(default="")
+    bar_interval: str = "1d"  # e.g. '1h'; every day-valued parameter is converted with bars_per_day
+    bars_per_day: float = 1.0
 
     @property
     def n_windows(self) -> int:
@@ -109,6 +138,10 @@ def build_dataset(series: list[OHLCV], config: BacktestConfig | None = None) -> 
     if len(bar_sizes) > 1:
         raise BadInputError("all assets must have the same bar size")
     ppy = series[0].periods_per_year
+    bar_ns = series[0].bar_ns
+    per_day = bars_per_day(bar_ns)
+    config = config.resolved(per_day)
+    avg_vol_bars = days_to_bars(AVG_VOL_DAYS, per_day)
     axis, positions = _align(series)
     n_assets, n = len(series), axis.shape[0]
     shape = (n_assets, n)
@@ -120,10 +153,12 @@ def build_dataset(series: list[OHLCV], config: BacktestConfig | None = None) -> 
     rng = np.random.default_rng(config.entry_seed)
     for a, (s, pos) in enumerate(zip(series, positions)):
         open_[a, pos], high[a, pos], low[a, pos], close[a, pos] = s.open, s.high, s.low, s.close
-        for k, lookback in enumerate(range(MIN_LOOKBACK, MAX_LOOKBACK + 1)):
+        # gene 9 is 10..30 days; slot k holds the indicators for k + 10 days in this data's bars
+        for k, lookback_days in enumerate(range(MIN_LOOKBACK, MAX_LOOKBACK + 1)):
+            lookback = days_to_bars(lookback_days, per_day)
             v = ind.rolling_return_std_nb(s.close, lookback)
             vol[k, a, pos] = v
-            avg_vol[k, a, pos] = ind.rolling_mean_nb(v, AVG_VOL_BARS)
+            avg_vol[k, a, pos] = ind.rolling_mean_nb(v, avg_vol_bars)
             atr[k, a, pos] = ind.atr_pct_nb(s.high, s.low, s.close, lookback)
         regime[a, pos] = ind.decision_regimes_nb(s.close, ppy)
         momentum[a, pos] = ind.momentum_nb(s.close, MOMENTUM_BARS)
@@ -154,10 +189,10 @@ def build_dataset(series: list[OHLCV], config: BacktestConfig | None = None) -> 
     if not keep:
         raise BadInputError(f"no complete {config.window_bars}-bar window in the selected data and period")
     data_fp = fingerprint_many(series)
-    fp = hashlib.sha256((data_fp + json.dumps(asdict(config), sort_keys=True)).encode()).hexdigest()
+    fp = hashlib.sha256((data_fp + json.dumps(config.fingerprint_dict(), sort_keys=True)).encode()).hexdigest()
     return Dataset(names=names, config=config, time_ns=axis, open=open_, high=high, low=low, close=close,
                    vol=vol, avg_vol=avg_vol, atr=atr, regime=regime, momentum=momentum,
                    entry_long=entry_long, entry_short=entry_short, corr=corr,
                    window_starts=np.array(keep, dtype=np.int64), participation=np.array(part, dtype=np.bool_),
                    window_regime=np.array(wreg, dtype=np.int64), periods_per_year=ppy, fingerprint=fp,
-                   data_fingerprint=data_fp)
+                   data_fingerprint=data_fp, bar_interval=interval_name(bar_ns), bars_per_day=per_day)

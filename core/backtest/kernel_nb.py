@@ -180,14 +180,14 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
                 if direction == 0.0:
                     continue
                 target_usd = equity_prev * target_frac
-                # correlation gate: held positions plus the candidate, weighted by notional
+                # correlation gate: held positions plus the candidate, weighted by signed notional
                 n_held = 0
                 for b in range(n_assets):
                     if size[b] != 0.0:
-                        held_w[n_held] = abs(size[b]) * close[b, t - 1]
+                        held_w[n_held] = size[b] * close[b, t - 1]
                         n_held += 1
                 if n_held > 0:
-                    held_w[n_held] = target_usd
+                    held_w[n_held] = direction * target_usd
                     idx = np.empty(n_held + 1, dtype=np.int64)
                     k = 0
                     for b in range(n_assets):

@@ -43,6 +43,11 @@ class EvolutionState:
     fitness: list[float] = field(default_factory=list)
     hall_of_fame: list[Champion] = field(default_factory=list)
     evaluations_total: int = 0
+    # distinct genomes ever evaluated: the trial count of the deflated Sharpe ratio (a child equal
+    # to a member of the population it was bred from, e.g. a mutant with no gene perturbed, is
+    # evaluated again but is no new trial)
+    distinct_evaluated: int = 0
+    objectives: list[tuple[float, ...]] = field(default_factory=list)  # NSGA-II only, parallel to population
 
     @classmethod
     def fresh(cls, config: EvolutionConfig, data_fingerprint: str) -> "EvolutionState":
@@ -63,6 +68,8 @@ def encode_checkpoint(state: EvolutionState) -> tuple[str, str]:
         "fitness": [float(f) for f in state.fitness],
         "hall_of_fame": [{"genes": list(c.genes), "fitness": c.fitness} for c in state.hall_of_fame],
         "evaluations_total": state.evaluations_total,
+        "distinct_evaluated": state.distinct_evaluated,
+        "objectives": [[float(x) for x in o] for o in state.objectives],
         "random_state": [version, list(internal), gauss_next],
         "numpy_state": state.np_rng.bit_generator.state,
     }
@@ -98,6 +105,9 @@ def decode_checkpoint(text: str, expected_sha256: str | None, where: str) -> Evo
         state.fitness = [_finite(f) for f in doc["fitness"]]
         state.hall_of_fame = [Champion(_genes(c["genes"]), _finite(c["fitness"])) for c in doc["hall_of_fame"]]
         state.evaluations_total = _int(doc["evaluations_total"])
+        # checkpoints written before the count existed: every evaluation counted as a trial
+        state.distinct_evaluated = _int(doc.get("distinct_evaluated", state.evaluations_total))
+        state.objectives = [tuple(_finite(x) for x in o) for o in doc.get("objectives", [])]
         rv, internal, gauss_next = doc["random_state"]
         state.rng.setstate((rv, tuple(_int(x) for x in internal),
                             None if gauss_next is None else _finite(gauss_next)))
@@ -109,6 +119,8 @@ def decode_checkpoint(text: str, expected_sha256: str | None, where: str) -> Evo
                   f"config says {config.population_size}")
     if len(state.fitness) != len(state.population):
         raise bad("fitness count differs from population size")
+    if state.objectives and len(state.objectives) != len(state.population):
+        raise bad("objective count differs from population size")
     if len(state.hall_of_fame) > config.hall_of_fame_size:
         raise bad("hall of fame larger than configured")
     return state

@@ -41,7 +41,7 @@ FIRST_WORKER_WAIT_S = 60.0  # worker processes import numba and load the kernel 
 NO_WORKER_GRACE_S = 60.0  # a generation with no worker at all for this long fails the run
 POLL_S = 1.0  # how often a waiting generation checks that workers are still there
 KERNEL_FILES = ("core/backtest/kernel_nb.py", "core/backtest/enums.py", "core/backtest/api.py", "core/genome.py",
-                "core/regimes.py")
+                "core/regimes.py", "core/evolution/objective.py", "core/backtest/dataset.py")
 """The code that decides a fitness: a worker with another version of it would break bit-identity."""
 
 ChunkFitness = Callable[[Any, np.ndarray], np.ndarray]
@@ -274,6 +274,8 @@ def cluster_evaluation(address: str | None, local_evaluate: Any, run_id: int | N
         return
     try:
         with open_cluster(address) as session:
+            if getattr(local_evaluate, "objective", None) is not None:
+                options.setdefault("chunk_fitness", local_evaluate.objective)  # same objective on workers
             yield make_cluster_evaluator(local_evaluate.dataset, session, **options)
     except (ClusterUnavailableError, ClusterLostError) as exc:
         if run_id is None:

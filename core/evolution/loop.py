@@ -19,6 +19,7 @@ import numpy as np
 
 from core.evolution.checkpoint import EvolutionState
 from core.evolution.hall_of_fame import HallOfFame
+from core.evolution.pareto import crowded_keys, nsga2_survivors
 from core.evolution.operators import (Genes, best_indices, blend_crossover, clip_unit, gaussian_mutation,
                                       tournament_pick)
 from core.genome import N_GENES
@@ -26,7 +27,9 @@ from core.genome import N_GENES
 log = logging.getLogger(__name__)
 
 Evaluator = Callable[[np.ndarray], np.ndarray]
-"""Fitness of a whole batch: genes (P, 22) float64 -> (P,) float64, higher is better, finite."""
+"""Fitness of a whole batch: genes (P, 22) float64 -> (P,) float64, higher is better, finite; or
+(P, 1 + m): the scalar fitness, then m objectives (NSGA-II), all maximised."""
+Objectives = tuple[float, ...]
 
 
 class EvaluatorContractError(RuntimeError):
@@ -101,20 +104,29 @@ def evolve(state: EvolutionState, evaluate: Evaluator, commit: GenerationSink, *
             start = state.np_rng.random((cfg.population_size, N_GENES))
             children: list[Genes] = [tuple(float(g) for g in row) for row in start]
             child_fit: list[float | None] = [None] * len(children)
+            child_obj: list[Objectives | None] = [None] * len(children)
         else:
-            children, child_fit = _breed(state)
-        n_evals, eval_s = _evaluate_missing(evaluate, children, child_fit)
+            children, child_fit, child_obj = _breed(state)
+        n_new = _count_new(children, child_fit, state.population)
+        n_evals, eval_s = _evaluate_missing(evaluate, children, child_fit, child_obj)
         fitness = [float(f) for f in child_fit]  # every child has a fitness now
+        objectives = [o for o in child_obj if o is not None]
         hof.update(children, fitness)
         if gen == 0:
-            state.population, state.fitness = children, fitness
+            state.population, state.fitness, state.objectives = children, fitness, objectives
         else:
             pool, pool_fit = state.population + children, state.fitness + fitness
-            keep = best_indices(pool_fit, cfg.population_size)
+            pool_obj = state.objectives + objectives
+            if cfg.fitness == "nsga2":
+                keep = nsga2_survivors(pool_obj, cfg.population_size)
+            else:
+                keep = best_indices(pool_fit, cfg.population_size)
             state.population = [pool[i] for i in keep]
             state.fitness = [pool_fit[i] for i in keep]
+            state.objectives = [pool_obj[i] for i in keep] if pool_obj else []
         state.hall_of_fame = hof.champions
         state.evaluations_total += n_evals
+        state.distinct_evaluated += n_new
         state.generation = gen
         stats = _stats(gen, state.fitness, n_evals, eval_s)
         commit(state, stats)
@@ -130,11 +142,14 @@ def evolve(state: EvolutionState, evaluate: Evaluator, commit: GenerationSink, *
     return True
 
 
-def _breed(state: EvolutionState) -> tuple[list[Genes], list[float | None]]:
-    """lambda children, each from crossover OR mutation OR a plain copy (which keeps its fitness)."""
-    cfg, rng, fit = state.config, state.rng, state.fitness
+def _breed(state: EvolutionState) -> tuple[list[Genes], list[float | None], list[Objectives | None]]:
+    """lambda children, each from crossover OR mutation OR a plain copy (which keeps its fitness).
+    Tournaments compare fitness, or under NSGA-II the crowded comparison (front, then crowding)."""
+    cfg, rng = state.config, state.rng
+    fit: list = crowded_keys(state.objectives) if cfg.fitness == "nsga2" else state.fitness
     children: list[Genes] = []
     child_fit: list[float | None] = []
+    child_obj: list[Objectives | None] = []
     for _ in range(cfg.offspring_size):
         op = rng.random()
         if op < cfg.crossover_prob:
@@ -143,19 +158,37 @@ def _breed(state: EvolutionState) -> tuple[list[Genes], list[float | None]]:
             first, _second = blend_crossover(rng, a, b, cfg.blend_alpha)
             children.append(clip_unit(first))
             child_fit.append(None)
+            child_obj.append(None)
         elif op < cfg.crossover_prob + cfg.mutation_prob:
             parent = state.population[tournament_pick(rng, fit, cfg.tournament_size)]
             children.append(clip_unit(gaussian_mutation(rng, parent, cfg.mutation_sigma, cfg.mutation_gene_prob)))
             child_fit.append(None)
+            child_obj.append(None)
         else:
             i = tournament_pick(rng, fit, cfg.tournament_size)
             children.append(state.population[i])
-            child_fit.append(fit[i])
-    return children, child_fit
+            child_fit.append(state.fitness[i])
+            child_obj.append(state.objectives[i] if state.objectives else None)
+    return children, child_fit, child_obj
 
 
-def _evaluate_missing(evaluate: Evaluator, genes: list[Genes], fitness: list[float | None]) -> tuple[int, float]:
-    """One evaluator call for every child without a fitness; fills `fitness` in place."""
+def _count_new(children: list[Genes], fitness: list[float | None], population: list[Genes]) -> int:
+    """Children about to be evaluated that are neither in the parent population nor repeated in
+    the batch. A bred child can only equal a genome the run saw before by equalling one of its
+    parents (float genes), and parents are all in the population, so this counts distinct trials."""
+    seen = set(population)
+    new = 0
+    for genes, f in zip(children, fitness):
+        if f is None and genes not in seen:
+            seen.add(genes)
+            new += 1
+    return new
+
+
+def _evaluate_missing(evaluate: Evaluator, genes: list[Genes], fitness: list[float | None],
+                      objectives: list[Objectives | None]) -> tuple[int, float]:
+    """One evaluator call for every child without a fitness; fills `fitness` in place, and
+    `objectives` when the evaluator returns (n, 1 + m) columns (scalar first, then m objectives)."""
     todo = [i for i, f in enumerate(fitness) if f is None]
     if not todo:
         return 0, 0.0
@@ -163,13 +196,17 @@ def _evaluate_missing(evaluate: Evaluator, genes: list[Genes], fitness: list[flo
     t0 = time.perf_counter()
     out = np.asarray(evaluate(batch), dtype=np.float64)
     eval_s = time.perf_counter() - t0
-    if out.shape != (len(todo),):
+    if out.shape[:1] != (len(todo),) or out.ndim > 2:
         raise EvaluatorContractError(f"evaluator returned shape {out.shape} for {len(todo)} genomes")
     if not np.all(np.isfinite(out)):
-        bad = int(np.flatnonzero(~np.isfinite(out))[0])
+        bad = int(np.flatnonzero(~np.isfinite(out.reshape(len(todo), -1)).any(axis=1))[0])
         raise EvaluatorContractError(f"evaluator returned {out[bad]} for genome {list(batch[bad])}")
-    for i, f in zip(todo, out.tolist()):
-        fitness[i] = f
+    for i, row in zip(todo, out.tolist()):
+        if isinstance(row, list):
+            fitness[i] = row[0]
+            objectives[i] = tuple(row[1:])
+        else:
+            fitness[i] = row
     return len(todo), eval_s
 
 

@@ -42,7 +42,7 @@ class RunRepository(Protocol):
     def create_run(self, config: dict[str, Any], data_fingerprint: str, data_desc: str) -> int: ...
     def get_run(self, run_id: int) -> dict[str, Any] | None: ...
     def record_generation(self, run_id: int, stats: GenerationStats, state_json: str, sha256: str,
-                          version: int) -> None: ...
+                          version: int, trials: int | None = None) -> None: ...
     def latest_checkpoint(self, run_id: int) -> _Checkpoint | None: ...
     def checkpoint_generations(self, run_id: int) -> list[int]: ...
     def checkpoint_at(self, run_id: int, generation: int) -> _Checkpoint | None: ...
@@ -164,13 +164,16 @@ def execute_run(repo: RunRepository, run_id: int, evaluate: Evaluator, data_fing
                 config: EvolutionConfig | None = None,
                 on_progress: Callable[[GenerationReport], None] | None = None,
                 should_stop: Callable[[], bool] | threading.Event | None = None, force: bool = False,
-                fallback: bool = False) -> RunOutcome:
+                fallback: bool = False, choose: Callable[[EvolutionState], list[Champion]] | None = None
+                ) -> RunOutcome:
     """Advance a run from its newest checkpoint to the end or to a cancel request.
 
     Status afterwards: finished, cancelled (cancel request or Ctrl-C) or failed (any error); the
     last two stay resumable. `force` takes a run over from a process that still looks alive.
     `fallback` continues from the newest valid checkpoint when newer ones are corrupt; those are
-    moved to the quarantine table (kept for inspection), then recomputed.
+    moved to the quarantine table (kept for inspection), then recomputed. `choose` turns the
+    final state into the saved champions, best first (validation-based selection); without it
+    the hall of fame is saved as is.
     """
     state, corrupt = _resumable(repo, run_id, data_fingerprint, config, fallback)
     holder = repo.claim_run(run_id, os.getpid(), socket.gethostname(),
@@ -188,7 +191,7 @@ def execute_run(repo: RunRepository, run_id: int, evaluate: Evaluator, data_fing
 
     def commit(st: EvolutionState, stats: GenerationStats) -> None:
         text, digest = encode_checkpoint(st)
-        repo.record_generation(run_id, stats, text, digest, CHECKPOINT_VERSION)
+        repo.record_generation(run_id, stats, text, digest, CHECKPOINT_VERSION, trials=st.distinct_evaluated)
 
     try:
         completed = evolve(state, evaluate, commit, run_id=run_id, on_progress=on_progress,
@@ -200,13 +203,15 @@ def execute_run(repo: RunRepository, run_id: int, evaluate: Evaluator, data_fing
         _release_quietly(repo, run_id, "failed")
         raise
     if completed:
-        repo.finish_run(run_id, state.hall_of_fame)
+        champions = choose(state) if choose is not None else state.hall_of_fame
+        repo.finish_run(run_id, champions)
         status = "finished"
     else:
         repo.release_run(run_id, "cancelled")
         status = "cancelled"
     log.info("run %d: %s at generation %d", run_id, status, state.generation)
-    return RunOutcome(run_id, status, state.generation, state.config, list(state.hall_of_fame), tuple(corrupt))
+    saved = champions if completed else state.hall_of_fame
+    return RunOutcome(run_id, status, state.generation, state.config, list(saved), tuple(corrupt))
 
 
 def best_champion(repo: RunRepository, run_id: int) -> tuple[Champion, str]:

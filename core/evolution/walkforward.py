@@ -124,6 +124,7 @@ def split_datasets(series: list, split: Split, base: BacktestConfig | None = Non
     try:
         test = build_dataset(series, split.test_config(base))
     except BadInputError:
-        raise BadInputError(f"no complete {base.window_bars}-bar test window after the split {split.train_end}"
+        size = f"{base.window_bars}-bar" if base.window_bars else f"{base.window_days:g}-day"
+        raise BadInputError(f"no complete {size} test window after the split {split.train_end}"
                             f" (up to {split.test_end or 'the last bar'}): choose an earlier --split") from None
     return train, test

@@ -104,7 +104,7 @@ def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float
 
 
 def _correlation(market: MarketInputs, rows: list[PositionRisk]) -> tuple[tuple, tuple, float | None]:
-    notional = {r.coin: r.notional_usd for r in rows}
+    notional = {r.coin: math.copysign(abs(r.notional_usd), r.size) for r in rows}  # signed: shorts hedge longs
     coins = tuple(c for c in market.corr_coins if c in notional)
     if market.corr_matrix is None or len(coins) < 2:
         return coins, tuple((1.0,) for _ in coins), None

@@ -122,8 +122,9 @@ def effective_breaker_state(state: MonitorState | None, equity_usd: float, param
 
 
 def _book_correlation(account: AccountState, coin: str, target_usd: float, corr_coins: Sequence[str],
-                      corr_matrix: np.ndarray | None) -> tuple[float | None, tuple[str, ...]]:
-    """policy.weighted_correlation of the other holdings plus the candidate (None: unknown)."""
+                      corr_matrix: np.ndarray | None, sign: float = 1.0) -> tuple[float | None, tuple[str, ...]]:
+    """policy.weighted_correlation of the other holdings plus the candidate (None: unknown),
+    weighted by signed notional: a short candidate against correlated longs is a hedge."""
     others = [p for p in account.positions if p.coin != coin]
     names = tuple(p.coin for p in others)
     if not others:
@@ -131,7 +132,7 @@ def _book_correlation(account: AccountState, coin: str, target_usd: float, corr_
     if corr_matrix is None:
         return None, names
     book = [*names, coin]
-    weights = [p.notional_usd for p in others] + [target_usd]
+    weights = [math.copysign(abs(p.notional_usd), p.size) for p in others] + [sign * target_usd]
     index = {c: i for i, c in enumerate(corr_coins)}
     flat = [float(corr_matrix[index[a], index[b]]) if a in index and b in index else math.nan
             for a in book for b in book]
@@ -167,7 +168,7 @@ def size_new_position(params: RiskParams, account: AccountState, coin: str, side
     target_fraction = policy.position_target_fraction(n_after, params.concentration_limit)
     cap_usd = max(equity, 0.0) * target_fraction
     room_units = max(0.0, cap_usd / mark_px - same_side_units)
-    weighted, others = _book_correlation(account, coin, cap_usd, corr_coins, corr_matrix)
+    weighted, others = _book_correlation(account, coin, cap_usd, corr_coins, corr_matrix, sign)
 
     factors: list[str] = []
     checks: list[str] = []

@@ -57,13 +57,20 @@ def _regime_figure(doc: dict[str, Any], metric: str, title: str):
     return fig
 
 
-def _table(doc: dict[str, Any]) -> str:
+def _cell(s: dict[str, Any], c: str) -> str:
+    iv = s.get("intervals", {}).get(c)
+    ci = f" [{iv['ci_low']:.4f}, {iv['ci_high']:.4f}]" if iv and iv["ci_low"] is not None else ""
+    return f"<td>{s['overall'][c]:.4f}{ci}</td>"
+
+
+def _table(doc: dict[str, Any], strategies: dict[str, Any] | None = None) -> str:
+    strategies = strategies or doc["strategies"]
     cols = ("sharpe", "max_drawdown", "win_rate", "profit_factor", "total_return", "fitness")
     head = "".join(f"<th>{c}</th>" for c in ("strategy", *cols, "train fitness"))
     rows = []
     for key in _CURVE_ORDER:
-        s = doc["strategies"][key]
-        cells = "".join(f"<td>{s['overall'][c]:.4f}</td>" for c in cols)
+        s = strategies[key]
+        cells = "".join(_cell(s, c) for c in cols)
         train = "-" if s["train_fitness"] is None else f"{s['train_fitness']:.4f}"
         rows.append(f"<tr><td>{html.escape(_label(doc, key))}</td>{cells}<td>{train}</td></tr>")
     return f"<table border='1' cellpadding='4'><tr>{head}</tr>{''.join(rows)}</table>"
@@ -83,6 +90,11 @@ def write_html_report(doc: dict[str, Any], path: str | Path) -> Path:
             f"<h1>Walk-forward report, run {doc['run_id']} ({html.escape(doc['status'])})</h1>"
             f"<p>Split: {html.escape(split['rule'])}. {split['train_windows']} training windows, "
             f"{split['test_windows']} test windows. {html.escape(doc['costs']['note'])}.</p>"
-            f"<h2>Verdict</h2><ul>{verdict}</ul><h2>Out of sample</h2>{_table(doc)}"
+            f"<h2>Verdict</h2><ul>{verdict}</ul>"
+            "<h2>Out of sample, baselines under the evolved genome's portfolio rules</h2>"
+            f"{_table(doc, doc.get('same_rules', {}).get('strategies'))}"
+            "<h2>Out of sample, all at equal weight without portfolio rules</h2>"
+            f"{_table(doc, doc.get('equal_exposure', {}).get('strategies'))}"
+            "<p>[ ] = 95% block-bootstrap interval over test windows.</p>"
             + "".join(plots) + f"<h2>Method</h2><ul>{method}</ul></body></html>")
     return write_text_atomic(path, page, "--html")  # tmp + os.replace: never half a page

@@ -1,5 +1,12 @@
 """The evolved genome against its baselines on the run's TEST windows, same entries, same costs.
 
+Every comparison runs twice (SPEC section 10), because a baseline that holds 100% of equity is no
+fair match for a genome that caps positions at 10% and trips a breaker:
+- `same_rules`: every baseline trades under exactly the evolved genome's portfolio rules (its
+  concentration cap, correlation gate and drawdown breaker); only the exit rules differ;
+- `equal_exposure`: every strategy, the evolved genome included, at plain equal weight with no
+  portfolio rule at all; only the exit rules differ.
+
 Strategies (all on the same test windows and the same momentum entries, except the basket):
 - evolved: the run's best genome;
 - hold_entries: every entry held to the window end (no exit rule at all);
@@ -57,10 +64,9 @@ class WalkForwardResult:
     random_genomes: int
     random_seed: int
     mean_equity: dict[str, np.ndarray]  # equity / initial, averaged over test windows, by bar
-    # the fixed stops again, sized like the evolved genome (its concentration_limit): separates the
-    # effect of the exit rules from that of simply holding smaller positions
-    size_matched: dict[str, dict[str, float]] = field(default_factory=dict)
-    evolved_position_cap: float = 1.0  # fraction of equity per position
+    rules: str = "same_rules"  # or "equal_exposure" (see the module docstring)
+    evolved_position_cap: float = 1.0  # fraction of equity per position, as the genome decodes it
+    block: int = 1  # bootstrap block length in windows
 
 
 def _metric_means(window_metrics: np.ndarray) -> dict[str, float]:
@@ -100,12 +106,32 @@ def basket_metrics(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
     return out, curves.mean(axis=0)
 
 
-def best_fixed_levels(train: Dataset) -> dict[str, tuple[float, float]]:
-    """kind -> (level, training fitness) of the best level of each fixed exit on the training windows."""
+RULES = ("same_rules", "equal_exposure")
+PORTFOLIO_COLUMNS = (E.CONC_LIMIT, E.CORR_LIMIT, E.MAX_DD)  # the genome's portfolio rules
+
+
+def apply_rules(params: np.ndarray, rules: str, evolved_row: np.ndarray) -> np.ndarray:
+    """A copy of `params` (P, 22) under `rules`: the evolved genome's portfolio columns, or the
+    neutral ones (equal weight, gate open, breaker off)."""
+    out = np.array(params, dtype=np.float64, copy=True)
+    neutral = baselines.neutral_params()
+    source = evolved_row if rules == "same_rules" else neutral
+    if rules not in RULES:
+        raise ValueError(f"unknown rules {rules!r}; expected one of {', '.join(RULES)}")
+    for col in PORTFOLIO_COLUMNS:
+        out[..., col] = source[col]
+    return out
+
+
+def best_fixed_levels(train: Dataset, rules: str = "equal_exposure", evolved_row: np.ndarray | None = None
+                      ) -> dict[str, tuple[float, float]]:
+    """kind -> (level, training fitness) of the best level of each fixed exit on the training
+    windows, chosen under the same portfolio rules it is then tested with."""
+    row = evolved_row if evolved_row is not None else baselines.neutral_params()
     chosen = {}
     for kind in FIXED_KINDS:
         levels, params = baselines.fixed_stop_grid(kind)
-        fitness, _ = run_kernel(train, params)
+        fitness, _ = run_kernel(train, apply_rules(params, rules, row))
         best = int(np.argmax(fitness))  # first maximum: the tighter level wins a tie
         chosen[kind] = (float(levels[best]), float(fitness[best]))
     return chosen
@@ -119,17 +145,21 @@ def mean_equity_curve(dataset: Dataset, params_row: np.ndarray) -> np.ndarray:
 
 
 def compare(train: Dataset, test: Dataset, best_genes: np.ndarray, random_genomes: int = RANDOM_GENOMES,
-            random_seed: int = RANDOM_SEED) -> WalkForwardResult:
-    """Every strategy on the test windows (see the module docstring)."""
+            random_seed: int = RANDOM_SEED, rules: str = "same_rules") -> WalkForwardResult:
+    """Every strategy on the test windows under `rules` (see the module docstring)."""
+    from core.report.intervals import block_length
+
     regimes = test.window_regime
+    evolved_row = decode_matrix(np.asarray(best_genes, dtype=np.float64))[0]
     rows: dict[str, tuple[np.ndarray, float | None]] = {
-        "evolved": (decode_matrix(np.asarray(best_genes, dtype=np.float64))[0], None),
-        "hold_entries": (baselines.hold_params(), None)}
-    levels = best_fixed_levels(train)
+        "evolved": (evolved_row, None), "hold_entries": (baselines.hold_params(), None)}
+    levels = best_fixed_levels(train, rules, evolved_row)
     for kind, (level, _) in levels.items():
         rows[kind] = (baselines.fixed_stop_params(kind, level), level)
     keys = list(rows)
-    params = np.stack([rows[k][0] for k in keys])
+    params = apply_rules(np.stack([rows[k][0] for k in keys]), rules, evolved_row)
+    if rules == "same_rules":
+        params[0] = evolved_row  # bit for bit the genome as evolved
     test_fit, test_metrics = run_kernel(test, params)
     train_fit, _ = run_kernel(train, params)
     strategies = {}
@@ -140,29 +170,29 @@ def compare(train: Dataset, test: Dataset, best_genes: np.ndarray, random_genome
     basket_train, _ = basket_metrics(train)
     strategies["basket"] = StrategyResult("basket", LABELS["basket"], basket, _fitness(basket[:, M_SCORE], regimes),
                                           _fitness(basket_train[:, M_SCORE], train.window_regime))
-    rand = _random_median(train, test, random_genomes, random_seed)
-    strategies["random_median"] = rand
+    strategies["random_median"] = _random_median(train, test, random_genomes, random_seed, rules, evolved_row)
     for s in strategies.values():
         if not s.overall:
             s.overall = dict(_metric_means(s.window_metrics), fitness=s.test_fitness)
             s.regimes = _by_regime(s.window_metrics, regimes)
-    cap = float(strategies["evolved"].params[E.CONC_LIMIT])
-    sized = np.stack([strategies[k].params for k in FIXED_KINDS])
-    sized[:, E.CONC_LIMIT] = cap
-    _, sized_metrics = run_kernel(test, sized)
-    size_matched = {k: _metric_means(sized_metrics[i]) for i, k in enumerate(FIXED_KINDS)}
     order = ["evolved", "stop_loss", "trailing", "take_profit", "hold_entries", "basket", "random_median"]
     curves = {k: mean_equity_curve(test, strategies[k].params) for k in order if strategies[k].params is not None}
     curves["basket"] = basket_curve
+    block = block_length(test.config.window_bars, test.config.window_step_bars)
     return WalkForwardResult({k: strategies[k] for k in order}, test.window_regime_names(), train.n_windows,
-                             test.n_windows, random_genomes, random_seed, curves, size_matched, cap)
+                             test.n_windows, random_genomes, random_seed, curves, rules,
+                             float(evolved_row[E.CONC_LIMIT]), block)
 
 
-def _random_median(train: Dataset, test: Dataset, n: int, seed: int) -> StrategyResult:
+def _random_median(train: Dataset, test: Dataset, n: int, seed: int, rules: str = "same_rules",
+                   evolved_row: np.ndarray | None = None) -> StrategyResult:
     """Median over random genomes, metric by metric (so it is no single genome). Its window_metrics
-    are the medians per window, its equity curve that of the genome with the median test fitness."""
+    are the medians per window, its equity curve that of the genome with the median test fitness.
+    Under `same_rules` the random genomes' portfolio genes are replaced by the evolved genome's."""
     genes = np.random.default_rng(seed).random((n, 22))
     params = decode_matrix(genes)
+    if evolved_row is not None:
+        params = apply_rules(params, rules, evolved_row)
     test_fit, metrics = run_kernel(test, params)
     train_fit, _ = run_kernel(train, params)
     per_genome = [_metric_means(metrics[p]) for p in range(n)]
