@@ -21,7 +21,7 @@ from core.monitor import proposals
 from core.monitor.freshness import feed_problem, next_feed_state
 from core.monitor.gaps import GapCheck, accepted_px, check_gaps, gap_notes
 from core.monitor.indicators import CoinIndicators
-from core.monitor.levels import position_risk
+from core.monitor.levels import ExitSchedule, position_risk
 from core.monitor.orders import ProposedAction
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
 from core.monitor.state import MonitorState, PlacedStop, Track
@@ -61,6 +61,7 @@ class Evaluation:
     proposals: tuple[ProposedAction, ...]
     transition: BreakerTransition | None
     gaps: GapCheck = field(default_factory=GapCheck)  # price gaps seen, confirmed or reverted this cycle (for the log)
+    schedules: Mapping[str, ExitSchedule] = field(default_factory=dict)  # per held coin, for the standing orders
 
 
 def _finite_positive(x: float) -> bool:
@@ -95,7 +96,7 @@ def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float
             out[pos.coin] = Track(side, acct.time_ms, max(mark, pos.entry_px) if side == "long" else min(mark, pos.entry_px))
         else:
             best = max(old.best_px, mark) if side == "long" else min(old.best_px, mark)
-            out[pos.coin] = Track(side, old.first_seen_ms, best)
+            out[pos.coin] = Track(side, old.first_seen_ms, best, old.tp_done)
     return out
 
 
@@ -130,12 +131,12 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     ratio = dd / p.max_drawdown_pct
     new_state = state.breaker_state if gap.holding else policy.breaker_next_state(state.breaker_state, ratio)
     tracks = _tracks(state.tracks, acct, believed)
-    rows, protective = [], {}
+    rows, schedules = [], {}
     for pos in acct.positions:
-        row, level = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
+        row, sched = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
                                    tracks[pos.coin], acct.time_ms, policy.stops_tightened(new_state))
         rows.append(row)
-        protective[pos.coin] = level
+        schedules[pos.coin] = sched
     coins, matrix, weighted = _correlation(market, rows)
     reason = f"drawdown {dd:.2%} is {ratio:.2f} x max {p.max_drawdown_pct:.2%}"
     transition = None
@@ -148,7 +149,7 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     else:
         acts, reduce_done, exit_proposed = proposals.breaker_actions(new_state, state, acct.positions, market.mids,
                                                                          market.sz_decimals, reason)
-        acts += proposals.stop_actions(new_state, state, acct.positions, protective, market.sz_decimals)
+        acts += proposals.stop_actions(new_state, state, acct.positions, schedules, market.sz_decimals)
     feed = next_feed_state(state, acct, market.mids, now_ms)
     new = replace(feed, hwm_usd=hwm, breaker_state=new_state, breaker_since_ms=since_ms, breaker_reason=why,
                   reduce_done=reduce_done, exit_proposed=exit_proposed, last_ok_poll_ms=now_ms,
@@ -165,7 +166,7 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
         correlation_breached=weighted is not None and weighted > p.correlation_limit,
         new_risk_allowed=policy.allows_new_risk(new_state) and not gap.holding,
         protective_stops=tuple(_stop_view(s) for s in new.stops.values()), price_gap=gap_notes(gap))
-    return Evaluation(snap, new, tuple(acts), transition, gap)
+    return Evaluation(snap, new, tuple(acts), transition, gap, schedules)
 
 
 def _stop_view(stop: PlacedStop) -> dict:

@@ -32,6 +32,8 @@ class PositionRisk:
     stop_distance: float | None = None  # policy.stop_distances output, fractions of price
     trail_distance: float | None = None
     take_profit_distance: float | None = None
+    exit_px: float | None = None  # the schedule's adverse level: where the weighted vote passes
+    exit_kind: str | None = None  # "stop" | "trail" (None: no adverse exit passes the vote)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class Track:
     side: str  # "long" | "short"
     first_seen_ms: int
     best_px: float  # best mark since first seen: highest for a long, lowest for a short
+    tp_done: int = 0  # take-profit scale-out levels already filled (their resting orders triggered)
 
 
 @dataclass(frozen=True)
