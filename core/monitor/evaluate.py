@@ -33,6 +33,7 @@ class Context:
     genome_label: str
     network: str
     poll_interval_s: float
+    standing_exits: bool = False  # standing orders protect positions: no TIGHTENED-only protective stops
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float
             out[pos.coin] = Track(side, acct.time_ms, max(mark, pos.entry_px) if side == "long" else min(mark, pos.entry_px))
         else:
             best = max(old.best_px, mark) if side == "long" else min(old.best_px, mark)
-            out[pos.coin] = Track(side, old.first_seen_ms, best, old.tp_done)
+            out[pos.coin] = Track(side, old.first_seen_ms, best, old.tp_done, old.time_exit_proposed)
     return out
 
 
@@ -149,7 +150,12 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     else:
         acts, reduce_done, exit_proposed = proposals.breaker_actions(new_state, state, acct.positions, market.mids,
                                                                          market.sz_decimals, reason)
-        acts += proposals.stop_actions(new_state, state, acct.positions, schedules, market.sz_decimals)
+        # with standing exits on, the TIGHTENED-only stops are withdrawn (NORMAL cancels them all)
+        stop_state = policy.NORMAL if ctx.standing_exits else new_state
+        acts += proposals.stop_actions(stop_state, state, acct.positions, schedules, market.sz_decimals)
+        time_acts, tracks = proposals.time_exit_actions(acct.positions, schedules, tracks, market.mids,
+                                                        market.sz_decimals)
+        acts += time_acts
     feed = next_feed_state(state, acct, market.mids, now_ms)
     new = replace(feed, hwm_usd=hwm, breaker_state=new_state, breaker_since_ms=since_ms, breaker_reason=why,
                   reduce_done=reduce_done, exit_proposed=exit_proposed, last_ok_poll_ms=now_ms,

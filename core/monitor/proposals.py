@@ -14,7 +14,7 @@ from core.monitor.orders import (
     size_decimals,
 )
 from core.monitor.levels import ExitSchedule
-from core.monitor.state import MonitorState
+from core.monitor.state import MonitorState, Track
 
 AUTO_APPROVER_TIGHTENED = "policy:tightened"
 # A stop is moved when its level moved more than this fraction (avoids an order per tick).
@@ -94,3 +94,21 @@ def stop_actions(new_state: int, state: MonitorState, positions: Sequence[Positi
     if not legs and not cancels:
         return []
     return [ProposedAction("protective_stops", why, tuple(legs), tuple(cancels), AUTO_APPROVER_TIGHTENED)]
+
+
+def time_exit_actions(positions: Sequence[Position], schedules: Mapping[str, ExitSchedule],
+                      tracks: Mapping[str, Track], mids: Mapping[str, float], sz_decimals: Mapping[str, int]
+                      ) -> tuple[list[ProposedAction], dict[str, Track]]:
+    """A due time exit (gene 11) cannot rest as a trigger order: it becomes one operator-approved
+    close per position, proposed once per position (the track remembers it)."""
+    acts, out = [], dict(tracks)
+    for pos in positions:
+        sched, track = schedules.get(pos.coin), tracks.get(pos.coin)
+        if sched is None or track is None or not sched.time_exit_due or track.time_exit_proposed:
+            continue
+        legs = close_legs([pos], mids, 1.0, sz_decimals)
+        if legs:
+            acts.append(ProposedAction("time_exit", f"time exit due: {pos.coin} held past max_hold_days; close it",
+                                       legs))
+        out[pos.coin] = Track(track.side, track.first_seen_ms, track.best_px, track.tp_done, True)
+    return acts, out

@@ -26,7 +26,8 @@ from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, s
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
 from core.monitor.market_data import CandleCache
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
-from core.monitor.state import MonitorState
+from core.monitor.standing import PROTECTION_KEY, Protection, StandingOrders, protection
+from core.monitor.state import MonitorState, Track
 
 log = logging.getLogger("evorisk.monitor")
 
@@ -81,6 +82,7 @@ class MonitorSettings:
     poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     action_ttl_ms: int = ACTION_TTL_MS
     can_trade: bool = True  # a signing key is configured; without one nothing is placed automatically
+    protect_off: bool = False  # `--protect off`: no standing exits whatever the genome or the record
 
 
 class MonitorService:
@@ -91,6 +93,8 @@ class MonitorService:
         self.gateway, self.repo, self.settings = gateway, repo, settings
         self.genome, self.now_ms, self.on_snapshot = genome, now_ms, on_snapshot
         self.executor = Executor(gateway, repo, settings.address)
+        self.standing = StandingOrders(gateway, settings.address, repo.cloid_salt)
+        self.protection = Protection(False, "standing exits: not decided yet")
         self.candles = CandleCache(gateway)
         self.state = MonitorState.from_json(repo.get_monitor_state())
         self.last_snapshot: RiskSnapshot | None = self._restore_last_good()
@@ -163,9 +167,11 @@ class MonitorService:
             self.execute_approved(now)
             self.repo.expire_actions(now)
             params, label = self.genome()
-            ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s)
+            self.protection = protection(label, self.repo.get_value(PROTECTION_KEY), self.settings.protect_off)
+            ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s,
+                          standing_exits=self.protection.on and self.settings.can_trade)
             result = self._evaluate(ctx, now)
-            snapshot = self._persist(result, now)
+            snapshot = self._persist(result, now, label)
             self.last_snapshot = snapshot
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
@@ -246,7 +252,37 @@ class MonitorService:
         self.repo.set_value(RESET_REQUEST_KEY, None, now)
         log.warning("breaker reset by %s; high-water mark now %.2f", by, equity_usd)
 
-    def _persist(self, result: Evaluation, now: int) -> RiskSnapshot:
+    def _standing_exits(self, result: Evaluation, now: int, label: str) -> list[str]:
+        """Reconcile the standing exits with the exchange (never while STALE or backing off); with
+        protection off, withdraw any still resting. Returns notes on exits no order can express."""
+        snap = result.snapshot
+        if snap.breaker_state == "STALE" or not self.settings.can_trade or self.backoff.down:
+            return []
+        if not self.protection.on and not self.state.standing:
+            return []
+        positions = [(p.coin, p.size) for p in snap.positions] if self.protection.on else []
+
+        def save_intent(resting, seqs) -> None:
+            self.repo.save_monitor_state(replace(self.state, standing=resting, standing_seq=seqs).to_json(), now)
+        try:
+            res = self.standing.reconcile(self.state.standing, self.state.standing_seq, positions, result.schedules,
+                                          self._decimals, label, save_intent)
+        except ExchangeError as exc:  # the orders already resting keep protecting; retried next cycle
+            log.warning("standing exits not reconciled: %s", exc)
+            return []
+        tracks = dict(self.state.tracks)
+        for coin, level in res.tp_filled.items():
+            old = tracks.get(coin)
+            if old is not None:
+                tracks[coin] = Track(old.side, old.first_seen_ms, old.best_px, max(old.tp_done, level),
+                                     old.time_exit_proposed)
+                log.warning("take-profit level %d of %s filled by its standing order", level, coin)
+        self.state = replace(self.state, standing=res.resting, standing_seq=res.next_seq, tracks=tracks)
+        for note in res.notes:
+            log.warning("standing exit not expressible: %s", note)
+        return res.notes
+
+    def _persist(self, result: Evaluation, now: int, label: str = "") -> RiskSnapshot:
         t = result.transition
         if t is not None:
             self.repo.log_breaker_event(t.time_ms, t.from_state, t.to_state, t.drawdown_ratio, t.reason)
@@ -260,14 +296,20 @@ class MonitorService:
             log.warning("action %d proposed (%s): %s", action.id, action.kind, action.reason)
             if action.status == r.APPROVED:
                 self._execute(action.id, now)
+        notes = self._standing_exits(result, now, label)
         self.repo.save_monitor_state(self.state.to_json(), now)
         views = tuple(PendingActionView(a.id, a.kind, a.status, a.created_ms, a.reason,
                                         tuple(asdict(leg) for leg in a.legs))
                       for a in self.repo.actions_with_status(VISIBLE_STATUSES))
         stops = tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
                        "trigger_px": s.trigger_px, "cloid": s.cloid} for s in self.state.stops.values())
+        stops += tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
+                        "trigger_px": s.trigger_px, "cloid": s.cloid,
+                        "kind": "stop" if s.role == 0 else f"tp{s.role}", "placed": s.placed}
+                       for s in sorted(self.state.standing.values(), key=lambda o: (o.coin, o.role)))
         snapshot = replace(result.snapshot, pending_actions=views, protective_stops=stops,
-                           next_poll_in_s=self.backoff.next_delay_s(now))
+                           next_poll_in_s=self.backoff.next_delay_s(now), protected=self.protection.on,
+                           protection=self.protection.why, standing_notes=tuple(notes))
         self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
                                   snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())
         return snapshot

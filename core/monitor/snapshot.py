@@ -76,6 +76,9 @@ class RiskSnapshot:
     # (coin, old_px, new_px, pct as a fraction, holds); while non-empty nothing is proposed.
     price_gap: tuple[dict[str, Any], ...] = ()
     next_poll_in_s: float | None = None  # when the monitor asks the venue again (longer while backing off)
+    protected: bool | None = None  # standing exits rest on the exchange (None: not decided yet)
+    protection: str = ""  # one plain sentence: on, or OFF and why (the banner shows it)
+    standing_notes: tuple[str, ...] = ()  # exits of the schedule no resting order can express
 
     @property
     def data_age_s(self) -> float | None:
