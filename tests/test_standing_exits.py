@@ -180,3 +180,37 @@ def test_protect_off_leaves_a_promoted_genome_unprotected(calm):
                              lambda: (params, PROMOTED), calm.clock.now_ms)
     snap = service.run_cycle()
     assert not snap.protected and "--protect off" in snap.protection and ours(calm, service) == {}
+
+
+def test_promote_says_it_approves_the_standing_exits_and_records_it(tmp_path, capsys):
+    from console.cli import main
+    from core.genome import save_genome_file
+    from storage.monitor_repo import MonitorRepo
+    from storage.store import Store
+
+    path = tmp_path / "g.json"
+    save_genome_file(path, genes())
+    db = tmp_path / "p.db"
+    assert main(["promote", "--file", str(path), "--by", "alice", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "approves its standing exits (recorded)" in out and "stop-market" in out
+    record = MonitorRepo(Store(db)).get_value(PROTECTION_KEY)
+    assert record["on"] and record["by"] == "alice" and "promotion #1" in record["why"]
+
+
+def test_headless_monitor_protect_on_rests_orders_and_off_says_unprotected(calm, tmp_path, capsys, monkeypatch):
+    import json
+
+    from console.cli import main
+
+    monkeypatch.setenv("EVORISK_PRIVATE_KEY", calm.agent_key)
+    base = ["monitor", "--headless", "--once", "--json", "--base-url", calm.paper.base_url,
+            "--address", calm.paper.demo_address, "--db", str(tmp_path / "cli.db")]
+    assert main([*base, "--protect", "off"]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["protected"] is False and "unprotected" in line["protection"] and line["standing_orders"] == []
+    assert main([*base, "--protect", "on"]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["protected"] is True
+    assert sorted((o["coin"], o["kind"]) for o in line["standing_orders"]) == [
+        ("BTC", "stop"), ("BTC", "tp1"), ("ETH", "stop"), ("ETH", "tp1")]

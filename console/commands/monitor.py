@@ -23,7 +23,7 @@ def _now_ms() -> int:
 
 
 def _operator(args: argparse.Namespace) -> str:
-    return args.by or getpass.getuser()
+    return getattr(args, "by", None) or getpass.getuser()
 
 
 def _gateway(args: argparse.Namespace):
@@ -46,11 +46,14 @@ def snapshot_line(snap, as_json: bool) -> str:
         return json.dumps({"time_ms": snap.time_ms, "equity_usd": snap.equity_usd, "hwm_usd": snap.hwm_usd,
                            "drawdown": snap.drawdown, "drawdown_ratio": snap.drawdown_ratio,
                            "breaker_state": snap.breaker_state, "pending_action_ids": ids,
-                           "data_error": snap.data_error, "genome": snap.genome_label})
+                           "data_error": snap.data_error, "genome": snap.genome_label,
+                           "protected": snap.protected, "protection": snap.protection,
+                           "standing_orders": list(snap.protective_stops)})
     when = datetime.fromtimestamp(snap.time_ms / 1000, timezone.utc).strftime("%H:%M:%S")
     equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
     dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"
-    line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state} pending={ids}"
+    guard = "on" if snap.protected else "OFF(unprotected)"
+    line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state} pending={ids} standing={guard}"
     return line + (f" STALE: {snap.data_error}" if snap.data_error else "")
 
 
@@ -66,7 +69,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     gateway = _gateway(args)
     repo = _repo(args)
     settings = MonitorSettings(args.address, poll_interval_s=args.interval,
-                               can_trade=gateway.signer_address is not None)
+                               can_trade=gateway.signer_address is not None, protect_off=args.protect == "off")
+    if args.protect == "on":
+        from console.live import record_protection
+
+        record_protection(repo, True, _operator(args), "evorisk monitor --protect on")
 
     def show(snap) -> None:
         sys.stdout.write(snapshot_line(snap, args.json) + "\n")
@@ -158,6 +165,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     m.add_argument("--interval", type=float, default=30.0, help="seconds between polls (default 30)")
     m.add_argument("--once", action="store_true", help="one poll, then exit (3 if the exchange is unreachable)")
     m.add_argument("--json", action="store_true")
+    m.add_argument("--protect", choices=("on", "off"),
+                   help="standing exit orders: on (recorded) or off (positions unprotected); default: "
+                        "on for a promoted genome or a recorded switch")
     m.set_defaults(func=cmd_monitor)
 
     a = sub.add_parser("actions", parents=[common], help="breaker actions and their status")

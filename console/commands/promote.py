@@ -38,9 +38,21 @@ def cmd_promote(args: argparse.Namespace) -> int:
         g, meta = load_genome_file(args.file)[0]
         genes, label = [float(x) for x in g], str(meta.get("label", args.file))
         run_id, metrics = args.run, meta.get("oos_metrics", meta.get("metrics", {}))
+    from console.live import record_protection
+    from core.genome import decode
+    from core.monitor.standing_preview import orders_to_rest, rule_summary
+
     pid = repo.promote(genes, label, by, int(time.time() * 1000), genome_id=args.genome_id, run_id=run_id,
                        oos_metrics=metrics if isinstance(metrics, dict) else {})
-    sys.stdout.write(f"promotion #{pid}: {label} by {by}; the monitor uses it from its next cycle\n")
+    record_protection(repo, True, by, f"promotion #{pid} approved its standing exits")
+    params = decode(genes)
+    last = repo.latest_good_snapshot() or {}
+    orders = orders_to_rest(params, last.get("positions", ()))
+    sys.stdout.write(f"promotion #{pid}: {label} by {by}; the monitor uses it from its next cycle\n"
+                     f"this promotion approves its standing exits (recorded): {rule_summary(params)}\n")
+    if orders:
+        sys.stdout.write("orders that will rest for the open positions (entry-time levels; the monitor scales "
+                         "them with volatility and regime):\n" + "".join(f"  {line}\n" for line in orders))
     return EXIT_OK
 
 

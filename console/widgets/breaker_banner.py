@@ -52,7 +52,14 @@ class BreakerBanner(Static):
                     f"{WHAT_IT_DOES.get(snap.breaker_state, '')} | "
                     f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'}"
                     + ("" if snap.breaker_reason.startswith(("drawdown", "start")) else f" | {snap.breaker_reason}")
-                    + gap_text(snap))
+                    + gap_text(snap) + protection_text(snap))
+
+
+def protection_text(snap: RiskSnapshot) -> str:
+    """Said plainly when positions have no standing exits on the exchange."""
+    if snap.protected is False and snap.positions:
+        return " | POSITIONS UNPROTECTED: no standing exit orders (" + snap.protection.split(":")[0] + ")"
+    return ""
 
 
 def gap_text(snap: RiskSnapshot) -> str:
