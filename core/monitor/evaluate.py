@@ -34,6 +34,8 @@ class Context:
     network: str
     poll_interval_s: float
     standing_exits: bool = False  # standing orders protect positions: no TIGHTENED-only protective stops
+    confirm_gaps: bool = True  # hold decisions on a price gap until the next poll (off only in replay)
+    entry_slippage: float = 0.0  # stop reference = entry price before this slippage (replay: the kernel's)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class MarketInputs:
     corr_coins: tuple[str, ...] = ()
     corr_matrix: np.ndarray | None = None
     sz_decimals: Mapping[str, int] = field(default_factory=dict)  # venue size decimals per coin
+    opened_ms: Mapping[str, int] = field(default_factory=dict)  # venue time of each new position's opening fill
 
 
 @dataclass(frozen=True)
@@ -87,17 +90,26 @@ def price_problem(market: MarketInputs) -> str | None:
     return None
 
 
-def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float]) -> dict[str, Track]:
-    """Follow each held coin: first seen (held time) and best price (trailing stop)."""
+def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float],
+            indicators: Mapping[str, CoinIndicators], opened_ms: Mapping[str, int], entry_slippage: float = 0.0
+            ) -> dict[str, Track]:
+    """Follow each held coin: since when it is held (its opening fill when known, else first seen)
+    and its best price for the trailing stop: the best mark polled and the extremes of completed
+    daily bars that began after the position opened (the kernel's best price, bar by bar)."""
     out = {}
     for pos in acct.positions:
         side, mark = ("long" if pos.size > 0 else "short"), mids[pos.coin]
         old = prev.get(pos.coin)
         if old is None or old.side != side:
-            out[pos.coin] = Track(side, acct.time_ms, max(mark, pos.entry_px) if side == "long" else min(mark, pos.entry_px))
-        else:
-            best = max(old.best_px, mark) if side == "long" else min(old.best_px, mark)
-            out[pos.coin] = Track(side, old.first_seen_ms, best, old.tp_done, old.time_exit_proposed)
+            sign = 1.0 if side == "long" else -1.0
+            old = Track(side, int(opened_ms.get(pos.coin, acct.time_ms)), pos.entry_px / (1.0 + sign * entry_slippage))
+        best = max(old.best_px, mark) if side == "long" else min(old.best_px, mark)
+        ind = indicators.get(pos.coin)
+        if ind is not None and ind.bar_open_ms > old.first_seen_ms:
+            extreme = ind.bar_high if side == "long" else ind.bar_low
+            if extreme == extreme:
+                best = max(best, extreme) if side == "long" else min(best, extreme)
+        out[pos.coin] = Track(side, old.first_seen_ms, best, old.tp_done, old.time_exit_proposed)
     return out
 
 
@@ -123,7 +135,7 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
         return stale(ctx, problem, state, previous, now_ms)
     p, acct = ctx.params, market.account
     held_coins = tuple(pos.coin for pos in acct.positions)
-    gap = check_gaps(state, market.mids, held_coins, now_ms)
+    gap = check_gaps(state, market.mids, held_coins, now_ms) if ctx.confirm_gaps else GapCheck()
     believed = accepted_px(gap, market.mids, held_coins)
     equity = float(acct.equity_usd)
     # An unconfirmed gap must not raise the peak: a bad tick up would turn into a drawdown later.
@@ -131,11 +143,12 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     dd = policy.drawdown_fraction(equity, hwm)
     ratio = dd / p.max_drawdown_pct
     new_state = state.breaker_state if gap.holding else policy.breaker_next_state(state.breaker_state, ratio)
-    tracks = _tracks(state.tracks, acct, believed)
+    tracks = _tracks(state.tracks, acct, believed, market.indicators, market.opened_ms, ctx.entry_slippage)
     rows, schedules = [], {}
     for pos in acct.positions:
         row, sched = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
-                                   tracks[pos.coin], acct.time_ms, policy.stops_tightened(new_state))
+                                   tracks[pos.coin], acct.time_ms, policy.stops_tightened(new_state),
+                                   ctx.entry_slippage)
         rows.append(row)
         schedules[pos.coin] = sched
     coins, matrix, weighted = _correlation(market, rows)

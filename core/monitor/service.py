@@ -83,6 +83,8 @@ class MonitorSettings:
     action_ttl_ms: int = ACTION_TTL_MS
     can_trade: bool = True  # a signing key is configured; without one nothing is placed automatically
     protect_off: bool = False  # `--protect off`: no standing exits whatever the genome or the record
+    confirm_gaps: bool = True  # replay turns the gap confirmation off: history has real daily gaps
+    entry_slippage: float = 0.0  # replay: the kernel's slippage, so stops reference the pre-slippage price
 
 
 class MonitorService:
@@ -169,7 +171,8 @@ class MonitorService:
             params, label = self.genome()
             self.protection = protection(label, self.repo.get_value(PROTECTION_KEY), self.settings.protect_off)
             ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s,
-                          standing_exits=self.protection.on and self.settings.can_trade)
+                          standing_exits=self.protection.on and self.settings.can_trade,
+                          confirm_gaps=self.settings.confirm_gaps, entry_slippage=self.settings.entry_slippage)
             result = self._evaluate(ctx, now)
             snapshot = self._persist(result, now, label)
             self.last_snapshot = snapshot
@@ -227,10 +230,32 @@ class MonitorService:
         self._apply_reset_request(account.equity_usd, now)
         self.candles.update(coins, ctx.params.vol_lookback, account.time_ms)
         market = MarketInputs(account, mids, self.candles.indicators, self.candles.corr_coins, self.candles.corr_matrix,
-                              decimals)
+                              decimals, self._opened_ms(account))
         result = evaluate(ctx, market, self.state, now, self.last_snapshot)
         _log_gaps(result)
         return result
+
+    def _opened_ms(self, account) -> dict[str, int]:
+        """Venue time of the opening fill of each position the monitor has not tracked yet, so held
+        time (time exit, time decay) counts from the entry, not from when the monitor noticed it."""
+        new = {p.coin: p.size for p in account.positions
+               if p.coin not in self.state.tracks or self.state.tracks[p.coin].side != ("long" if p.size > 0 else "short")}
+        if not new:
+            return {}
+        try:
+            fills = sorted(self.gateway.user_fills(self.settings.address), key=lambda f: f.time_ms, reverse=True)
+        except ExchangeError as exc:
+            log.warning("fills unavailable, held time counts from now: %s", exc)
+            return {}
+        out = {}
+        for coin, size in new.items():
+            rest = size
+            for f in (f for f in fills if f.coin == coin):
+                rest -= f.size if f.is_buy else -f.size  # walk back to where the position was flat
+                if abs(rest) <= 1e-9 * max(1.0, abs(size)):
+                    out[coin] = f.time_ms
+                    break
+        return out
 
     def _sz_decimals(self, coins: tuple[str, ...]) -> dict[str, int]:
         """Venue size decimals per held coin, cached: they only change with a venue listing change."""
