@@ -77,7 +77,7 @@ def kernel_run(ds, params_row: np.ndarray, w0: int, n_bars: int):
 def first_replay_bar(ds, start: str | None) -> int:
     """The first bar with WARMUP_BARS of history for every coin with data then, not before --start."""
     first_valid = [int(np.argmax(~np.isnan(ds.open[a]))) for a in range(len(ds.names))]
-    w0 = max(WARMUP_BARS, min(first_valid) + WARMUP_BARS)
+    w0 = max(first_valid) + WARMUP_BARS  # every coin replays from the same bar
     if start:
         start_ns = np.datetime64(start).astype("datetime64[ns]").astype(np.int64)
         w0 = max(w0, int(np.searchsorted(ds.time_ns, start_ns)))
@@ -94,7 +94,10 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
     ds = load_dataset(paths, cfg)
     params = decode_matrix(genes[None, :])[0]
     w0 = first_replay_bar(ds, start)
-    n_bars = ds.open.shape[1] - w0
+    last = ds.open.shape[1]
+    if end:
+        last = int(np.searchsorted(ds.time_ns, np.datetime64(end).astype("datetime64[ns]").astype(np.int64)))
+    n_bars = last - w0
     if n_bars < 2:
         from core.errors import BadInputError
 
@@ -121,7 +124,7 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
     names_states = [BREAKER_NAMES[int(s)] for s in k_states]
     # the monitor decides bar t's breaker at the decision poll of bar t+1: compare like with like
     parity = compare(kernel_events, booked, list(k_equity), r_equity, names_states[:-1], r_states[1:])
-    dates = [str(np.datetime64(int(x), "ns").astype("datetime64[D]")) for x in ds.time_ns[w0:]]
+    dates = [str(np.datetime64(int(x), "ns").astype("datetime64[D]")) for x in ds.time_ns[w0:w0 + n_bars]]
     return ReplayRun(tuple(coins), dates, parity, list(k_equity), r_equity, names_states, r_states,
                      time.perf_counter() - t0, kernel_events, booked)
 

@@ -18,7 +18,8 @@ from core.exchange.paper.book import BookSettings
 from core.exchange.paper.market import CoinSpec
 from core.exchange.paper.ticks import push_tick, resting_triggers
 from core.genome import decode
-from core.monitor.service import MonitorService, MonitorSettings
+from core.monitor.service import RESET_REQUEST_KEY, MonitorService, MonitorSettings
+from core.policy import EMERGENCY_COOLDOWN_BARS
 from core.monitor.standing import PROTECTION_KEY, parse_cloid, protection_record
 from core.replay.compare import ExitEvent
 from storage.monitor_repo import MonitorRepo
@@ -71,10 +72,11 @@ class ReplayVenue:
                                                                               "exits"), 0)
         params = decode(genes)
         settings = MonitorSettings(self.address, poll_interval_s=86_400.0, can_trade=True, confirm_gaps=False,
-                                   entry_slippage=slippage)
+                                   entry_slippage=slippage, best_from_marks=False, fee_per_side=fee)
         self.service = MonitorService(self.gateway, self.repo, settings, lambda: (params, GENOME_LABEL),
                                       lambda: self.now_ms, start_timer=lambda delay, fn: _NoTimer())
         self.breaker_state = "NORMAL"
+        self.emergency_polls = 0  # consecutive decision polls in EMERGENCY
         self.stop_kind: dict[tuple[str, int], str] = {}  # (coin, bar) -> "stop" | "trail" of the resting stop
         self.auto_approved: list[int] = []
 
@@ -100,8 +102,14 @@ class ReplayVenue:
         d = self.day_ms(t)
         push_tick(self.paper, d - 1, {}, d + 1)  # the venue clock reaches day t; prices unchanged
         self.now_ms = d + 1
+        if self.emergency_polls > EMERGENCY_COOLDOWN_BARS:
+            # the kernel resets the peak after 10 bars in EMERGENCY; live only an operator does, so
+            # the replay's operator does it here (recorded as a reset by "replay")
+            self.repo.set_value(RESET_REQUEST_KEY, {"by": "replay (kernel cool-down)", "requested_ms": d}, d)
+            self.emergency_polls = 0
         snap = self.service.run_cycle()
         self.breaker_state = snap.breaker_state
+        self.emergency_polls = self.emergency_polls + 1 if snap.breaker_state == "EMERGENCY" else 0
         for row in snap.positions:
             if row.exit_kind:
                 self.stop_kind[(row.coin, t)] = row.exit_kind

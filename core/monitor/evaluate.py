@@ -21,7 +21,7 @@ from core.monitor import proposals
 from core.monitor.freshness import feed_problem, next_feed_state
 from core.monitor.gaps import GapCheck, accepted_px, check_gaps, gap_notes
 from core.monitor.indicators import CoinIndicators
-from core.monitor.levels import ExitSchedule, position_risk
+from core.monitor.levels import TAKER_FEE, ExitSchedule, position_risk
 from core.monitor.orders import ProposedAction
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
 from core.monitor.state import MonitorState, PlacedStop, Track
@@ -36,6 +36,8 @@ class Context:
     standing_exits: bool = False  # standing orders protect positions: no TIGHTENED-only protective stops
     confirm_gaps: bool = True  # hold decisions on a price gap until the next poll (off only in replay)
     entry_slippage: float = 0.0  # stop reference = entry price before this slippage (replay: the kernel's)
+    best_from_marks: bool = True  # False (replay): the trail's best price from completed bars only, as the kernel
+    fee_per_side: float = TAKER_FEE  # the break-even floor of trail_only_profit (replay: the kernel's fee)
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,8 @@ def price_problem(market: MarketInputs) -> str | None:
 
 
 def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float],
-            indicators: Mapping[str, CoinIndicators], opened_ms: Mapping[str, int], entry_slippage: float = 0.0
-            ) -> dict[str, Track]:
+            indicators: Mapping[str, CoinIndicators], opened_ms: Mapping[str, int], entry_slippage: float = 0.0,
+            best_from_marks: bool = True) -> dict[str, Track]:
     """Follow each held coin: since when it is held (its opening fill when known, else first seen)
     and its best price for the trailing stop: the best mark polled and the extremes of completed
     daily bars that began after the position opened (the kernel's best price, bar by bar)."""
@@ -103,7 +105,9 @@ def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float
         if old is None or old.side != side:
             sign = 1.0 if side == "long" else -1.0
             old = Track(side, int(opened_ms.get(pos.coin, acct.time_ms)), pos.entry_px / (1.0 + sign * entry_slippage))
-        best = max(old.best_px, mark) if side == "long" else min(old.best_px, mark)
+        best = old.best_px
+        if best_from_marks:
+            best = max(best, mark) if side == "long" else min(best, mark)
         ind = indicators.get(pos.coin)
         if ind is not None and ind.bar_open_ms > old.first_seen_ms:
             extreme = ind.bar_high if side == "long" else ind.bar_low
@@ -143,12 +147,13 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     dd = policy.drawdown_fraction(equity, hwm)
     ratio = dd / p.max_drawdown_pct
     new_state = state.breaker_state if gap.holding else policy.breaker_next_state(state.breaker_state, ratio)
-    tracks = _tracks(state.tracks, acct, believed, market.indicators, market.opened_ms, ctx.entry_slippage)
+    tracks = _tracks(state.tracks, acct, believed, market.indicators, market.opened_ms, ctx.entry_slippage,
+                     ctx.best_from_marks)
     rows, schedules = [], {}
     for pos in acct.positions:
         row, sched = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
                                    tracks[pos.coin], acct.time_ms, policy.stops_tightened(new_state),
-                                   ctx.entry_slippage)
+                                   ctx.entry_slippage, ctx.fee_per_side)
         rows.append(row)
         schedules[pos.coin] = sched
     coins, matrix, weighted = _correlation(market, rows)

@@ -104,7 +104,7 @@ def _dist(mark_px: float, level: float | None, side: int) -> float | None:
 
 
 def schedule_for(params: RiskParams, pos: Position, ind: CoinIndicators, track: Track, venue_now_ms: int,
-                 tightened: bool, entry_slippage: float = 0.0) -> ExitSchedule:
+                 tightened: bool, entry_slippage: float = 0.0, fee: float = TAKER_FEE) -> ExitSchedule:
     """The schedule of a live position as the monitor has tracked it (venue clock for held time).
     `entry_slippage` takes the slippage out of the venue's entry price, so the stop reference is
     the pre-slippage price as in the backtest (replay sets the kernel's)."""
@@ -112,15 +112,15 @@ def schedule_for(params: RiskParams, pos: Position, ind: CoinIndicators, track: 
     held_days = max(0.0, (venue_now_ms - track.first_seen_ms) / MS_PER_DAY)
     entry = pos.entry_px / (1.0 + side * entry_slippage)
     return exit_schedule(params, side, entry, track.best_px, held_days, ind, tightened, abs(pos.size),
-                         track.tp_done)
+                         track.tp_done, fee=fee, slippage=entry_slippage)
 
 
 def position_risk(params: RiskParams, pos: Position, mark_px: float, equity_usd: float, ind: CoinIndicators,
-                  track: Track, venue_now_ms: int, tightened: bool, entry_slippage: float = 0.0
-                  ) -> tuple[PositionRisk, ExitSchedule]:
+                  track: Track, venue_now_ms: int, tightened: bool, entry_slippage: float = 0.0,
+                  fee: float = TAKER_FEE) -> tuple[PositionRisk, ExitSchedule]:
     """The snapshot row of one position and its exit schedule."""
     side = 1 if pos.size > 0 else -1
-    sched = schedule_for(params, pos, ind, track, venue_now_ms, tightened, entry_slippage)
+    sched = schedule_for(params, pos, ind, track, venue_now_ms, tightened, entry_slippage, fee)
     entry = pos.entry_px
     tp_px = sched.take_profits[0].px if sched.take_profits else None
     adverse_hit = sched.adverse_px is not None and (mark_px - sched.adverse_px) * side <= 0

@@ -85,6 +85,8 @@ class MonitorSettings:
     protect_off: bool = False  # `--protect off`: no standing exits whatever the genome or the record
     confirm_gaps: bool = True  # replay turns the gap confirmation off: history has real daily gaps
     entry_slippage: float = 0.0  # replay: the kernel's slippage, so stops reference the pre-slippage price
+    best_from_marks: bool = True  # replay: False, the trail follows completed bars only (the kernel's best)
+    fee_per_side: float | None = None  # break-even fee; None: Hyperliquid's base taker fee
 
 
 class MonitorService:
@@ -172,7 +174,9 @@ class MonitorService:
             self.protection = protection(label, self.repo.get_value(PROTECTION_KEY), self.settings.protect_off)
             ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s,
                           standing_exits=self.protection.on and self.settings.can_trade,
-                          confirm_gaps=self.settings.confirm_gaps, entry_slippage=self.settings.entry_slippage)
+                          confirm_gaps=self.settings.confirm_gaps, entry_slippage=self.settings.entry_slippage,
+                          best_from_marks=self.settings.best_from_marks,
+                          **({} if self.settings.fee_per_side is None else {"fee_per_side": self.settings.fee_per_side}))
             result = self._evaluate(ctx, now)
             snapshot = self._persist(result, now, label)
             self.last_snapshot = snapshot
