@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "evolve",
     "study",
     "paper_exchange",
+    "replay",
     "monitor",
     "promote",
     "report",
