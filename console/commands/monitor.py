@@ -48,12 +48,16 @@ def snapshot_line(snap, as_json: bool) -> str:
                            "breaker_state": snap.breaker_state, "pending_action_ids": ids,
                            "data_error": snap.data_error, "genome": snap.genome_label,
                            "protected": snap.protected, "protection": snap.protection,
-                           "standing_orders": list(snap.protective_stops)})
+                           "standing_orders": list(snap.protective_stops),
+                           "positions": {p.coin: p.size for p in snap.positions}})
     when = datetime.fromtimestamp(snap.time_ms / 1000, timezone.utc).strftime("%H:%M:%S")
     equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
     dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"
     guard = "on" if snap.protected else "OFF(unprotected)"
-    line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state} pending={ids} standing={guard}"
+    held = ",".join(f"{p.coin}:{p.size:g}" for p in snap.positions) or "none"
+    orders = ",".join(f"{o['coin']}-{o.get('kind', 'stop')}@{o['trigger_px']:g}" for o in snap.protective_stops) or "none"
+    line = (f"{when} equity={equity} drawdown={dd} state={snap.breaker_state} pending={ids} held={held} "
+            f"standing={guard} orders={orders}")
     return line + (f" STALE: {snap.data_error}" if snap.data_error else "")
 
 

@@ -166,8 +166,10 @@ class StandingOrders:
             if status is not None and status.status in FILLED_STATUSES and order.role != ROLE_STOP:
                 tp_filled[order.coin] = max(tp_filled.get(order.coin, 0), order.role)
             if status is not None or order.placed:
-                log.info("standing %s %s role %d is %s on the exchange", order.coin, cloid,
-                         order.role, status.status if status else "gone")
+                filled = status is not None and status.status in FILLED_STATUSES
+                (log.warning if filled else log.info)(
+                    "standing %s %s %s is %s on the exchange", order.coin, "stop" if order.role == ROLE_STOP else
+                    f"take-profit {order.role}", cloid, status.status if status else "gone")
                 del resting[cloid]
             # an intent the exchange never saw stays: plan() re-places it under the same cloid
         for cloid, found in open_ours.items():
