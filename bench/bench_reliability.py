@@ -1,5 +1,5 @@
 """The reliability scorecard of RELIABILITY.md section 4: runs the fault-scenario tests, maps them to
-the 21 scenarios of section 2, and reports the figures (pytest runs -q through the project addopts).
+the scenarios of section 2, and reports the figures (pytest runs -q through the project addopts).
 
 Tests map to scenarios by their `test_sNN_` prefix (tests/test_reliability_*.py) or through the
 explicit table below for tests written before the prefix existed. A scenario passes when it has
@@ -28,7 +28,9 @@ SCENARIOS = {
     9: "Corrupt CSV", 10: "Corrupt or version-mismatched checkpoint", 11: "kill -9 mid-evolution",
     12: "kill -9 mid emergency exit", 13: "SQLite locked or busy", 14: "Disk full", 15: "Duplicate order on retry",
     16: "Secrets", 17: "Approval bypass", 18: "Bad genome", 19: "Mainnet guard", 20: "Clock skew vs nonce window",
-    21: "scheduleCancel dead-man switch",
+    21: "scheduleCancel dead-man switch", 22: "Two executors, one approved action",
+    23: "`unknownOid` while a POST is in flight", 24: "Re-send after `not_found`, then kill -9",
+    25: "Two monitors on one account or database",
 }
 # Tests that predate the sNN naming, by file::name (every parametrization counts).
 EXISTING: dict[str, tuple[int, ...]] = {
@@ -69,7 +71,6 @@ EXISTING: dict[str, tuple[int, ...]] = {
     "tests/test_evolution_persistence.py::test_a_flipped_byte_is_caught_by_the_checksum": (10,),
     "tests/test_evolution_fallback.py::test_resume_falls_back_to_the_newest_valid_checkpoint_bit_identically": (10,),
     "tests/test_evolution_kill.py::test_kill_9_at_random_moments_then_resume_is_bit_identical": (11,),
-    "tests/test_monitor_executor.py::test_kill_after_approval_then_restart_books_every_order_exactly_once": (12,),
     "tests/test_monitor_executor.py::test_locked_database_is_retried_and_reported_and_nothing_is_lost": (13,),
     "tests/test_monitor_executor.py::test_no_order_is_sent_when_the_approval_cannot_be_written": (13,),
     "tests/test_store.py::test_locked_database_reports_busy_and_commits_nothing": (13,),
@@ -83,15 +84,26 @@ EXISTING: dict[str, tuple[int, ...]] = {
     "tests/test_gateway.py::test_nonces_are_monotonic_even_when_the_clock_stands_still": (20,),
     "tests/test_paper_exchange.py::test_reused_and_out_of_window_nonces_are_rejected": (20,),
     "tests/test_paper_exchange.py::test_schedule_cancel_dead_man_switch_cancels_open_orders": (21,),
+    # The rules and SQL under scenarios 22-25 (tests/test_monitor_claims.py), beside their test_sNN_ tests.
+    "tests/test_monitor_claims.py::test_a_claim_is_free_ours_expired_or_of_a_dead_process_and_otherwise_held": (22,),
+    "tests/test_monitor_claims.py::test_the_claim_is_one_compare_and_set_and_a_stale_view_loses": (22,),
+    "tests/test_monitor_claims.py::test_unknown_oid_is_believed_only_after_the_expiry_and_never_during_our_own_post":
+        (23,),
+    "tests/test_monitor_claims.py::test_the_re_send_after_not_found_commits_intent_before_its_post": (24,),
+    "tests/test_monitor_claims.py::test_a_monitor_lease_is_taken_only_from_a_stale_holder": (25,),
+    "tests/test_monitor_executor.py::test_kill_after_approval_then_restart_books_every_order_exactly_once": (12, 24),
 }
 ALSO = {"test_s08_fuzzed_wire_replies_never_crash_or_leak_nan": (4,)}  # the JSON fuzz covers scenario 4 too
 # What the mapped tests do not show (the scenario may still pass on what they do show).
 PARTIAL = {
     3: "Retry-After is honoured; the client keeps no weight budget of its own (the venue's is tested)",
     18: "bounds, types and NaN are checked; no sanity backtest gates a promotion",
-    20: "skew against the HTTP Date halts signing; urgent actions carry no expiresAfter",
+    20: "skew against the HTTP Date halts signing; orders carry expiresAfter (their in-flight bound), cancels "
+        "and scheduleCancel do not",
 }
 KILL_TEST = "test_kill_after_approval_then_restart_books_every_order_exactly_once"
+KILL_LOOP_TEST = "test_s24_kill_9_loop_behind_a_slow_proxy_never_resends_a_booked_cloid"
+KILL_LOOP_KILLS = 60  # full scale here; `make test` runs the same loop with its default of 20
 EVOLUTION_KILL_TEST = "test_kill_9_at_random_moments_then_resume_is_bit_identical"
 EVOLUTION_KILLS = 4  # kill points in that test: start-up, first checkpoint, and two random ones
 SDK_CONSTRUCTORS = ("Info", "Exchange", "NonceExchange")
@@ -100,8 +112,10 @@ FUZZED_PARSERS = ("account", "mids", "candles", "order", "cancel", "scheduleCanc
 
 
 def _run_pytest(nodes: list[str], junit: Path) -> str:
-    env = {**os.environ, "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}",
+    env = {**os.environ, "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba")),
+           "EVORISK_KILL_LOOP_KILLS": str(KILL_LOOP_KILLS)}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "junit_family=legacy",
+                           f"--junitxml={junit}",
                            *nodes], cwd=ROOT, env=env, capture_output=True, text=True)
     counts = [line for line in proc.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
     return counts[-1].strip("= ") if counts else f"pytest exited {proc.returncode}"
@@ -152,6 +166,19 @@ def sdk_constructor_check(tests: bool) -> tuple[int, int, list[str]]:
     return total, with_timeout, missing
 
 
+def _kill_loop_line(case: dict | None) -> str:
+    """RELIABILITY section 4's kill -9 loop figure, from the loop test's junit properties."""
+    if case is None or "kill_loop_kills" not in case["props"]:
+        return "- **kill -9 loop not run**"
+    p = case["props"]
+    verdict = "" if case["outcome"] == "passed" else f" (test {case['outcome']})"
+    return (f"- **{p['kill_loop_resends_of_booked']} re-sends of a booked cloid over {p['kill_loop_kills']} kill -9 "
+            f"restarts** of a monitor process behind a slow loopback proxy{verdict}: {p['kill_loop_actions']} approved "
+            f"3-leg actions, {p['kill_loop_cloids']} cloids booked once each, at most "
+            f"{p['kill_loop_max_posts_per_cloid']} POST per cloid, {p['kill_loop_row_mismatches']} order rows differing "
+            f"from the venue after reconcile; kill points {p['kill_loop_points']}.")
+
+
 def _scenario_rows(by_scenario: dict[int, list[dict]]) -> tuple[list[str], int, int]:
     rows, passing, partial = [], 0, 0
     for number, title in SCENARIOS.items():
@@ -188,11 +215,12 @@ def run() -> str:
     s12 = next((c["props"] for c in cases if "lost_rows" in c["props"]), {})
     total, with_timeout, missing = sdk_constructor_check(tests=False)
     t_total, t_with, t_missing = sdk_constructor_check(tests=True)
+    loop = next((c for c in cases if c["name"].startswith(KILL_LOOP_TEST)), None)
     fuzz_cases = _prop_sum(cases, "fuzz_json_cases") + _prop_sum(cases, "fuzz_csv_cases")
     fuzz_crashes = _prop_sum(cases, "fuzz_json_crashes") + _prop_sum(cases, "fuzz_csv_crashes")
     fuzz_leaks = _prop_sum(cases, "fuzz_json_nan_leaks") + _prop_sum(cases, "fuzz_csv_nan_leaks")
     figures = [
-        f"- Fault scenarios passing: **{passing} of 21** ({partial} of them with a partial gap noted below), "
+        f"- Fault scenarios passing: **{passing} of {len(SCENARIOS)}** ({partial} of them with a partial gap noted below), "
         f"loopback only; pytest: {summary}.",
         f"- Malformed inputs fuzzed (wire JSON of {len(FUZZED_PARSERS)} parsers, CSV; seed 20240521): "
         f"**{fuzz_cases} cases, {fuzz_crashes} crashes, {fuzz_leaks} NaN leaks**"
@@ -202,6 +230,7 @@ def run() -> str:
             f"({[c['outcome'] for c in kills]})")
         + " (killed before the POST, after the 1st and after the 2nd booked order, then restarted; every cloid "
         "exists exactly once on the exchange and each position is closed).",
+        _kill_loop_line(loop),
         f"- **{sum(c['outcome'] == 'passed' for c in evolution)} of {len(evolution)} evolution resume(s) bit-identical** "
         f"after {EVOLUTION_KILLS} kills (sha256 of the final state).",
         f"- **{_prop_sum(cases, 'exchange_calls')} `/exchange` calls** across "

@@ -63,6 +63,7 @@ class LiveSession:
     service: Any  # core.monitor.service.MonitorService
     repo: Any  # storage.monitor_repo.MonitorRepo
     paper: Any | None  # core.exchange.paper.PaperExchange when on paper
+    lease: Any | None = None  # core.monitor.monitor_lease.MonitorLeaseHolder; None: read-only
 
     @property
     def can_switch_scenario(self) -> bool:
@@ -104,18 +105,27 @@ class LiveSession:
             gateway = HyperliquidGateway.from_env(network, account_address=address,
                                                   allow_mainnet=network == "mainnet")
             interval = poll_interval_s or LIVE_POLL_INTERVAL_S
+        from core.monitor.monitor_lease import MonitorLeaseHolder, MonitorRunning
+
         repo = MonitorRepo(store)
         from core.monitor.standing import PROTECTION_KEY
 
         if protect == "on" or (protect is None and paper is not None and repo.get_value(PROTECTION_KEY) is None):
             record_protection(repo, True, "console" if protect == "on" else "paper demo",
                               "--protect on" if protect == "on" else "the paper demo starts protected")
+        lease: MonitorLeaseHolder | None = MonitorLeaseHolder(repo, address, wall_ms)
+        try:
+            lease.acquire()
+            lease.start_heartbeat()
+        except MonitorRunning as exc:  # another monitor acts for this account: the console only watches
+            log.warning("read-only: %s", exc)
+            lease = None
         settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None,
-                                   protect_off=protect == "off")
-        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot)
+                                   read_only=lease is None, protect_off=protect == "off")
+        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot, lease=lease)
         service.start()
         log.info("live session on %s watching %s every %.1f s", network.upper(), address, interval)
-        return cls(service, repo, paper)
+        return cls(service, repo, paper, lease)
 
     def switch_scenario(self, name: str) -> None:
         if self.paper is not None:
@@ -144,5 +154,8 @@ class LiveSession:
 
     def stop(self) -> None:
         self.service.stop()
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
         if self.paper is not None:
             self.paper.stop()

@@ -276,3 +276,51 @@ def m305_promotions(conn: sqlite3.Connection) -> None:
             oos_metrics_json TEXT NOT NULL DEFAULT '{}',
             restored_from INTEGER
         )""")
+
+
+# ---- exactly once per cloid, one monitor per account (issue 20): m306+ -------------------------
+@migration
+def m306_action_claims_and_posts(conn: sqlite3.Connection) -> None:
+    """Who executes an approved action (owner + lease expiry), and every POST of every cloid.
+
+    `orders.in_flight_until_ms` is the latest moment a POST of that cloid may still reach the venue
+    (its signed `expiresAfter`); until then an `unknownOid` answer proves nothing. `order_posts`
+    keeps one row per POST with the outcome recorded for that attempt.
+    """
+    conn.execute("ALTER TABLE pending_actions ADD COLUMN claim_owner TEXT")
+    conn.execute("ALTER TABLE pending_actions ADD COLUMN claim_expires_ms INTEGER")
+    conn.execute("ALTER TABLE orders ADD COLUMN posts INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE orders ADD COLUMN last_post_ms INTEGER")
+    conn.execute("ALTER TABLE orders ADD COLUMN in_flight_until_ms INTEGER")
+    conn.execute("""
+        CREATE TABLE order_posts (
+            id INTEGER PRIMARY KEY,
+            cloid TEXT NOT NULL REFERENCES orders(cloid),
+            post_no INTEGER NOT NULL,
+            owner TEXT NOT NULL,
+            sent_ms INTEGER NOT NULL,
+            in_flight_until_ms INTEGER NOT NULL,
+            size REAL NOT NULL,
+            limit_px REAL NOT NULL,
+            outcome TEXT,
+            detail TEXT,
+            outcome_ms INTEGER,
+            UNIQUE (cloid, post_no)
+        )""")
+    # Intent rows of the previous code carry no signed expiry: treat them as in flight for a minute.
+    conn.execute("UPDATE orders SET in_flight_until_ms = updated_ms + 60000 WHERE status = 'intent'")
+
+
+@migration
+def m307_monitor_leases(conn: sqlite3.Connection) -> None:
+    """The one monitor allowed to propose and send for an account in this database: heartbeat and pid."""
+    conn.execute("""
+        CREATE TABLE monitor_leases (
+            account TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            started_ms INTEGER NOT NULL,
+            heartbeat_ms INTEGER NOT NULL,
+            expires_ms INTEGER NOT NULL
+        )""")

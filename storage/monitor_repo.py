@@ -17,6 +17,7 @@ from core.monitor import records as r
 from core.monitor.orders import (
     ProposedAction, cancels_from_json, cancels_to_json, intent_hash, legs_from_json, legs_to_json, with_cloids,
 )
+from storage.claim_repo import ClaimSql
 from storage.store import Store, StoreBusyError
 
 log = logging.getLogger("evorisk.storage.monitor")
@@ -25,7 +26,7 @@ BUSY_RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.4, 0.8)  # then give up and report "DB 
 SNAPSHOT_KEEP_ROWS = 20_000  # ~1 week at 30 s; older snapshots are pruned
 
 
-class MonitorRepo:
+class MonitorRepo(ClaimSql):
     def __init__(self, store: Store, retry_delays_s: tuple[float, ...] = BUSY_RETRY_DELAYS_S):
         self.store = store
         self.retry_delays_s = retry_delays_s
@@ -231,7 +232,8 @@ class MonitorRepo:
         return r.OrderRecord(cloid=row["cloid"], action_id=row["action_id"], leg=row["leg"], attempt=row["attempt"],
                              coin=row["coin"], is_buy=bool(row["is_buy"]), size=row["size"], limit_px=row["limit_px"],
                              trigger_px=row["trigger_px"], status=row["status"], filled_size=row["filled_size"],
-                             avg_px=row["avg_px"], oid=row["oid"], error=row["error"])
+                             avg_px=row["avg_px"], oid=row["oid"], error=row["error"], posts=row["posts"],
+                             in_flight_until_ms=row["in_flight_until_ms"])
 
     def get_order(self, cloid: str) -> r.OrderRecord | None:
         rows = self.store.query("SELECT * FROM orders WHERE cloid = ?", (cloid,))

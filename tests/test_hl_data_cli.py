@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -101,7 +101,7 @@ def test_backtest_and_report_read_hl_data_from_the_cache(replay_paper, tmp_db, t
     assert out["results"][0]["windows"] >= 1 and out["data"].startswith("BTC,ETH ")
     assert main(["data", "list", "--db", str(tmp_db), "--json"]) == 0
     first_day = json.loads(capsys.readouterr().out)["candles"][0]["first"]
-    split = str(date.fromisoformat(first_day) + timedelta(days=180))  # a window start (step 45)
+    split = str(datetime.fromisoformat(first_day).date() + timedelta(days=180))  # a window start (step 45)
     assert main(["evolve", "--data", "hl:BTC,ETH@1d", "--split", split, "--pop", "6", "--gens", "1",
                  "--db", str(tmp_db), "--json"]) == 0
     capsys.readouterr()

@@ -80,7 +80,8 @@ def test_monitor_migrations_apply_in_memory():
             "monitor_state"} <= set(store.table_names())
     assert [n for n in store.migration_names() if n.startswith("m3")] == [
         "m301_monitor_state", "m302_risk_snapshots", "m303_breaker_events", "m304_actions_and_orders",
-        "m305_promotions"]
+        "m305_promotions", "m306_action_claims_and_posts", "m307_monitor_leases"]
+    assert {"order_posts", "monitor_leases"} <= set(store.table_names())
 
 
 @pytest.mark.parametrize("argv", [["monitor", "--base-url", "http://127.0.0.1:9", "--address", DEMO],

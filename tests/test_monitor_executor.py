@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -54,10 +55,10 @@ import os, signal, sys
 from core.exchange import gateway as gw
 mode, argv = sys.argv[1], sys.argv[2:]
 real, sent = gw.HyperliquidGateway.place_orders, []
-def place_then_maybe_die(self, orders, grouping="na"):
+def place_then_maybe_die(self, orders, grouping="na", **signed):
     if mode == "before-send":
         os.kill(os.getpid(), signal.SIGKILL)
-    result = real(self, orders, grouping)
+    result = real(self, orders, grouping, **signed)
     sent.append(1)
     if len(sent) >= int(mode):
         os.kill(os.getpid(), signal.SIGKILL)  # booked on the exchange, never recorded here
@@ -81,13 +82,19 @@ def test_kill_after_approval_then_restart_books_every_order_exactly_once(tmp_pat
     try:
         action_id = propose_exit(rig)
         legs = rig.repo.get_action(action_id).legs
-        dead = run_cli(rig, ["approve", str(action_id), "--by", "alice"], kill_mode)
+        dead = run_cli(rig, ["approve", str(action_id), "--by", "alice", "--timeout", "0.5"], kill_mode)
         assert dead.returncode == -9
         assert rig.repo.get_approval(action_id).decided_by == "alice"  # committed before any send
         booked_at_kill = len(rig.order_cloids())
         assert booked_at_kill == (0 if kill_mode == "before-send" else int(kill_mode))
-        restart = run_cli(rig, ["monitor", "--headless", "--once", "--interval", "1"])
-        assert restart.returncode == 0, restart.stderr
+        # A killed POST may still be travelling: the restart waits out its signed expiry before it
+        # believes "unknown" and sends again, so it may take a few cycles.
+        for _ in range(20):
+            restart = run_cli(rig, ["monitor", "--headless", "--once", "--interval", "1", "--timeout", "0.5"])
+            assert restart.returncode == 0, restart.stderr
+            if rig.repo.get_action(action_id).status == "done":
+                break
+            time.sleep(0.5)
         salt = rig.repo.cloid_salt()
         ours = [derive_cloid(salt, action_id, leg.leg, 0) for leg in legs]
         cloids = rig.order_cloids()

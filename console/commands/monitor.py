@@ -1,8 +1,10 @@
 """`evorisk monitor --headless`, `actions`, `approve ID`, `reject ID`, `reset-breaker` (SPEC 11).
 
 The monitor prints one line per poll (JSON with --json): equity, drawdown, breaker state and
-pending action ids. Approving commits the approval row first; with --base-url and --address the
-orders are sent at once, otherwise the running monitor sends them at its next cycle.
+pending action ids. Only one monitor per account and database acts (a lease in SQLite); a second
+one is refused with exit 2, or watches with --read-only. Approving commits the approval row
+first; while a monitor is alive for the account it hands the action to that monitor, otherwise
+with --base-url and --address it claims the action itself and sends (core.monitor.claims).
 """
 from __future__ import annotations
 
@@ -63,8 +65,7 @@ def snapshot_line(snap, as_json: bool) -> str:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     from core.errors import BadInputError
-    from core.monitor.genome_source import GenomeSource
-    from core.monitor.service import MonitorService, MonitorSettings
+    from core.monitor.service import MonitorSettings
 
     if not args.headless:
         raise BadInputError("the interactive monitor is `evorisk console`; use --headless here")
@@ -72,18 +73,36 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         raise BadInputError("--interval must be > 0 seconds")
     gateway = _gateway(args)
     repo = _repo(args)
+    lease = None
+    if not args.read_only:
+        from core.monitor.monitor_lease import MonitorLeaseHolder
+
+        lease = MonitorLeaseHolder(repo, args.address, _now_ms)
+        lease.acquire()  # MonitorRunning: one line, exit 2
+        lease.start_heartbeat()
     settings = MonitorSettings(args.address, poll_interval_s=args.interval,
-                               can_trade=gateway.signer_address is not None, protect_off=args.protect == "off")
-    if args.protect == "on":
+                               can_trade=gateway.signer_address is not None, read_only=args.read_only,
+                               protect_off=args.protect == "off")
+    if args.protect == "on" and not args.read_only:
         from console.live import record_protection
 
         record_protection(repo, True, _operator(args), "evorisk monitor --protect on")
+    try:
+        return _run_monitor(args, gateway, repo, settings, lease)
+    finally:
+        if lease is not None:
+            lease.release()
+
+
+def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease) -> int:
+    from core.monitor.genome_source import GenomeSource
+    from core.monitor.service import MonitorService
 
     def show(snap) -> None:
         sys.stdout.write(snapshot_line(snap, args.json) + "\n")
         sys.stdout.flush()
 
-    service = MonitorService(gateway, repo, settings, GenomeSource(repo, args.genome), _now_ms, show)
+    service = MonitorService(gateway, repo, settings, GenomeSource(repo, args.genome), _now_ms, show, lease=lease)
     if args.once:
         snap = service.run_cycle()
         return EXIT_UNREACHABLE if snap.data_error and snap.data_error.startswith("exchange unavailable") else EXIT_OK
@@ -114,8 +133,12 @@ def cmd_actions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+APPROVE_WAIT_S = 60.0  # `approve --base-url` asks again this long while a POST may still be in flight
+APPROVE_RETRY_S = 0.5
+
+
 def cmd_approve(args: argparse.Namespace) -> int:
-    from core.monitor.executor import Executor
+    from core.monitor.monitor_lease import describe, live_monitor
 
     from storage.store import StoreBusyError
 
@@ -126,16 +149,39 @@ def cmd_approve(args: argparse.Namespace) -> int:
         sys.stderr.write(f"evorisk: database busy, nothing was approved or sent: {exc}\n")
         return EXIT_DB_BUSY
     sys.stdout.write(f"action {action.id} approved by {_operator(args)}\n")
+    monitor = live_monitor(repo, args.address, _now_ms()) if args.address else None
+    if monitor is not None:
+        sys.stdout.write(f"handed to the running monitor ({describe(monitor)}): it claims the action and sends its "
+                         "orders at its next cycle\n")
+        return EXIT_OK
     if not (args.base_url and args.address):
         sys.stdout.write("the running monitor sends its orders at its next cycle\n")
         return EXIT_OK
+    return _execute_here(args, repo, action.id)
+
+
+def _execute_here(args: argparse.Namespace, repo, action_id: int) -> int:
+    """No live monitor: claim the action under the same rule as a monitor and send; while an
+    outcome is unknown (a POST may still be in flight) wait and ask again."""
+    from core.monitor.executor import HELD, Executor
+    from core.monitor.records import SENDING
+
     executor = Executor(_gateway(args), repo, args.address)
-    executor.reconcile_unknown(_now_ms())
-    report = executor.execute(action.id, _now_ms())
+    deadline_s = time.monotonic() + APPROVE_WAIT_S
+    while True:
+        executor.reconcile_unknown(_now_ms())
+        report = executor.execute(action_id, _now_ms())
+        if report.status != SENDING or time.monotonic() > deadline_s:
+            break
+        time.sleep(APPROVE_RETRY_S)
+    if report.status == HELD:
+        sys.stdout.write(f"action {action_id} is being executed by another executor ({report.detail}); "
+                         "nothing sent from here\n")
+        return EXIT_OK
     for leg in report.legs:
         sys.stdout.write(f"  {leg.coin} {leg.side} filled {leg.filled:g}/{leg.requested:g} in {leg.attempts} "
                          f"attempt(s): {leg.status}" + (f" ({leg.error})" if leg.error else "") + "\n")
-    sys.stdout.write(f"action {action.id} {report.status}\n")
+    sys.stdout.write(f"action {action_id} {report.status}\n")
     return EXIT_OK
 
 
@@ -172,6 +218,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     m.add_argument("--protect", choices=("on", "off"),
                    help="standing exit orders: on (recorded) or off (positions unprotected); default: "
                         "on for a promoted genome or a recorded switch")
+    m.add_argument("--read-only", action="store_true",
+                   help="watch only: poll and print, never propose or send (beside a running monitor)")
     m.set_defaults(func=cmd_monitor)
 
     a = sub.add_parser("actions", parents=[common], help="breaker actions and their status")

@@ -17,7 +17,7 @@ from hyperliquid.utils.types import Cloid
 
 from core.errors import BadInputError
 from core.exchange import parse
-from core.exchange.clock_skew import VenueClock
+from core.exchange.clock_skew import DATE_RESOLUTION_MS, VenueClock
 from core.exchange.errors import DeadManSwitchUnavailable, GatewayConfigError, OrderRejected
 from core.exchange.models import AccountState, Candle, Fill, OpenOrder, OrderRequest, OrderResult, OrderStatus
 from core.exchange.network import Venue, private_key_from_env, resolve_venue
@@ -42,6 +42,13 @@ class ExchangeGateway(Protocol):
 
     network: str
     signer_address: str | None  # None: read-only, nothing can be signed
+    timeout_s: float  # per request: bounds how long a POST may stay in flight
+
+    def now_ms(self) -> int:
+        """The clock this gateway signs nonces and expiries with."""
+
+    def accepted_until_ms(self, expires_after_ms: int) -> int:
+        """Until when (our clock) the venue may still accept an action signed with this expiry."""
 
     def sz_decimals(self, coin: str) -> int: ...
 
@@ -57,7 +64,8 @@ class ExchangeGateway(Protocol):
 
     def user_fills(self, address: str) -> list[Fill]: ...
 
-    def place_orders(self, orders: Sequence[OrderRequest], grouping: str = "na") -> list[OrderResult]: ...
+    def place_orders(self, orders: Sequence[OrderRequest], grouping: str = "na",
+                     expires_after_ms: int | None = None) -> list[OrderResult]: ...
 
     def cancel_by_cloid(self, coin: str, cloid: str) -> str | None: ...
 
@@ -108,6 +116,15 @@ class HyperliquidGateway:
     @property
     def base_url(self) -> str:
         return self._venue.base_url
+
+    def now_ms(self) -> int:
+        """The clock this gateway signs nonces and expiries with (injected in tests)."""
+        return int(self._now_ms())
+
+    def accepted_until_ms(self, expires_after_ms: int) -> int:
+        """`expiresAfter` is checked on the venue's clock: if ours runs ahead (skew > 0) the venue
+        accepts that much later in our time; the Date header is only exact to the second."""
+        return int(expires_after_ms + max(0, self.venue_clock.skew_ms or 0) + DATE_RESOLUTION_MS)
 
     # -- SDK objects -------------------------------------------------------------------------
     def _sdk_info(self) -> Info:
@@ -197,10 +214,13 @@ class HyperliquidGateway:
             out["cloid"] = Cloid(order.cloid)
         return out
 
-    def place_orders(self, orders: Sequence[OrderRequest], grouping: str = "na") -> list[OrderResult]:
+    def place_orders(self, orders: Sequence[OrderRequest], grouping: str = "na",
+                     expires_after_ms: int | None = None) -> list[OrderResult]:
         """Send one batch; per-order rejections come back as `status="error"` results.
 
         Prices are rounded to the venue's tick rules and sizes to szDecimals first.
+        `expires_after_ms` is signed as the action's `expiresAfter`: a POST still travelling after
+        it is refused by the venue (see `accepted_until_ms` for what "after" means on our clock).
         Raises `OrderRejected` when the whole action is refused, `ExchangeTimeout(action_sent=True)`
         when the outcome is unknown.
         """
@@ -209,7 +229,7 @@ class HyperliquidGateway:
         wire = [self._to_sdk(o) for o in orders]
         log.info("placing %d order(s) on %s: %s", len(wire), self.network,
                  ", ".join(f"{o.coin} {'buy' if o.is_buy else 'sell'} {o.size} cloid={o.cloid}" for o in orders))
-        raw = self._act("order", lambda ex: ex.bulk_orders(wire, grouping=grouping))
+        raw = self._act("order", lambda ex: ex.bulk_orders(wire, grouping=grouping, expires_after=expires_after_ms))
         return parse.parse_order_statuses(raw, len(wire))
 
     def cancel_by_cloid(self, coin: str, cloid: str) -> str | None:

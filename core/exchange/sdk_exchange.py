@@ -7,6 +7,7 @@ keeps the SDK's wire format, signing and posting (`sign_l1_action`, `_post_actio
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from hyperliquid.exchange import Exchange
@@ -31,19 +32,28 @@ class NonceExchange(Exchange):
     def __init__(self, *args: Any, nonce_source: NonceSource, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._nonce_source = nonce_source
+        self._post_lock = threading.Lock()
 
-    def _sign_and_post(self, action: dict) -> Any:
-        nonce = self._nonce_source.next()
-        signature = sign_l1_action(self.wallet, action, self.vault_address, nonce, self.expires_after,
-                                   self.base_url == MAINNET_API_URL)
-        return self._post_action(action, signature, nonce)
+    def _sign_and_post(self, action: dict, expires_after: Optional[int] = None) -> Any:
+        """Sign and POST with `expires_after` (ms) as the action's expiresAfter. The SDK's
+        `_post_action` reads it from `self.expires_after`, so it is set only for this call, under a
+        lock: two threads never send with each other's expiry."""
+        with self._post_lock:
+            nonce = self._nonce_source.next()
+            signature = sign_l1_action(self.wallet, action, self.vault_address, nonce, expires_after,
+                                       self.base_url == MAINNET_API_URL)
+            self.expires_after = expires_after
+            try:
+                return self._post_action(action, signature, nonce)
+            finally:
+                self.expires_after = None
 
     def bulk_orders(self, order_requests: List[OrderRequest], builder: Optional[BuilderInfo] = None,
-                    grouping: Grouping = "na") -> Any:
+                    grouping: Grouping = "na", expires_after: Optional[int] = None) -> Any:
         wires = [order_request_to_order_wire(o, self.info.name_to_asset(o["coin"])) for o in order_requests]
         if builder:
             builder["b"] = builder["b"].lower()
-        return self._sign_and_post(order_wires_to_order_action(wires, builder, grouping))
+        return self._sign_and_post(order_wires_to_order_action(wires, builder, grouping), expires_after)
 
     def bulk_cancel(self, cancel_requests: List[CancelRequest]) -> Any:
         cancels = [{"a": self.info.name_to_asset(c["coin"]), "o": c["oid"]} for c in cancel_requests]

@@ -12,7 +12,7 @@ import numpy as np
 
 from core.errors import BadInputError
 from core.market.loader import BAR_COLUMNS, MAX_PROBLEMS_PER_FILE, bar_problems
-from core.market.ohlcv import OHLCV, date_text
+from core.market.ohlcv import OHLCV
 
 CandleRow = tuple[int, float, float, float, float, float]  # open_ms, open, high, low, close, volume
 MS_PER_MINUTE = 60_000
@@ -32,7 +32,12 @@ def interval_ms(interval: str) -> int:
 
 
 def candle_time_text(open_ms: int) -> str:
-    return date_text(int(open_ms) * NS_PER_MS)
+    """A candle's open time as `YYYY-MM-DD HH:MM` UTC, midnight included.
+
+    One format for every candle message: a daily-looking date for the 00:00 candle of an hourly
+    series made lines of one command read differently depending on the hour they started at.
+    """
+    return str(np.datetime64(int(open_ms), "ms").astype("datetime64[m]")).replace("T", " ")
 
 
 def candle_problems(coin: str, interval: str, rows: Sequence[CandleRow], after_ms: int | None = None) -> list[str]:

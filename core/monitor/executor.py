@@ -1,9 +1,14 @@
 """The only code that sends orders, and only for an action an operator (or the TIGHTENED policy)
 approved: the approval row exists, its intent hash matches the stored orders, and the action has
-not expired. Every order's intent row (with its deterministic cloid) is committed before the
-POST; a restart first asks the exchange about every intent whose outcome is unknown, so a cloid
-the exchange knows is never sent again. A per-order rejection is reported and never re-placed;
-only an IOC that found no liquidity is retried, as a new order with wider slippage.
+not expired.
+
+Exactly once per cloid (core.monitor.claims): the executor first claims the action (a lease in
+SQLite; a take-over reconciles every order row first), renews the claim before every POST, and
+commits each POST's intent row (with its signed expiry) before the POST, the re-send after a
+`not_found` included. A restart asks the exchange about every intent whose outcome is unknown and
+believes `unknownOid` only once no POST of that cloid can still arrive. A per-order rejection is
+reported and never re-placed; only an IOC that found no liquidity is retried, as a new order with
+wider slippage.
 """
 from __future__ import annotations
 
@@ -17,7 +22,9 @@ from core.monitor.orders import (
     MAX_ATTEMPTS, SLIPPAGE_BY_ATTEMPT, OrderLeg, aggressive_px, cancels_to_json, derive_cloid, floor_size,
     intent_hash, legs_to_json, size_decimals,
 )
+from core.monitor import claims
 from core.monitor import records as r
+from core.monitor.reconcile import EPS_SIZE, Reconciler
 from core.monitor.state import PlacedStop
 
 log = logging.getLogger("evorisk.monitor.executor")
@@ -25,12 +32,16 @@ log = logging.getLogger("evorisk.monitor.executor")
 # Orders of an approved action may be sent this long after the approval; later the market has
 # moved too far from what the operator saw, and only reconciliation runs.
 SEND_WINDOW_MS = 10 * 60_000
-EPS_SIZE = 1e-9
+HELD = "held"  # report status: another executor holds the action's claim; nothing was sent here
 REDUCE_ONLY_FLAT = "Reduce only order would increase position"
 
 
 class ApprovalMissing(r.ActionStateError):
     """No valid approval for this action: nothing was sent."""
+
+
+class ClaimLost(Exception):
+    """Another executor took the action over (our lease ran out): stop sending at once."""
 
 
 @dataclass
@@ -51,13 +62,18 @@ class ExecutionReport:
     legs: list[LegReport] = field(default_factory=list)
     placed_stops: list[PlacedStop] = field(default_factory=list)
     canceled_cloids: list[str] = field(default_factory=list)
+    detail: str = ""
 
 
 class Executor:
-    def __init__(self, gateway: ExchangeGateway, ledger: r.ActionLedger, address: str):
+    def __init__(self, gateway: ExchangeGateway, ledger: r.ActionLedger, address: str, owner: str | None = None):
         self.gateway = gateway
         self.ledger = ledger
         self.address = address
+        self.owner = owner or claims.new_owner("executor")
+        self.reconciler = Reconciler(gateway, ledger, address)
+        self.post_window_ms = claims.post_window_ms(gateway.timeout_s)
+        self.claim_lease_ms = claims.claim_lease_ms(gateway.timeout_s)
 
     # -- the gate ------------------------------------------------------------------------------
     def authorize(self, action_id: int, now_ms: int) -> r.ActionRecord:
@@ -86,42 +102,53 @@ class Executor:
         return len(pending)
 
     def _reconcile(self, order: r.OrderRecord, now_ms: int) -> r.OrderRecord:
-        status = self.gateway.order_status_by_cloid(self.address, order.cloid)
-        if status is None:
-            self.ledger.update_order(order.cloid, r.NOT_FOUND, now_ms)
-            log.warning("reconcile: cloid %s unknown to the exchange (never booked)", order.cloid)
-        else:
-            filled = max(0.0, status.filled_size)
-            avg_px = self._avg_fill_px(status.oid) if filled > EPS_SIZE else None
-            self.ledger.update_order(order.cloid, status.status, now_ms, filled_size=filled, avg_px=avg_px,
-                                     oid=status.oid)
-            if filled > EPS_SIZE:
-                self.ledger.record_fill(order.cloid, order.action_id, order.coin, filled, avg_px, status.status_time_ms)
-            log.info("reconcile: cloid %s is %s on the exchange, filled %g", order.cloid, status.status, filled)
-        updated = self.ledger.get_order(order.cloid)
-        assert updated is not None
-        return updated
+        return self.reconciler.reconcile(order, now_ms)
 
-    def _avg_fill_px(self, oid: int) -> float | None:
-        """Size-weighted price of the order's fills from `userFills` (orderStatus carries no price);
-        None when the venue does not list them (older than its last 2000 fills) or cannot be read."""
-        try:
-            fills = [f for f in self.gateway.user_fills(self.address) if f.oid == oid]
-        except ExchangeError as exc:
-            log.warning("reconcile: fills of oid %d unavailable, price not recorded: %s", oid, exc)
-            return None
-        size = sum(f.size for f in fills)
-        return sum(f.px * f.size for f in fills) / size if size > 0 else None
+    # -- the claim ------------------------------------------------------------------------------
+    def _claim(self, action_id: int) -> claims.ClaimDecision:
+        """Claim the action (one compare-and-set); a lost race or a live holder: not allowed."""
+        seen = self.ledger.get_claim(action_id)
+        if seen is None:
+            return claims.ClaimDecision(False, False, "no such action")
+        decision = claims.decide_claim(seen, self.owner, self.gateway.now_ms())
+        if decision.allowed and not self.ledger.take_claim(seen, self.owner, self.gateway.now_ms(),
+                                                           self.claim_lease_ms):
+            return claims.ClaimDecision(False, False, "another executor claimed it first")
+        return decision
+
+    def _renew(self, action_id: int) -> None:
+        if not self.ledger.renew_claim(action_id, self.owner, self.gateway.now_ms(), self.claim_lease_ms):
+            raise ClaimLost(f"action {action_id}: claim lost to another executor")
 
     # -- execution ------------------------------------------------------------------------------
     def execute(self, action_id: int, now_ms: int) -> ExecutionReport:
+        """Claim, (on a take-over) reconcile every row, send what is still to send, release."""
         action = self.authorize(action_id, now_ms)
-        approval = self.ledger.get_approval(action_id)
+        decision = self._claim(action_id)
+        if not decision.allowed:
+            log.info("action %d not executed here: %s", action_id, decision.reason)
+            return ExecutionReport(action_id, HELD, detail=decision.reason)
+        try:
+            if decision.take_over:
+                log.warning("action %d taken over (%s): reconciling its orders first", action_id, decision.reason)
+                for order in self.ledger.orders_for_action(action_id):
+                    self._renew(action_id)
+                    self._reconcile(order, now_ms)
+            return self._execute_claimed(action, now_ms)
+        except ClaimLost as exc:
+            log.error("%s; stopped sending", exc)
+            return ExecutionReport(action_id, r.SENDING, detail=str(exc))
+        finally:
+            self.ledger.release_claim(action_id, self.owner, self.gateway.now_ms())
+
+    def _execute_claimed(self, action: r.ActionRecord, now_ms: int) -> ExecutionReport:
+        approval = self.ledger.get_approval(action.id)
         may_send = approval is not None and now_ms - approval.decided_ms <= SEND_WINDOW_MS
         if action.status != r.SENDING:
             self.ledger.set_action_status(action.id, r.SENDING, now_ms)
         report = ExecutionReport(action.id, r.SENDING)
         for cancel in action.cancels:
+            self._renew(action.id)
             reason = self.gateway.cancel_by_cloid(cancel.coin, cancel.cloid)
             report.canceled_cloids.append(cancel.cloid)
             if reason:
@@ -144,14 +171,18 @@ class Executor:
             cloid = derive_cloid(salt, action.id, leg.leg, attempt)
             known = self.ledger.get_order(cloid)
             if known is not None and known.status == r.INTENT:
+                self._renew(action.id)
                 known = self._reconcile(known, now_ms)
+                if known.status == r.INTENT:
+                    out.status, out.error = "unknown", "a POST of it may still be in flight; asking again later"
+                    return out
             if known is None or known.status == r.NOT_FOUND:
                 if not may_send:
                     out.status = "unknown" if known is not None else out.status
                     out.error = "send window passed; needs a new approval"
                     return out
                 known = self._send(action, leg, attempt, cloid, remaining, now_ms)
-                if known is None:
+                if known is None or known.status == r.INTENT:
                     out.status, out.error = "unknown", "outcome unknown; will reconcile by cloid"
                     return out
             out.attempts = attempt + 1
@@ -205,27 +236,36 @@ class Executor:
 
     def _send(self, action: r.ActionRecord, leg: OrderLeg, attempt: int, cloid: str, size: float,
               now_ms: int) -> r.OrderRecord | None:
-        """Intent row first (committed), then one POST. None when the outcome is unknown."""
+        """Renew the claim, commit the row as INTENT with this POST's expiry, then one POST signed
+        with that expiry. None (or an INTENT row) when the outcome is still unknown."""
+        self._renew(action.id)
         req = self._request(leg, attempt, cloid, size)
         row = r.OrderRecord(cloid, action.id, leg.leg, attempt, leg.coin, req.is_buy, req.size, req.limit_px,
                             leg.trigger_px, r.INTENT)
-        if self.ledger.get_order(cloid) is None:
-            self.ledger.record_order_intent(row, {"tif": req.tif, "reduce_only": req.reduce_only}, now_ms)
+        sent_ms = self.gateway.now_ms()
+        in_flight_until_ms = sent_ms + self.post_window_ms
+        post_no = self.ledger.begin_post(row, {"tif": req.tif, "reduce_only": req.reduce_only}, self.owner, sent_ms,
+                                         in_flight_until_ms)
         try:
-            result = self.gateway.place_orders([req])[0]
+            with claims.IN_FLIGHT.posting(cloid):
+                result = self.gateway.place_orders([req], expires_after_ms=in_flight_until_ms)[0]
         except OrderRejected as exc:
             self.ledger.update_order(cloid, "error", now_ms, error=exc.venue_message)
+            self.ledger.finish_post(cloid, post_no, "rejected", exc.venue_message, now_ms)
             return self.ledger.get_order(cloid)
         except ExchangeTimeout as exc:
+            self.ledger.finish_post(cloid, post_no, "unknown", str(exc), now_ms)
             log.warning("order %s: %s; looking it up by cloid", cloid, exc)
             try:
-                return self._reconcile(row, now_ms)
+                return self._reconcile(self.ledger.get_order(cloid) or row, now_ms)
             except ExchangeError:
                 return None
         except ExchangeError as exc:
+            self.ledger.finish_post(cloid, post_no, "unknown", str(exc), now_ms)
             log.warning("order %s not confirmed: %s", cloid, exc)
             return None
         self._record_result(row, result, now_ms)
+        self.ledger.finish_post(cloid, post_no, result.status, result.error or f"filled {result.filled_size:g}", now_ms)
         return self.ledger.get_order(cloid)
 
     def _record_result(self, row: r.OrderRecord, result: OrderResult, now_ms: int) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from core.errors import BadInputError
+from core.monitor.claims import ClaimState
 from core.monitor.orders import CancelLeg, OrderLeg, ProposedAction
 
 # Action statuses; the executor only ever sends for APPROVED or SENDING.
@@ -61,6 +62,8 @@ class OrderRecord:
     avg_px: float | None = None
     oid: int | None = None
     error: str | None = None
+    posts: int = 0  # POSTs of this cloid recorded so far (each one preceded by an intent commit)
+    in_flight_until_ms: int | None = None  # its last POST's signed expiresAfter
 
 
 class ActionLedger(Protocol):
@@ -86,5 +89,26 @@ class ActionLedger(Protocol):
     def get_order(self, cloid: str) -> OrderRecord | None: ...
 
     def orders_with_status(self, status: str) -> list[OrderRecord]: ...
+
+    def orders_for_action(self, action_id: int) -> list[OrderRecord]: ...
+
+    def get_claim(self, action_id: int) -> ClaimState | None: ...
+
+    def take_claim(self, seen: ClaimState, owner: str, now_ms: int, lease_ms: int) -> bool:
+        """Compare-and-set: the claim becomes `owner`'s only if it is still exactly `seen`."""
+
+    def renew_claim(self, action_id: int, owner: str, now_ms: int, lease_ms: int) -> bool: ...
+
+    def release_claim(self, action_id: int, owner: str, now_ms: int) -> None: ...
+
+    def begin_post(self, order: OrderRecord, request: dict[str, Any], owner: str, now_ms: int,
+                   in_flight_until_ms: int) -> int:
+        """Set the row to INTENT (creating it if new) and append its POST row, in one commit;
+        returns the POST's number."""
+
+    def mark_never_booked(self, cloid: str, post_no: int, now_ms: int) -> bool:
+        """NOT_FOUND only if the row is still the INTENT of POST `post_no`."""
+
+    def finish_post(self, cloid: str, post_no: int, outcome: str, detail: str, now_ms: int) -> None: ...
 
     def record_fill(self, cloid: str, action_id: int, coin: str, size: float, px: float | None, time_ms: int) -> None: ...

@@ -87,16 +87,22 @@ class MonitorSettings:
     entry_slippage: float = 0.0  # replay: the kernel's slippage, so stops reference the pre-slippage price
     best_from_marks: bool = True  # replay: False, the trail follows completed bars only (the kernel's best)
     fee_per_side: float | None = None  # break-even fee; None: Hyperliquid's base taker fee
+    read_only: bool = False  # watch only: polls and publishes, never proposes, sends or writes
+
+
+class Lease(Protocol):
+    def held(self) -> bool: ...
 
 
 class MonitorService:
     def __init__(self, gateway: ExchangeGateway, repo: MonitorRepository, settings: MonitorSettings,
                  genome: GenomeSource, now_ms: Callable[[], int],
                  on_snapshot: Callable[[RiskSnapshot], None] | None = None,
-                 start_timer: TimerStarter = start_thread_timer):
+                 start_timer: TimerStarter = start_thread_timer, lease: Lease | None = None):
         self.gateway, self.repo, self.settings = gateway, repo, settings
+        self.lease = lease
         self.genome, self.now_ms, self.on_snapshot = genome, now_ms, on_snapshot
-        self.executor = Executor(gateway, repo, settings.address)
+        self.executor = Executor(gateway, repo, settings.address, getattr(lease, "owner", None))
         self.standing = StandingOrders(gateway, settings.address, repo.cloid_salt)
         self.protection = Protection(False, "standing exits: not decided yet")
         self.candles = CandleCache(gateway)
@@ -163,13 +169,22 @@ class MonitorService:
                     f" (last error: {b.last_error})")
         return f"exchange unavailable: rate limited, backing off, next poll in {wait_s:.0f} s (Retry-After)"
 
+    @property
+    def read_only(self) -> bool:
+        """Watching only: asked for, or our monitor lease was taken over by another monitor."""
+        return self.settings.read_only or (self.lease is not None and not self.lease.held())
+
     # -- one cycle -------------------------------------------------------------------------------
     def run_cycle(self) -> RiskSnapshot:
         """Reconcile and execute approved actions, poll, evaluate, persist, publish."""
         with self._lock:
             now = self.now_ms()
-            self.execute_approved(now)
-            self.repo.expire_actions(now)
+            read_only = self.read_only
+            if read_only:  # mirror the writer monitor's state; act on nothing
+                self.state = MonitorState.from_json(self.repo.get_monitor_state())
+            else:
+                self.execute_approved(now)
+                self.repo.expire_actions(now)
             params, label = self.genome()
             self.protection = protection(label, self.repo.get_value(PROTECTION_KEY), self.settings.protect_off)
             ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s,
@@ -178,7 +193,7 @@ class MonitorService:
                           best_from_marks=self.settings.best_from_marks,
                           **({} if self.settings.fee_per_side is None else {"fee_per_side": self.settings.fee_per_side}))
             result = self._evaluate(ctx, now)
-            snapshot = self._persist(result, now, label)
+            snapshot = self._watch(result, now) if read_only else self._persist(result, now, label)
             self.last_snapshot = snapshot
         if self.on_snapshot is not None:
             self.on_snapshot(snapshot)
@@ -203,6 +218,8 @@ class MonitorService:
         return [x for x in reports if x is not None]
 
     def _execute(self, action_id: int, now_ms: int) -> ExecutionReport | None:
+        if self.read_only:
+            return None
         try:
             report = self.executor.execute(action_id, now_ms)
         except ApprovalMissing as exc:
@@ -231,7 +248,8 @@ class MonitorService:
         if self.backoff.down:
             log.warning("exchange answers again after %d failed poll(s)", self.backoff.failures)
         self.backoff.poll_succeeded()
-        self._apply_reset_request(account.equity_usd, now)
+        if not self.read_only:
+            self._apply_reset_request(account.equity_usd, now)
         self.candles.update(coins, ctx.params.vol_lookback, account.time_ms)
         market = MarketInputs(account, mids, self.candles.indicators, self.candles.corr_coins, self.candles.corr_matrix,
                               decimals, self._opened_ms(account))
@@ -285,8 +303,8 @@ class MonitorService:
         """Reconcile the standing exits with the exchange (never while STALE or backing off); with
         protection off, withdraw any still resting. Returns notes on exits no order can express."""
         snap = result.snapshot
-        if snap.breaker_state == "STALE" or not self.settings.can_trade or self.backoff.down:
-            return []
+        if snap.breaker_state == "STALE" or not self.settings.can_trade or self.backoff.down or self.read_only:
+            return []  # read-only: the monitor holding the lease keeps the standing orders
         if not self.protection.on and not self.state.standing:
             return []
         positions = [(p.coin, p.size) for p in snap.positions] if self.protection.on else []
@@ -311,6 +329,26 @@ class MonitorService:
             log.warning("standing exit not expressible: %s", note)
         return res.notes
 
+    def _views(self, result: Evaluation, now: int) -> RiskSnapshot:
+        views = tuple(PendingActionView(a.id, a.kind, a.status, a.created_ms, a.reason,
+                                        tuple(asdict(leg) for leg in a.legs))
+                      for a in self.repo.actions_with_status(VISIBLE_STATUSES))
+        stops = tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
+                       "trigger_px": s.trigger_px, "cloid": s.cloid} for s in self.state.stops.values())
+        stops += tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
+                        "trigger_px": s.trigger_px, "cloid": s.cloid,
+                        "kind": "stop" if s.role == 0 else f"tp{s.role}", "placed": s.placed}
+                       for s in sorted(self.state.standing.values(), key=lambda o: (o.coin, o.role)))
+        return replace(result.snapshot, pending_actions=views, protective_stops=stops,
+                       next_poll_in_s=self.backoff.next_delay_s(now), protected=self.protection.on,
+                       protection=self.protection.why)
+
+    def _watch(self, result: Evaluation, now: int) -> RiskSnapshot:
+        """Read-only: the snapshot as evaluated, nothing proposed, nothing written."""
+        if result.proposals:
+            log.info("read-only: %d proposal(s) left to the monitor that holds the lease", len(result.proposals))
+        return self._views(result, now)
+
     def _persist(self, result: Evaluation, now: int, label: str = "") -> RiskSnapshot:
         t = result.transition
         if t is not None:
@@ -327,18 +365,7 @@ class MonitorService:
                 self._execute(action.id, now)
         notes = self._standing_exits(result, now, label)
         self.repo.save_monitor_state(self.state.to_json(), now)
-        views = tuple(PendingActionView(a.id, a.kind, a.status, a.created_ms, a.reason,
-                                        tuple(asdict(leg) for leg in a.legs))
-                      for a in self.repo.actions_with_status(VISIBLE_STATUSES))
-        stops = tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
-                       "trigger_px": s.trigger_px, "cloid": s.cloid} for s in self.state.stops.values())
-        stops += tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
-                        "trigger_px": s.trigger_px, "cloid": s.cloid,
-                        "kind": "stop" if s.role == 0 else f"tp{s.role}", "placed": s.placed}
-                       for s in sorted(self.state.standing.values(), key=lambda o: (o.coin, o.role)))
-        snapshot = replace(result.snapshot, pending_actions=views, protective_stops=stops,
-                           next_poll_in_s=self.backoff.next_delay_s(now), protected=self.protection.on,
-                           protection=self.protection.why, standing_notes=tuple(notes))
+        snapshot = replace(self._views(result, now), standing_notes=tuple(notes))
         self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
                                   snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())
         return snapshot
