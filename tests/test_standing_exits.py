@@ -214,3 +214,53 @@ def test_headless_monitor_protect_on_rests_orders_and_off_says_unprotected(calm,
     assert line["protected"] is True
     assert sorted((o["coin"], o["kind"]) for o in line["standing_orders"]) == [
         ("BTC", "stop"), ("BTC", "tp1"), ("ETH", "stop"), ("ETH", "tp1")]
+
+
+def test_a_filled_take_profit_level_counts_and_the_rest_rests_on_the_smaller_size(drop):
+    service = drop.service(genes(g6=1.0, g7=0.5, g3=1.0), label=PROMOTED)  # two levels; trail arms late
+    service.run_cycle()
+    for _ in range(30):
+        drop.step()
+        snap = service.run_cycle()
+        track = service.state.tracks.get("ETH")
+        if track is not None and track.tp_done >= 1:
+            break
+    assert track is not None and track.tp_done == 1, "the first scale-out never filled"
+    snap = service.run_cycle()  # re-planned on the new size
+    eth = next(p for p in snap.positions if p.coin == "ETH")
+    resting = ours(drop, service)
+    assert ("ETH", 1) not in resting and len(resting[("ETH", 2)]) == 1
+    assert resting[("ETH", 0)][0].size == pytest.approx(abs(eth.size))
+    assert resting[("ETH", 2)][0].size == pytest.approx(abs(eth.size))  # the last level takes the rest
+
+
+def test_an_outage_leaves_the_orders_resting_and_recovery_places_no_duplicate(calm):
+    service = calm.service(genes(), label=PROMOTED)
+    service.run_cycle()
+    before = {k: [o.cloid for o in v] for k, v in ours(calm, service).items()}
+    calm.paper.inject_fault("http_5xx", count=6)
+    for _ in range(3):
+        calm.step()
+        snap = service.run_cycle()
+        assert snap.breaker_state == "STALE"
+    for _ in range(6):  # the back-off ends, polls succeed again
+        calm.clock.advance(600.0)
+        calm.step()
+        snap = service.run_cycle()
+    assert snap.breaker_state == "NORMAL"
+    after = {k: [o.cloid for o in v] for k, v in ours(calm, service).items()}
+    assert after == before  # nothing lost, nothing doubled, nothing replaced
+    cloids = calm.order_cloids()
+    assert len(cloids) == len(set(cloids)) == 4
+
+
+def test_banner_says_plainly_when_positions_are_unprotected():
+    from dataclasses import replace
+
+    from console.widgets.breaker_banner import protection_text
+    from tests.snapshot_fixtures import snapshot
+
+    snap = snapshot()
+    assert protection_text(replace(snap, protected=True)) == ""
+    text = protection_text(replace(snap, protected=False, protection="standing exits OFF (--protect off): x"))
+    assert "POSITIONS UNPROTECTED" in text and "--protect off" in text
