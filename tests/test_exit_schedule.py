@@ -140,3 +140,13 @@ def test_kernel_stop_fills_sit_at_the_monitors_schedule(genes, seed, short):
         o = ds.open[a, t]
         gapped = o <= m.adverse_px if side > 0 else o >= m.adverse_px
         assert ev[E.T_EXIT_PX] == pytest.approx(o if gapped else m.adverse_px, rel=1e-12)
+
+
+def test_held_time_counts_from_the_fill_that_opened_the_position():
+    from core.exchange.models import Fill
+    from core.monitor.held import opening_fill_ms
+
+    fills = [Fill("BTC", 1, True, 100.0, 1.0, 1_000), Fill("BTC", 2, False, 101.0, 1.0, 2_000),  # a closed trade
+             Fill("BTC", 3, True, 99.0, 0.5, 3_000), Fill("BTC", 4, True, 98.0, 0.5, 4_000),  # the current one
+             Fill("ETH", 5, False, 10.0, 2.0, 5_000)]
+    assert opening_fill_ms(fills, {"BTC": 1.0, "ETH": -2.0, "SOL": 3.0}) == {"BTC": 3_000, "ETH": 5_000}

@@ -24,6 +24,7 @@ from core.monitor import records as r
 from core.monitor.backoff import PollBackoff
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
+from core.monitor.held import opening_fill_ms
 from core.monitor.market_data import CandleCache
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
 from core.monitor.standing import PROTECTION_KEY, Protection, StandingOrders, protection
@@ -258,26 +259,16 @@ class MonitorService:
         return result
 
     def _opened_ms(self, account) -> dict[str, int]:
-        """Venue time of the opening fill of each position the monitor has not tracked yet, so held
-        time (time exit, time decay) counts from the entry, not from when the monitor noticed it."""
+        """Opening-fill times of positions not tracked yet (one userFills request when there are any)."""
         new = {p.coin: p.size for p in account.positions
                if p.coin not in self.state.tracks or self.state.tracks[p.coin].side != ("long" if p.size > 0 else "short")}
         if not new:
             return {}
         try:
-            fills = sorted(self.gateway.user_fills(self.settings.address), key=lambda f: f.time_ms, reverse=True)
+            return opening_fill_ms(self.gateway.user_fills(self.settings.address), new)
         except ExchangeError as exc:
             log.warning("fills unavailable, held time counts from now: %s", exc)
             return {}
-        out = {}
-        for coin, size in new.items():
-            rest = size
-            for f in (f for f in fills if f.coin == coin):
-                rest -= f.size if f.is_buy else -f.size  # walk back to where the position was flat
-                if abs(rest) <= 1e-9 * max(1.0, abs(size)):
-                    out[coin] = f.time_ms
-                    break
-        return out
 
     def _sz_decimals(self, coins: tuple[str, ...]) -> dict[str, int]:
         """Venue size decimals per held coin, cached: they only change with a venue listing change."""
