@@ -87,7 +87,7 @@ class ReplayVenue:
     def _px(self, arr: np.ndarray, t: int) -> dict[str, float]:
         return {c: float(arr[self.idx[c], t]) for c in self.coins if arr[self.idx[c], t] == arr[self.idx[c], t]}
 
-    def _bar_ticks(self, t: int, prices_first: dict[str, float] | None = None) -> None:
+    def _bar_ticks(self, t: int) -> None:
         """Warm-up bars: open, low, high, close as plain ticks (no positions yet)."""
         d = self.day_ms(t)
         for k, arr in enumerate((self.ds.open, self.ds.low, self.ds.high, self.ds.close)):
