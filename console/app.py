@@ -60,12 +60,14 @@ class EvoriskApp(App):
         Binding("z", "size_position", "Size", show=False),
         Binding("d", "scenario('demo')", "Calm (paper)", show=False),
         Binding("t", "toggle_theme", "Theme"),
+        Binding("p", "toggle_protection", "Standing exits on/off", show=False),
     ]
 
     latest_alert: reactive[Any] = reactive(None)  # core.alerts.model.Alert: the newest one the console got
 
     def __init__(self, network: str = "paper", db_path: Path | None = None, live: bool = True,
-                 scenario: str = "demo", poll_interval_s: float | None = None, paper_speed: float | None = None):
+                 scenario: str = "demo", poll_interval_s: float | None = None, paper_speed: float | None = None,
+                 protect: str | None = None):
         super().__init__()
         self.network = network
         self.db_path = db_path
@@ -73,6 +75,7 @@ class EvoriskApp(App):
         self.scenario = scenario
         self.poll_interval_s = poll_interval_s
         self.paper_speed = paper_speed  # simulated seconds per second on paper (tests run the market faster)
+        self.protect = protect  # "on" | "off" (--protect) | None: the recorded switch, paper demo protected
         self.store = None
         self.session = None  # console.live.LiveSession once started
         self.snapshot = None
@@ -163,7 +166,8 @@ class EvoriskApp(App):
         self.session = LiveSession.start(self.network, self.store, scenario=self.scenario,
                                          on_snapshot=lambda snap: self.post_message(SnapshotReady(snap)),
                                          poll_interval_s=self.poll_interval_s, paper_speed=self.paper_speed,
-                                         on_alert=lambda alert: self.post_message(AlertRaised(alert)))
+                                         on_alert=lambda alert: self.post_message(AlertRaised(alert)),
+                                         protect=self.protect)
 
     def on_alert_raised(self, message: AlertRaised) -> None:
         """Toast and terminal bell; critical alerts stay on screen longer. `latest_alert` is the
@@ -233,6 +237,23 @@ class EvoriskApp(App):
             self.notify("sizing needs the live session", severity="warning")
             return
         self.push_screen(SizingScreen(self.session))
+
+    def action_toggle_protection(self) -> None:
+        if self.session is None:
+            self.notify("standing exits need the live session", severity="warning")
+            return
+        if self.protect == "off":
+            self.notify("started with --protect off: standing exits stay off", severity="warning")
+            return
+        self.toggle_protection(not bool(self.snapshot is not None and self.snapshot.protected))
+
+    @work(thread=True, group="decisions", exit_on_error=False)
+    def toggle_protection(self, on: bool) -> None:
+        """Recorded before the next cycle places or withdraws the orders."""
+        self.session.set_protection(on, operator="console")
+        self.call_from_thread(self.notify, "standing exits ON: reduce-only orders rest at the schedule" if on
+                              else "standing exits OFF: positions are unprotected", severity="information" if on
+                              else "warning")
 
     def action_reset_breaker(self) -> None:
         if self.session is not None:
@@ -355,8 +376,14 @@ class EvoriskApp(App):
             else:
                 self.notify("promotion cancelled: the live genome is unchanged")
 
+        from core.monitor.standing_preview import orders_to_rest, rule_summary
+
+        snap = self.snapshot
+        positions = [{"coin": p.coin, "size": p.size, "entry_px": p.entry_px} for p in snap.positions] if snap else []
+        standing = (rule_summary(cand.params), *orders_to_rest(cand.params, positions))
         self.push_screen(PromoteScreen(f"Promote run {cand.run_id}'s best genome into the live monitor?",
-                                       cand.params, cand.live_params, cand.live_label, cand.oos_metrics), decided)
+                                       cand.params, cand.live_params, cand.live_label, cand.oos_metrics, standing),
+                         decided)
 
     @work(thread=True, group="decisions", exit_on_error=False)
     def promote(self, cand) -> None:

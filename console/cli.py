@@ -23,6 +23,7 @@ COMMAND_MODULES: list[str] = [
     "evolve",
     "study",
     "paper_exchange",
+    "replay",
     "monitor",
     "promote",
     "report",
@@ -69,7 +70,7 @@ def cmd_console(args: argparse.Namespace) -> int:
         return EXIT_OK
     from console.app import EvoriskApp
 
-    EvoriskApp(network=args.network, db_path=Path(store.path)).run()
+    EvoriskApp(network=args.network, db_path=Path(store.path), protect=args.protect).run()
     return EXIT_OK
 
 
@@ -136,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("console", parents=[common], help="the operator console (default)")
     c.add_argument("--network", choices=("paper", "testnet", "mainnet"), default="paper")
     c.add_argument("--i-understand-mainnet", action="store_true", help=argparse.SUPPRESS)
+    c.add_argument("--protect", choices=("on", "off"),
+                   help="standing exit orders: on (recorded) or off (positions unprotected)")
     c.set_defaults(func=cmd_console)
 
     d = sub.add_parser("data", parents=[common], help="market data files")

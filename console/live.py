@@ -44,7 +44,18 @@ def promote_genes(store: Store, genes: list[float], run_id: int | None, operator
     from storage.monitor_repo import MonitorRepo
 
     label = f"run {run_id} best" if run_id is not None else "manual"
-    return MonitorRepo(store).promote(genes, label, operator, wall_ms(), run_id=run_id, oos_metrics=metrics)
+    repo = MonitorRepo(store)
+    pid = repo.promote(genes, label, operator, wall_ms(), run_id=run_id, oos_metrics=metrics)
+    record_protection(repo, True, operator, f"promotion #{pid} approved its standing exits")
+    return pid
+
+
+def record_protection(repo: Any, on: bool, operator: str, why: str) -> None:
+    """The operator's switch of standing exits (a promotion is an approval too), as a recorded row."""
+    from core.monitor.standing import PROTECTION_KEY, protection_record
+
+    repo.set_value(PROTECTION_KEY, protection_record(on, operator, wall_ms(), why), wall_ms())
+    log.warning("standing exits switched %s by %s: %s", "on" if on else "OFF", operator, why)
 
 
 @dataclass
@@ -62,9 +73,11 @@ class LiveSession:
     @classmethod
     def start(cls, network: str, store: Store, scenario: str = "demo",
               on_snapshot: Callable[[Any], None] | None = None, poll_interval_s: float | None = None,
-              seed: int = 7, paper_speed: float | None = None,
+              seed: int = 7, paper_speed: float | None = None, protect: str | None = None,
               on_alert: Callable[[Any], None] | None = None) -> "LiveSession":
-        """`on_alert` is the console's alert callback (toast + bell); it must only post a message."""
+        """`protect`: "off" = no standing exits whatever is recorded (--protect off), "on" = switch
+        them on (recorded); None follows the record, and the paper demo starts protected. `on_alert`
+        is the console's alert callback (toast + bell); it must only post a message."""
         from core.alerts.factory import build_dispatcher
         from core.exchange.gateway import HyperliquidGateway
         from core.monitor.genome_source import GenomeSource
@@ -102,6 +115,11 @@ class LiveSession:
 
         operator = load_settings()
         repo = MonitorRepo(store)
+        from core.monitor.standing import PROTECTION_KEY
+
+        if protect == "on" or (protect is None and paper is not None and repo.get_value(PROTECTION_KEY) is None):
+            record_protection(repo, True, "console" if protect == "on" else "paper demo",
+                              "--protect on" if protect == "on" else "the paper demo starts protected")
         lease: MonitorLeaseHolder | None = MonitorLeaseHolder(repo, address, wall_ms)
         try:
             lease.acquire()
@@ -111,7 +129,7 @@ class LiveSession:
             lease = None
         alerts = build_dispatcher(operator.alerts, AlertRepo(store), wall_ms, on_alert)
         settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None,
-                                   read_only=lease is None, perp=operator.risk)
+                                   read_only=lease is None, perp=operator.risk, protect_off=protect == "off")
         service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot, lease=lease,
                                  alerts=alerts)
         service.start()
@@ -130,6 +148,11 @@ class LiveSession:
 
     def reject(self, action_id: int, operator: str) -> None:
         self.repo.reject_action(action_id, operator, wall_ms())
+        self.service.run_cycle()
+
+    def set_protection(self, on: bool, operator: str) -> None:
+        """The console toggle: recorded, then one cycle so the orders rest (or go) at once."""
+        record_protection(self.repo, on, operator, "console toggle")
         self.service.run_cycle()
 
     def reset_breaker(self, operator: str) -> None:

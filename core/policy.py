@@ -107,6 +107,102 @@ def stop_distances(stop_loss_pct: float, stop_atr_mult: float, trail_pct: float,
     return (min(max(sl, SL_MIN), SL_MAX), min(max(trail, TRAIL_MIN), TRAIL_MAX), min(max(tp, TP_MIN), TP_MAX))
 
 
+# Kinds of the schedule's adverse level (the same codes as core.backtest.enums EXIT_SL / EXIT_TRAIL).
+KIND_NONE, KIND_SL, KIND_TRAIL = -1, 0, 1
+# Breaker-episode actions: what a breaker state asks for once per episode.
+ACT_NONE, ACT_REDUCE, ACT_EXIT = 0, 1, 2
+
+
+def break_even_mult(side: float, fee: float, slip: float) -> float:
+    """Price / entry at which a round trip with these fees and slippage nets zero."""
+    if side > 0:
+        return (1.0 + fee) * (1.0 + slip) / ((1.0 - fee) * (1.0 - slip))
+    return (1.0 - fee) * (1.0 - slip) / ((1.0 + fee) * (1.0 + slip))
+
+
+def adverse_exit(side: float, entry_px: float, best_px: float, sl_dist: float, trail_dist: float,
+                 trail_activation_pct: float, trail_only_profit: bool, break_even_px: float,
+                 w_sl: float, w_trail: float) -> tuple[float, int]:
+    """The adverse price at which the weighted vote first passes, and the kind that sets it.
+
+    Walking the price against the position, the stop-loss and (when armed) the trailing level
+    fire in turn. The vote passes at the nearer one when its own weight passes, otherwise at the
+    farther one when the farther one's weight or the sum passes; a kind whose weight can never
+    pass never sets the price. (nan, KIND_NONE) when no adverse move ever passes the vote.
+
+    Args:
+        side: +1 long, -1 short. entry_px, best_px: the stop reference and the best price since.
+        sl_dist, trail_dist: policy.stop_distances outputs (fractions of price).
+        break_even_px: floor of the trail when trail_only_profit (entry x break_even_mult).
+    """
+    if side > 0:
+        sl_px = entry_px * (1.0 - sl_dist)
+        armed = best_px >= entry_px * (1.0 + trail_activation_pct)
+        tr_px = best_px * (1.0 - trail_dist)
+        if trail_only_profit and tr_px < break_even_px:
+            tr_px = break_even_px
+    else:
+        sl_px = entry_px * (1.0 + sl_dist)
+        armed = best_px <= entry_px * (1.0 - trail_activation_pct)
+        tr_px = best_px * (1.0 + trail_dist)
+        if trail_only_profit and tr_px > break_even_px:
+            tr_px = break_even_px
+    sl_passes = w_sl > VOTE_THRESHOLD
+    if not armed:
+        return (sl_px, KIND_SL) if sl_passes else (math.nan, KIND_NONE)
+    tr_passes = w_trail > VOTE_THRESHOLD
+    trail_nearer = (tr_px - sl_px) * side > 0.0  # a tie goes to the stop-loss
+    near_px, near_kind, near_passes = (tr_px, KIND_TRAIL, tr_passes) if trail_nearer else (sl_px, KIND_SL, sl_passes)
+    far_px, far_kind = (sl_px, KIND_SL) if trail_nearer else (tr_px, KIND_TRAIL)
+    if near_passes:
+        return near_px, near_kind
+    if sl_passes or tr_passes or w_sl + w_trail > VOTE_THRESHOLD:
+        return far_px, far_kind
+    return math.nan, KIND_NONE
+
+
+def take_profit_passes(w_tp: float) -> bool:
+    """Take-profit levels exist only when the take-profit weight passes the vote on its own: no
+    adverse kind can fire at a price beyond the entry, so nothing can add to it."""
+    return w_tp > VOTE_THRESHOLD
+
+
+def tp_level_px(entry_px: float, side: float, tp_dist: float, level: int, n_levels: int) -> float:
+    """Price of scale-out level `level` (1..n_levels), evenly spaced up to the take-profit distance."""
+    return entry_px * (1.0 + side * tp_dist * level / n_levels)
+
+
+def tp_level_units(initial_units: float, remaining_units: float, level: int, n_levels: int) -> float:
+    """Units a scale-out level closes: an equal part of the initial size, the whole rest at the last."""
+    if level >= n_levels:
+        return remaining_units
+    part = initial_units / n_levels
+    return part if part < remaining_units else remaining_units
+
+
+def time_exit_due(held: float, max_hold: float) -> bool:
+    """The hard time exit (no vote): due once held for max_hold (same unit as held)."""
+    return held >= max_hold
+
+
+def breaker_episode(new_state: int, reduce_done: bool, exit_done: bool) -> tuple[int, bool, bool]:
+    """What the breaker asks for this step, once per episode: (ACT_*, reduce_done, exit_done).
+
+    REDUCING halves once until the state is back to NORMAL or TIGHTENED; EMERGENCY closes
+    everything once until the state leaves EMERGENCY. The kernel acts on it without an operator;
+    the monitor turns it into a pending action.
+    """
+    if new_state == NORMAL or new_state == TIGHTENED:
+        reduce_done = False
+    if new_state != EMERGENCY:
+        exit_done = False
+    if new_state == EMERGENCY and not exit_done:
+        return ACT_EXIT, reduce_done, True
+    if new_state == REDUCING and not reduce_done:
+        return ACT_REDUCE, True, exit_done
+    return ACT_NONE, reduce_done, exit_done
+
+
 def exit_vote_passes(w_sl: float, w_trail: float, w_tp: float, fired_sl: bool, fired_trail: bool,
                      fired_tp: bool) -> bool:
     """The weighted exit vote: exit when the weights of the kinds that fired sum above 0.3."""

@@ -16,7 +16,25 @@ CASES = {
     "trailing": (dict(trail_pct=0.10, trail_act=0.0, w_sl=0.0, w_trail=1.0, w_tp=0.0),
                  dict(sl_stop=0.10, sl_trail=True)),
     "take_profit": (dict(tp_pct=0.15, w_sl=0.0, w_trail=0.0, w_tp=1.0), dict(tp_stop=0.15)),
+    # The trailing stop armed from entry together with a stop-loss, under different weights. The
+    # vote decides which one vectorbt's single stop must equal (SPEC 4, the exit schedule):
+    # a trail of weight 0.0005 can never pass, so only the stop-loss fills (the issue-14 defect);
+    "trail_armed_weightless": (dict(sl_pct=0.08, trail_pct=0.04, trail_act=0.0, w_sl=0.9995, w_trail=0.0005,
+                                    w_tp=0.0), dict(sl_stop=0.08)),
+    # a stop-loss that cannot pass under a trail that can: the trail fills;
+    "trail_passes_stop_does_not": (dict(sl_pct=0.05, trail_pct=0.10, trail_act=0.0, w_sl=0.1, w_trail=0.9,
+                                        w_tp=0.0), dict(sl_stop=0.10, sl_trail=True)),
+    # both pass on their own: the nearer one (the tighter trail) fills first;
+    "both_pass_nearer_fills": (dict(sl_pct=0.12, trail_pct=0.06, trail_act=0.0, w_sl=0.6, w_trail=0.4,
+                                    w_tp=0.0), dict(sl_stop=0.06, sl_trail=True)),
+    # only their sum passes: the farther one (the stop-loss below a tighter trail) fills.
+    "only_sum_passes_farther_fills": (dict(sl_pct=0.10, trail_pct=0.05, trail_act=0.0, w_sl=0.2, w_trail=0.2,
+                                           w_tp=0.0), dict(sl_stop=0.10)),
 }
+# The kind each case's exits must carry (vectorbt's records do not say which stop it was).
+EXPECTED_KIND = {"stop_loss": E.EXIT_SL, "trailing": E.EXIT_TRAIL, "take_profit": E.EXIT_TP,
+                 "trail_armed_weightless": E.EXIT_SL, "trail_passes_stop_does_not": E.EXIT_TRAIL,
+                 "both_pass_nearer_fills": E.EXIT_TRAIL, "only_sum_passes_farther_fills": E.EXIT_SL}
 
 
 @pytest.fixture(scope="module")
@@ -69,5 +87,6 @@ def test_kernel_matches_vectorbt(datasets, case, coin):
             assert ours[E.T_ENTRY_PX] == pytest.approx(ref["entry_price"], rel=1e-12)
             assert ours[E.T_EXIT_PX] == pytest.approx(ref["exit_price"], rel=1e-12)
             assert ours[E.T_UNITS] == pytest.approx(ref["size"], rel=1e-12)
+            assert ours[E.T_KIND] == EXPECTED_KIND[case]
             n_compared += 1
     assert n_compared > 20, "the oracle comparison must cover real trades"

@@ -172,3 +172,21 @@ async def test_sizing_dialog_explains_the_limits(tmp_db):
                        timeout_s=30)
         text = str(result.render())
         assert "allowed:" in text and "concentration" in text  # 5 BTC is far above 12.5% of equity
+
+
+async def test_paper_demo_starts_protected_and_p_switches_standing_exits_off_and_on(tmp_db):
+    from core.monitor.standing import PROTECTION_KEY
+
+    app = EvoriskApp(db_path=tmp_db, **FAST)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.protected
+                       and any(o.get("kind") == "stop" for o in app.snapshot.protective_stops), timeout_s=60)
+        repo = MonitorRepo(app.store)
+        assert repo.get_value(PROTECTION_KEY)["by"] == "paper demo"
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.snapshot.protected is False and not any(
+            o.get("kind") for o in app.snapshot.protective_stops), timeout_s=60)
+        assert repo.get_value(PROTECTION_KEY) == {**repo.get_value(PROTECTION_KEY), "on": False, "by": "console"}
+        assert "POSITIONS UNPROTECTED" in str(app.query_one("#breaker-banner").render())
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.snapshot.protected is True, timeout_s=60)

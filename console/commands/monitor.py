@@ -26,7 +26,7 @@ def _now_ms() -> int:
 
 
 def _operator(args: argparse.Namespace) -> str:
-    return args.by or getpass.getuser()
+    return getattr(args, "by", None) or getpass.getuser()
 
 
 def _gateway(args: argparse.Namespace):
@@ -58,12 +58,18 @@ def snapshot_line(snap, as_json: bool) -> str:
                            "drawdown": snap.drawdown, "drawdown_ratio": snap.drawdown_ratio,
                            "breaker_state": snap.breaker_state, "pending_action_ids": ids,
                            "data_error": snap.data_error, "db_error": snap.db_error, "genome": snap.genome_label,
+                           "protected": snap.protected, "protection": snap.protection,
+                           "standing_orders": list(snap.protective_stops),
                            **{k: getattr(snap, k) for k in ACCOUNT_KEYS},
                            "positions": [{k: getattr(p, k) for k in POSITION_KEYS} for p in snap.positions]})
     when = datetime.fromtimestamp(snap.time_ms / 1000, timezone.utc).strftime("%H:%M:%S")
     equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
     dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"
-    line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state}{' WATCH' if snap.watch else ''} pending={ids}"
+    guard = "on" if snap.protected else "OFF(unprotected)"
+    held = ",".join(f"{p.coin}:{p.size:g}" for p in snap.positions) or "none"
+    orders = ",".join(f"{o['coin']}-{o.get('kind', 'stop')}@{o['trigger_px']:g}" for o in snap.protective_stops) or "none"
+    line = (f"{when} equity={equity} drawdown={dd} state={snap.breaker_state}{' WATCH' if snap.watch else ''} "
+            f"pending={ids} held={held} standing={guard} orders={orders}")
     if snap.margin_ratio is not None:
         line += f" margin={snap.margin_ratio:.1%} leverage={snap.account_leverage:.2f}x"
     line += f" STALE: {snap.data_error}" if snap.data_error else ""
@@ -111,7 +117,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         lease.start_heartbeat()
     settings = MonitorSettings(args.address, poll_interval_s=args.interval,
                                can_trade=gateway.signer_address is not None, read_only=args.read_only,
-                               perp=operator.risk)
+                               perp=operator.risk, protect_off=args.protect == "off")
+    if args.protect == "on" and not args.read_only:
+        from console.live import record_protection
+
+        record_protection(repo, True, _operator(args), "evorisk monitor --protect on")
     alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms)
     try:
         return _run_monitor(args, gateway, repo, settings, lease, alerts)
@@ -268,6 +278,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     m.add_argument("--interval", type=at.interval_s, default=30.0, help="seconds between polls (default 30)")
     m.add_argument("--once", action="store_true", help="one poll, then exit (3 if the exchange is unreachable)")
     m.add_argument("--json", action="store_true")
+    m.add_argument("--protect", choices=("on", "off"),
+                   help="standing exit orders: on (recorded) or off (positions unprotected); default: "
+                        "on for a promoted genome or a recorded switch")
     m.add_argument("--read-only", action="store_true",
                    help="watch only: poll and print, never propose or send (beside a running monitor)")
     m.set_defaults(func=cmd_monitor)

@@ -43,10 +43,22 @@ def cmd_promote(args: argparse.Namespace) -> int:
         genes, label = [float(x) for x in g], str(meta.get("label", args.file))
         run_id, metrics = args.run, meta.get("oos_metrics", meta.get("metrics", {}))
         evolved_on = meta.get("bar_interval")
+    from console.live import record_protection
+    from core.genome import decode
+    from core.monitor.standing_preview import orders_to_rest, rule_summary
+
     interval_line = promotion_note(evolved_on, label)  # before anything is stored
     pid = repo.promote(genes, label, by, int(time.time() * 1000), genome_id=args.genome_id, run_id=run_id,
                        oos_metrics=metrics if isinstance(metrics, dict) else {})
-    sys.stdout.write(f"promotion #{pid}: {label} by {by}; the monitor uses it from its next cycle\n{interval_line}\n")
+    record_protection(repo, True, by, f"promotion #{pid} approved its standing exits")
+    params = decode(genes)
+    last = repo.latest_good_snapshot() or {}
+    orders = orders_to_rest(params, last.get("positions", ()))
+    sys.stdout.write(f"promotion #{pid}: {label} by {by}; the monitor uses it from its next cycle\n{interval_line}\n"
+                     f"this promotion approves its standing exits (recorded): {rule_summary(params)}\n")
+    if orders:
+        sys.stdout.write("orders that will rest for the open positions (entry-time levels; the monitor scales "
+                         "them with volatility and regime):\n" + "".join(f"  {line}\n" for line in orders))
     return EXIT_OK
 
 

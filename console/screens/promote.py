@@ -33,6 +33,16 @@ def evidence_text(m: dict[str, Any]) -> Text:
     return text
 
 
+def standing_text(lines: tuple[str, ...]) -> Text:
+    """Promoting approves the genome's standing exits: say so and list what will rest."""
+    text = Text("Promoting approves its standing exits (recorded): reduce-only orders rest on the exchange: ",
+                style="bold")
+    text.append(lines[0])
+    for line in lines[1:]:
+        text.append("\n  " + line)
+    return text
+
+
 class PromoteScreen(ModalScreen[bool]):
     DEFAULT_CSS = """
     PromoteScreen { align: center middle; }
@@ -45,8 +55,9 @@ class PromoteScreen(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, candidate: RiskParams, live: RiskParams, live_label: str,
-                 oos_metrics: dict[str, Any]):
+                 oos_metrics: dict[str, Any], standing: tuple[str, ...] = ()):
         super().__init__()
+        self.standing = standing  # rule summary, then one line per order that will rest
         self.title_text = title
         self.candidate = candidate
         self.live = live
@@ -57,6 +68,8 @@ class PromoteScreen(ModalScreen[bool]):
         with Vertical():
             yield Static(Text(self.title_text, style="bold"))
             yield Static(evidence_text(self.oos_metrics), id="evidence")
+            if self.standing:
+                yield Static(standing_text(self.standing), id="standing")
             yield DataTable(id="diff", cursor_type="none")
             with Horizontal():
                 yield Button("Cancel", id="cancel")

@@ -7,7 +7,8 @@ from textual.widgets.data_table import CellDoesNotExist
 
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
 
-KIND_TEXT = {"reduce": "HALVE all positions", "exit_all": "CLOSE everything", "protective_stops": "protective stops"}
+KIND_TEXT = {"reduce": "HALVE all positions", "exit_all": "CLOSE everything", "protective_stops": "protective stops",
+             "time_exit": "CLOSE (time exit due)"}
 
 
 class ActionsTable(DataTable):

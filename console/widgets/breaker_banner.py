@@ -61,7 +61,14 @@ class BreakerBanner(Static):
                     f"{does} | "
                     f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'}"
                     + ("" if snap.breaker_reason.startswith(("drawdown", "start")) else f" | {snap.breaker_reason}")
-                    + gap_text(snap))
+                    + gap_text(snap) + protection_text(snap))
+
+
+def protection_text(snap: RiskSnapshot) -> str:
+    """Said plainly when positions have no standing exits on the exchange."""
+    if snap.protected is False and snap.positions:
+        return " | POSITIONS UNPROTECTED: no standing exit orders (" + snap.protection.split(":")[0] + ")"
+    return ""
 
 
 def gap_text(snap: RiskSnapshot) -> str:

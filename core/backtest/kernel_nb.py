@@ -31,13 +31,48 @@ _jit = njit(cache=True, nogil=True)
 stop_distances_nb = _jit(policy.stop_distances)
 breaker_next_state_nb = _jit(policy.breaker_next_state)
 drawdown_fraction_nb = _jit(policy.drawdown_fraction)
-exit_vote_passes_nb = _jit(policy.exit_vote_passes)
 position_target_fraction_nb = _jit(policy.position_target_fraction)
 allows_new_risk_nb = _jit(policy.allows_new_risk)
 stops_tightened_nb = _jit(policy.stops_tightened)
 weighted_correlation_nb = _jit(policy.weighted_correlation)
+adverse_exit_nb = _jit(policy.adverse_exit)
+take_profit_passes_nb = _jit(policy.take_profit_passes)
+tp_level_px_nb = _jit(policy.tp_level_px)
+tp_level_units_nb = _jit(policy.tp_level_units)
+time_exit_due_nb = _jit(policy.time_exit_due)
+breaker_episode_nb = _jit(policy.breaker_episode)
+break_even_mult_nb = _jit(policy.break_even_mult)
 
 SCORE_W_SHARPE, SCORE_W_DD, SCORE_W_WIN, SCORE_W_PF = 0.4, 0.3, 0.2, 0.1
+
+
+@njit(cache=True, nogil=True)
+def position_schedule_nb(params, side, entry_px, best_px, held_bars, vol, avg_vol, atr_pct, regime_row, momentum,
+                         tightened, be_mult):
+    """The policy's exit schedule of one position at one bar, from the previous bar's indicators.
+
+    Args:
+        params: decoded genome (22,). side: +1 / -1. entry_px: the stop reference (entry open).
+        best_px: best price since entry. held_bars: bars since entry.
+        vol, avg_vol, atr_pct: indicators at the previous close (NaN when unknown).
+        regime_row: (3,) SL/TP/trail multipliers of the decision-time regime.
+        momentum: trailing return (NaN when unknown). be_mult: policy.break_even_mult.
+    Returns:
+        (adverse_px, adverse_kind, take_profit distance, take-profit levels active).
+    """
+    vol_ratio = vol / avg_vol if (avg_vol > 0.0 and vol == vol) else 1.0
+    if not atr_pct == atr_pct:
+        atr_pct = 0.0
+    with_trend = (momentum == momentum) and momentum * side > 0.0
+    sl, tr, tp = stop_distances_nb(
+        params[SL_PCT], params[ATR_MULT], params[TRAIL_PCT], params[TP_PCT], params[VOL_MULT],
+        params[HIGH_VOL_RATIO], params[MAX_HOLD], params[TIME_DECAY], params[MOMENTUM_ADJ],
+        params[NEWS_VOL_MULT], params[REGIME_SENS], regime_row[0], regime_row[1], regime_row[2],
+        vol_ratio, atr_pct, held_bars, with_trend, tightened)
+    adv_px, adv_kind = adverse_exit_nb(side, entry_px, best_px, sl, tr, params[TRAIL_ACT],
+                                       params[TRAIL_ONLY_PROFIT] > 0.5, entry_px * be_mult, params[W_SL],
+                                       params[W_TRAIL])
+    return adv_px, adv_kind, tp, take_profit_passes_nb(params[W_TP])
 
 
 @njit(cache=True, nogil=True)
@@ -130,14 +165,15 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
             n_part += 1
     target_frac = position_target_fraction_nb(n_part, params[CONC_LIMIT])
     tp_levels = int(params[TP_LEVELS]) if params[TP_SCALING] > 0.5 else 1
-    be_long = (1.0 + fee) * (1.0 + slip) / ((1.0 - fee) * (1.0 - slip))
-    be_short = (1.0 - fee) * (1.0 - slip) / ((1.0 + fee) * (1.0 + slip))
+    be_long = break_even_mult_nb(1.0, fee, slip)
+    be_short = break_even_mult_nb(-1.0, fee, slip)
 
     cash = cash0
     equity_prev = cash0
     hwm = cash0
     state = policy.NORMAL
     reduce_done = False
+    exit_done = False
     pending_reduce = False
     pending_exit = False
     cooldown = 0
@@ -155,7 +191,7 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
             if pending_exit:
                 cash, n_rec = _close_units_nb(a, units, open_[a, t], t, EXIT_BREAKER, side, size, cash,
                                               trade_cash, entry_bar, entry_fill, fee, slip, record, trades, n_rec)
-            elif t - entry_bar[a] >= max_hold:
+            elif time_exit_due_nb(float(t - entry_bar[a]), max_hold):
                 cash, n_rec = _close_units_nb(a, units, open_[a, t], t, EXIT_TIME, side, size, cash,
                                               trade_cash, entry_bar, entry_fill, fee, slip, record, trades, n_rec)
             elif pending_reduce:
@@ -229,69 +265,32 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
         for a in range(n_assets):
             if size[a] == 0.0 or entry_bar[a] >= t:
                 continue
-            v = vol[lb, a, t - 1]
-            av = avg_vol[lb, a, t - 1]
-            vol_ratio = v / av if (av > 0.0 and v == v) else 1.0
-            atr_pct = atr[lb, a, t - 1]
-            if not atr_pct == atr_pct:
-                atr_pct = 0.0
-            rg = regime[a, t - 1]
-            mom = momentum[a, t - 1]
-            with_trend = (mom == mom) and mom * side[a] > 0.0
-            sl, tr, tp = stop_distances_nb(
-                params[SL_PCT], params[ATR_MULT], params[TRAIL_PCT], params[TP_PCT], params[VOL_MULT],
-                params[HIGH_VOL_RATIO], max_hold, params[TIME_DECAY], params[MOMENTUM_ADJ],
-                params[NEWS_VOL_MULT], params[REGIME_SENS], regime_mult[rg, 0], regime_mult[rg, 1],
-                regime_mult[rg, 2], vol_ratio, atr_pct, float(t - entry_bar[a]), with_trend,
-                stops_tightened_nb(state))
+            adv_px, adv_kind, tp, tp_on = position_schedule_nb(
+                params, side[a], entry_ref[a], best[a], float(t - entry_bar[a]), vol[lb, a, t - 1],
+                avg_vol[lb, a, t - 1], atr[lb, a, t - 1], regime_mult[regime[a, t - 1]], momentum[a, t - 1],
+                stops_tightened_nb(state), be_long if side[a] > 0 else be_short)
             e = entry_ref[a]
             o, h, lo = open_[a, t], high[a, t], low[a, t]
-            if side[a] > 0:
-                sl_px = e * (1.0 - sl)
-                armed = best[a] >= e * (1.0 + params[TRAIL_ACT])
-                tr_px = best[a] * (1.0 - tr)
-                if params[TRAIL_ONLY_PROFIT] > 0.5 and tr_px < e * be_long:
-                    tr_px = e * be_long
-                fired_sl = lo <= sl_px
-                fired_tr = armed and lo <= tr_px
-                next_tp = e * (1.0 + tp * (tp_done[a] + 1) / tp_levels)
-                fired_tp = h >= next_tp
-            else:
-                sl_px = e * (1.0 + sl)
-                armed = best[a] <= e * (1.0 - params[TRAIL_ACT])
-                tr_px = best[a] * (1.0 + tr)
-                if params[TRAIL_ONLY_PROFIT] > 0.5 and tr_px > e * be_short:
-                    tr_px = e * be_short
-                fired_sl = h >= sl_px
-                fired_tr = armed and h >= tr_px
-                next_tp = e * (1.0 - tp * (tp_done[a] + 1) / tp_levels)
-                fired_tp = lo <= next_tp
-            if exit_vote_passes_nb(params[W_SL], params[W_TRAIL], params[W_TP], fired_sl, fired_tr, fired_tp):
-                if fired_sl or fired_tr:
-                    # adverse first: the stop level the price reaches first
-                    kind = EXIT_SL
-                    level = sl_px
-                    if fired_tr and ((side[a] > 0 and tr_px > sl_px) or (side[a] < 0 and tr_px < sl_px)
-                                     or not fired_sl):
-                        level = tr_px
-                        kind = EXIT_TRAIL
-                    gapped = o <= level if side[a] > 0 else o >= level
-                    fill = o if gapped else level
-                    cash, n_rec = _close_units_nb(a, abs(size[a]), fill, t, kind, side, size, cash, trade_cash,
+            if adv_kind != policy.KIND_NONE and (lo <= adv_px if side[a] > 0 else h >= adv_px):
+                # adverse first: the level where the vote passes, at the open when the bar gapped through
+                gapped = o <= adv_px if side[a] > 0 else o >= adv_px
+                fill = o if gapped else adv_px
+                kind = EXIT_TRAIL if adv_kind == policy.KIND_TRAIL else EXIT_SL
+                cash, n_rec = _close_units_nb(a, abs(size[a]), fill, t, kind, side, size, cash, trade_cash,
+                                              entry_bar, entry_fill, fee, slip, record, trades, n_rec)
+                _finish_trade_nb(a, size, trade_cash, stats)
+            elif tp_on:
+                while tp_done[a] < tp_levels and size[a] != 0.0:
+                    lvl = tp_level_px_nb(e, side[a], tp, tp_done[a] + 1, tp_levels)
+                    touched = h >= lvl if side[a] > 0 else lo <= lvl
+                    if not touched:
+                        break
+                    gapped = o >= lvl if side[a] > 0 else o <= lvl
+                    fill = o if gapped else lvl
+                    tp_done[a] += 1
+                    units = tp_level_units_nb(init_units[a], abs(size[a]), tp_done[a], tp_levels)
+                    cash, n_rec = _close_units_nb(a, units, fill, t, EXIT_TP, side, size, cash, trade_cash,
                                                   entry_bar, entry_fill, fee, slip, record, trades, n_rec)
-                else:
-                    while tp_done[a] < tp_levels and size[a] != 0.0:
-                        lvl = e * (1.0 + side[a] * tp * (tp_done[a] + 1) / tp_levels)
-                        touched = h >= lvl if side[a] > 0 else lo <= lvl
-                        if not touched:
-                            break
-                        gapped = o >= lvl if side[a] > 0 else o <= lvl
-                        fill = o if gapped else lvl
-                        tp_done[a] += 1
-                        units = abs(size[a]) if tp_done[a] >= tp_levels else min(abs(size[a]),
-                                                                                   init_units[a] / tp_levels)
-                        cash, n_rec = _close_units_nb(a, units, fill, t, EXIT_TP, side, size, cash, trade_cash,
-                                                      entry_bar, entry_fill, fee, slip, record, trades, n_rec)
                 _finish_trade_nb(a, size, trade_cash, stats)
             if size[a] != 0.0:
                 if side[a] > 0 and h > best[a]:
@@ -310,20 +309,16 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
             hwm = equity
         ratio = drawdown_fraction_nb(equity, hwm) / params[MAX_DD]
         new_state = breaker_next_state_nb(state, ratio)
+        act, reduce_done, exit_done = breaker_episode_nb(new_state, reduce_done, exit_done)
+        pending_exit = act == policy.ACT_EXIT
+        pending_reduce = act == policy.ACT_REDUCE
         if new_state == policy.EMERGENCY:
             if state != policy.EMERGENCY:
-                pending_exit = True
                 cooldown = 0
             else:
                 cooldown += 1
                 if cooldown >= policy.EMERGENCY_COOLDOWN_BARS:
                     hwm = equity  # backtest only; live, an operator resets the peak
-        elif new_state == policy.REDUCING:
-            if not reduce_done:
-                pending_reduce = True
-                reduce_done = True
-        else:
-            reduce_done = False
         state = new_state
         state_out[i] = state
 

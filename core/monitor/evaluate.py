@@ -21,7 +21,7 @@ from core.monitor import proposals
 from core.monitor.freshness import feed_problem, next_feed_state
 from core.monitor.gaps import GapCheck, accepted_px, check_gaps, gap_notes
 from core.monitor.indicators import CoinIndicators
-from core.monitor.levels import position_risk
+from core.monitor.levels import TAKER_FEE, ExitSchedule, position_risk
 from core.monitor.orders import ProposedAction
 from core.monitor.perp import account_risk, clamp_protective, with_perp_risk
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
@@ -36,6 +36,11 @@ class Context:
     network: str
     poll_interval_s: float
     perp: PerpRiskSettings = PerpRiskSettings()  # WATCH level and the liquidation buffer of stops
+    standing_exits: bool = False  # standing orders protect positions: no TIGHTENED-only protective stops
+    confirm_gaps: bool = True  # hold decisions on a price gap until the next poll (off only in replay)
+    entry_slippage: float = 0.0  # stop reference = entry price before this slippage (replay: the kernel's)
+    best_from_marks: bool = True  # False (replay): the trail's best price from completed bars only, as the kernel
+    fee_per_side: float = TAKER_FEE  # the break-even floor of trail_only_profit (replay: the kernel's fee)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class MarketInputs:
     corr_matrix: np.ndarray | None = None
     sz_decimals: Mapping[str, int] = field(default_factory=dict)  # venue size decimals per coin
     asset_ctxs: Mapping[str, AssetContext] = field(default_factory=dict)  # funding rates (metaAndAssetCtxs)
+    opened_ms: Mapping[str, int] = field(default_factory=dict)  # venue time of each new position's opening fill
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Evaluation:
     proposals: tuple[ProposedAction, ...]
     transition: BreakerTransition | None
     gaps: GapCheck = field(default_factory=GapCheck)  # price gaps seen, confirmed or reverted this cycle (for the log)
+    schedules: Mapping[str, ExitSchedule] = field(default_factory=dict)  # per held coin, for the standing orders
 
 
 def _finite_positive(x: float) -> bool:
@@ -89,17 +96,28 @@ def price_problem(market: MarketInputs) -> str | None:
     return None
 
 
-def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float]) -> dict[str, Track]:
-    """Follow each held coin: first seen (held time) and best price (trailing stop)."""
+def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float],
+            indicators: Mapping[str, CoinIndicators], opened_ms: Mapping[str, int], entry_slippage: float = 0.0,
+            best_from_marks: bool = True) -> dict[str, Track]:
+    """Follow each held coin: since when it is held (its opening fill when known, else first seen)
+    and its best price for the trailing stop: the best mark polled and the extremes of completed
+    daily bars that began after the position opened (the kernel's best price, bar by bar)."""
     out = {}
     for pos in acct.positions:
         side, mark = ("long" if pos.size > 0 else "short"), mids[pos.coin]
         old = prev.get(pos.coin)
         if old is None or old.side != side:
-            out[pos.coin] = Track(side, acct.time_ms, max(mark, pos.entry_px) if side == "long" else min(mark, pos.entry_px))
-        else:
-            best = max(old.best_px, mark) if side == "long" else min(old.best_px, mark)
-            out[pos.coin] = Track(side, old.first_seen_ms, best)
+            sign = 1.0 if side == "long" else -1.0
+            old = Track(side, int(opened_ms.get(pos.coin, acct.time_ms)), pos.entry_px / (1.0 + sign * entry_slippage))
+        best = old.best_px
+        if best_from_marks:
+            best = max(best, mark) if side == "long" else min(best, mark)
+        ind = indicators.get(pos.coin)
+        if ind is not None and ind.bar_open_ms > old.first_seen_ms:
+            extreme = ind.bar_high if side == "long" else ind.bar_low
+            if extreme == extreme:
+                best = max(best, extreme) if side == "long" else min(best, extreme)
+        out[pos.coin] = Track(side, old.first_seen_ms, best, old.tp_done, old.time_exit_proposed)
     return out
 
 
@@ -125,7 +143,7 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
         return stale(ctx, problem, state, previous, now_ms)
     p, acct = ctx.params, market.account
     held_coins = tuple(pos.coin for pos in acct.positions)
-    gap = check_gaps(state, market.mids, held_coins, now_ms)
+    gap = check_gaps(state, market.mids, held_coins, now_ms) if ctx.confirm_gaps else GapCheck()
     believed = accepted_px(gap, market.mids, held_coins)
     equity = float(acct.equity_usd)
     # An unconfirmed gap must not raise the peak: a bad tick up would turn into a drawdown later.
@@ -133,15 +151,20 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     dd = policy.drawdown_fraction(equity, hwm)
     ratio = dd / p.max_drawdown_pct
     new_state = state.breaker_state if gap.holding else policy.breaker_next_state(state.breaker_state, ratio)
-    tracks = _tracks(state.tracks, acct, believed)
-    rows, protective = [], {}
+    tracks = _tracks(state.tracks, acct, believed, market.indicators, market.opened_ms, ctx.entry_slippage,
+                     ctx.best_from_marks)
+    rows, schedules = [], {}
     for pos in acct.positions:
-        row, level = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
-                                   tracks[pos.coin], acct.time_ms, policy.stops_tightened(new_state))
+        row, sched = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
+                                   tracks[pos.coin], acct.time_ms, policy.stops_tightened(new_state),
+                                   ctx.entry_slippage, ctx.fee_per_side)
         row = with_perp_risk(row, pos, market.asset_ctxs.get(pos.coin))
-        row, level = clamp_protective(row, level, ctx.perp.liquidation_buffer_fraction)
+        if sched.adverse_px is not None:  # every resting or protective stop sits inside the liquidation price
+            row, clamped_px = clamp_protective(row, sched.adverse_px, ctx.perp.liquidation_buffer_fraction)
+            if clamped_px != sched.adverse_px:
+                sched = replace(sched, adverse_px=clamped_px)
         rows.append(row)
-        protective[pos.coin] = level
+        schedules[pos.coin] = sched
     coins, matrix, weighted = _correlation(market, rows)
     reason = f"drawdown {dd:.2%} is {ratio:.2f} x max {p.max_drawdown_pct:.2%}"
     transition = None
@@ -154,7 +177,12 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     else:
         acts, reduce_done, exit_proposed = proposals.breaker_actions(new_state, state, acct.positions, market.mids,
                                                                          market.sz_decimals, reason)
-        acts += proposals.stop_actions(new_state, state, acct.positions, protective, market.sz_decimals)
+        # with standing exits on, the TIGHTENED-only stops are withdrawn (NORMAL cancels them all)
+        stop_state = policy.NORMAL if ctx.standing_exits else new_state
+        acts += proposals.stop_actions(stop_state, state, acct.positions, schedules, market.sz_decimals)
+        time_acts, tracks = proposals.time_exit_actions(acct.positions, schedules, tracks, market.mids,
+                                                        market.sz_decimals)
+        acts += time_acts
     feed = next_feed_state(state, acct, market.mids, now_ms)
     new = replace(feed, hwm_usd=hwm, breaker_state=new_state, breaker_since_ms=since_ms, breaker_reason=why,
                   reduce_done=reduce_done, exit_proposed=exit_proposed, last_ok_poll_ms=now_ms,
@@ -173,7 +201,7 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
         protective_stops=tuple(_stop_view(s) for s in new.stops.values()), price_gap=gap_notes(gap),
         watch=policy.watch_level(ratio, ctx.perp.watch_fraction), watch_fraction=ctx.perp.watch_fraction,
         **vars(account_risk(acct, sum(r.notional_usd for r in rows))))
-    return Evaluation(snap, new, tuple(acts), transition, gap)
+    return Evaluation(snap, new, tuple(acts), transition, gap, schedules)
 
 
 def _stop_view(stop: PlacedStop) -> dict:

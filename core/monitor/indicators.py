@@ -29,6 +29,9 @@ class CoinIndicators:
     atr_pct: float = 0.0  # ATR over vol_lookback as a fraction of the close; 0.0 when unknown
     momentum: float = math.nan  # 20-bar return; NaN when unknown (then "not with the trend")
     regime: int = SIDEWAYS_STABLE  # decision-time regime code (index of REGIME_MULT)
+    bar_open_ms: int = 0  # open time of the last completed daily bar (0 when unknown)
+    bar_high: float = math.nan  # its high and low: the trailing stop's best price follows bar extremes
+    bar_low: float = math.nan
 
 
 def _return_std(close: np.ndarray, end: int, lookback_bars: int) -> float:

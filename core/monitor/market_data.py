@@ -6,7 +6,7 @@ make a poll good or STALE; indicators only shape the stop levels).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -58,7 +58,9 @@ class CandleCache:
         high = np.array([c.high_px for c in candles])
         low = np.array([c.low_px for c in candles])
         close = np.array([c.close_px for c in candles])
-        return coin_indicators(high, low, close, vol_lookback_bars)
+        last = candles[-1]
+        return replace(coin_indicators(high, low, close, vol_lookback_bars), bar_open_ms=int(last.open_ms),
+                       bar_high=float(last.high_px), bar_low=float(last.low_px))
 
     def _hourly_closes(self, coin: str, now_ms: int) -> dict[int, float]:
         return hourly_closes(self.gateway, coin, now_ms)

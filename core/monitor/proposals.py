@@ -13,7 +13,8 @@ from core.monitor.orders import (
     SLIPPAGE_BY_ATTEMPT, STOP_MARKET_SLIPPAGE, CancelLeg, OrderLeg, ProposedAction, aggressive_px, floor_size,
     size_decimals,
 )
-from core.monitor.state import MonitorState
+from core.monitor.levels import ExitSchedule
+from core.monitor.state import MonitorState, Track
 
 AUTO_APPROVER_TIGHTENED = "policy:tightened"
 # A stop is moved when its level moved more than this fraction (avoids an order per tick).
@@ -43,19 +44,13 @@ def close_legs(positions: Sequence[Position], mids: Mapping[str, float], fractio
 def breaker_actions(new_state: int, state: MonitorState, positions: Sequence[Position], mids: Mapping[str, float],
                     sz_decimals: Mapping[str, int], reason: str) -> tuple[list[ProposedAction], bool, bool]:
     """Proposals of this cycle plus the episode flags (reduce_done, exit_proposed) afterwards."""
-    reduce_done, exit_proposed = state.reduce_done, state.exit_proposed
+    act, reduce_done, exit_proposed = policy.breaker_episode(new_state, state.reduce_done, state.exit_proposed)
     acts: list[ProposedAction] = []
-    if new_state in (policy.NORMAL, policy.TIGHTENED):
-        reduce_done = False  # the episode is over (same rule as the backtest kernel)
-    if new_state != policy.EMERGENCY:
-        exit_proposed = False
-    if new_state == policy.EMERGENCY and not exit_proposed:
-        exit_proposed = True
+    if act == policy.ACT_EXIT:
         legs = close_legs(positions, mids, 1.0, sz_decimals)
         if legs:
             acts.append(ProposedAction("exit_all", f"EMERGENCY: {reason}; close every position", legs))
-    elif new_state == policy.REDUCING and not reduce_done:
-        reduce_done = True
+    elif act == policy.ACT_REDUCE:
         legs = close_legs(positions, mids, policy.REDUCE_FRACTION, sz_decimals)
         if legs:
             acts.append(ProposedAction("reduce", f"REDUCING: {reason}; halve every position", legs))
@@ -71,7 +66,7 @@ def _stop_leg(leg: int, pos: Position, level_px: float, decimals: int) -> OrderL
 
 
 def stop_actions(new_state: int, state: MonitorState, positions: Sequence[Position],
-                 protective: Mapping[str, float], sz_decimals: Mapping[str, int]) -> list[ProposedAction]:
+                 schedules: Mapping[str, ExitSchedule], sz_decimals: Mapping[str, int]) -> list[ProposedAction]:
     """TIGHTENED and above: place or move stops (also when the breaker jumped past TIGHTENED);
     back in NORMAL: cancel them. STALE never gets here."""
     held = {p.coin: p for p in positions}
@@ -79,7 +74,10 @@ def stop_actions(new_state: int, state: MonitorState, positions: Sequence[Positi
     legs: list[OrderLeg] = []
     if policy.stops_tightened(new_state):
         for coin, pos in held.items():
-            wanted = _stop_leg(len(legs), pos, protective[coin], _decimals(pos, sz_decimals))
+            level = schedules[coin].adverse_px
+            if level is None:
+                continue  # the genome's vote never passes on an adverse move: no stop to rest
+            wanted = _stop_leg(len(legs), pos, level, _decimals(pos, sz_decimals))
             placed = state.stops.get(coin)
             if placed is not None and placed.size == wanted.size and placed.is_buy == wanted.is_buy \
                     and abs(placed.trigger_px - wanted.trigger_px) <= STOP_MOVE_TOLERANCE * placed.trigger_px:
@@ -96,3 +94,21 @@ def stop_actions(new_state: int, state: MonitorState, positions: Sequence[Positi
     if not legs and not cancels:
         return []
     return [ProposedAction("protective_stops", why, tuple(legs), tuple(cancels), AUTO_APPROVER_TIGHTENED)]
+
+
+def time_exit_actions(positions: Sequence[Position], schedules: Mapping[str, ExitSchedule],
+                      tracks: Mapping[str, Track], mids: Mapping[str, float], sz_decimals: Mapping[str, int]
+                      ) -> tuple[list[ProposedAction], dict[str, Track]]:
+    """A due time exit (gene 11) cannot rest as a trigger order: it becomes one operator-approved
+    close per position, proposed once per position (the track remembers it)."""
+    acts, out = [], dict(tracks)
+    for pos in positions:
+        sched, track = schedules.get(pos.coin), tracks.get(pos.coin)
+        if sched is None or track is None or not sched.time_exit_due or track.time_exit_proposed:
+            continue
+        legs = close_legs([pos], mids, 1.0, sz_decimals)
+        if legs:
+            acts.append(ProposedAction("time_exit", f"time exit due: {pos.coin} held past max_hold_days; close it",
+                                       legs))
+        out[pos.coin] = Track(track.side, track.first_seen_ms, track.best_px, track.tp_done, True)
+    return acts, out

@@ -28,10 +28,12 @@ from core.monitor.backoff import PollBackoff
 from core.monitor.db_health import DbHealth
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
+from core.monitor.held import opening_fill_ms
 from core.monitor.market_data import CandleCache
 from core.monitor.perp import FundingCache, log_new_clamps
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
-from core.monitor.state import MonitorState
+from core.monitor.standing import PROTECTION_KEY, Protection, StandingOrders, protection
+from core.monitor.state import MonitorState, Track
 from core.operator_settings import PerpRiskSettings
 
 log = logging.getLogger("evorisk.monitor")
@@ -87,6 +89,11 @@ class MonitorSettings:
     poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
     action_ttl_ms: int = ACTION_TTL_MS
     can_trade: bool = True  # a signing key is configured; without one nothing is placed automatically
+    protect_off: bool = False  # `--protect off`: no standing exits whatever the genome or the record
+    confirm_gaps: bool = True  # replay turns the gap confirmation off: history has real daily gaps
+    entry_slippage: float = 0.0  # replay: the kernel's slippage, so stops reference the pre-slippage price
+    best_from_marks: bool = True  # replay: False, the trail follows completed bars only (the kernel's best)
+    fee_per_side: float | None = None  # break-even fee; None: Hyperliquid's base taker fee
     read_only: bool = False  # watch only: polls and publishes, never proposes, sends or writes
     perp: PerpRiskSettings = PerpRiskSettings()  # WATCH level, liquidation buffer and alert distance
 
@@ -108,6 +115,8 @@ class MonitorService:
         self._failures: list[LegFailure] = []
         self.genome, self.now_ms, self.on_snapshot = genome, now_ms, on_snapshot
         self.executor = Executor(gateway, repo, settings.address, getattr(lease, "owner", None))
+        self.standing = StandingOrders(gateway, settings.address, repo.cloid_salt)
+        self.protection = Protection(False, "standing exits: not decided yet")
         self.candles = CandleCache(gateway)
         self.funding = FundingCache(gateway)
         self.state = MonitorState.from_json(repo.get_monitor_state())
@@ -192,7 +201,12 @@ class MonitorService:
             read_only = self.read_only
             self._new_actions, self._failures = [], []
             params, label = self.genome()
-            ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s, self.settings.perp)
+            self.protection = protection(label, self.repo.get_value(PROTECTION_KEY), self.settings.protect_off)
+            ctx = Context(params, label, self.gateway.network, self.settings.poll_interval_s, self.settings.perp,
+                          standing_exits=self.protection.on and self.settings.can_trade,
+                          confirm_gaps=self.settings.confirm_gaps, entry_slippage=self.settings.entry_slippage,
+                          best_from_marks=self.settings.best_from_marks,
+                          **({} if self.settings.fee_per_side is None else {"fee_per_side": self.settings.fee_per_side}))
             previous = self.last_snapshot
             result: Evaluation | None = None
             try:
@@ -202,7 +216,7 @@ class MonitorService:
                     self.execute_approved(now)
                     self.repo.expire_actions(now)
                 result = self._evaluate(ctx, now)
-                snapshot = self._watch(result, now) if read_only else self._persist(result, now)
+                snapshot = self._watch(result, now) if read_only else self._persist(result, now, label)
                 self.db_health.recovered()
             except StorageUnavailableError as exc:
                 snapshot = self._db_refused(ctx, result, exc, now)
@@ -289,10 +303,22 @@ class MonitorService:
         if coins:
             self.funding.update(now)
         market = MarketInputs(account, mids, self.candles.indicators, self.candles.corr_coins, self.candles.corr_matrix,
-                              decimals, self.funding.contexts)
+                              decimals, self.funding.contexts, self._opened_ms(account))
         result = evaluate(ctx, market, self.state, now, self.last_snapshot)
         _log_gaps(result)
         return result
+
+    def _opened_ms(self, account) -> dict[str, int]:
+        """Opening-fill times of positions not tracked yet (one userFills request when there are any)."""
+        new = {p.coin: p.size for p in account.positions
+               if p.coin not in self.state.tracks or self.state.tracks[p.coin].side != ("long" if p.size > 0 else "short")}
+        if not new:
+            return {}
+        try:
+            return opening_fill_ms(self.gateway.user_fills(self.settings.address), new)
+        except ExchangeError as exc:
+            log.warning("fills unavailable, held time counts from now: %s", exc)
+            return {}
 
     def _sz_decimals(self, coins: tuple[str, ...]) -> dict[str, int]:
         """Venue size decimals per held coin, cached: they only change with a venue listing change."""
@@ -314,14 +340,49 @@ class MonitorService:
         self.repo.set_value(RESET_REQUEST_KEY, None, now)
         log.warning("breaker reset by %s; high-water mark now %.2f", by, equity_usd)
 
+    def _standing_exits(self, result: Evaluation, now: int, label: str) -> list[str]:
+        """Reconcile the standing exits with the exchange (never while STALE or backing off); with
+        protection off, withdraw any still resting. Returns notes on exits no order can express."""
+        snap = result.snapshot
+        if snap.breaker_state == "STALE" or not self.settings.can_trade or self.backoff.down or self.read_only:
+            return []  # read-only: the monitor holding the lease keeps the standing orders
+        if not self.protection.on and not self.state.standing:
+            return []
+        positions = [(p.coin, p.size) for p in snap.positions] if self.protection.on else []
+
+        def save_intent(resting, seqs) -> None:
+            self.repo.save_monitor_state(replace(self.state, standing=resting, standing_seq=seqs).to_json(), now)
+        try:
+            res = self.standing.reconcile(self.state.standing, self.state.standing_seq, positions, result.schedules,
+                                          self._decimals, label, save_intent)
+        except ExchangeError as exc:  # the orders already resting keep protecting; retried next cycle
+            log.warning("standing exits not reconciled: %s", exc)
+            return []
+        tracks = dict(self.state.tracks)
+        for coin, level in res.tp_filled.items():
+            old = tracks.get(coin)
+            if old is not None:
+                tracks[coin] = Track(old.side, old.first_seen_ms, old.best_px, max(old.tp_done, level),
+                                     old.time_exit_proposed)
+                log.warning("take-profit level %d of %s filled by its standing order", level, coin)
+        self.state = replace(self.state, standing=res.resting, standing_seq=res.next_seq, tracks=tracks)
+        for note in res.notes:
+            log.warning("standing exit not expressible: %s", note)
+        return res.notes
+
     def _views(self, result: Evaluation, now: int) -> RiskSnapshot:
         views = tuple(PendingActionView(a.id, a.kind, a.status, a.created_ms, a.reason,
                                         tuple(asdict(leg) for leg in a.legs))
                       for a in self.repo.actions_with_status(VISIBLE_STATUSES))
         stops = tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
                        "trigger_px": s.trigger_px, "cloid": s.cloid} for s in self.state.stops.values())
+        stops += tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
+                        "trigger_px": s.trigger_px, "cloid": s.cloid,
+                        "kind": "stop" if s.role == 0 else f"tp{s.role}", "placed": s.placed}
+                       for s in sorted(self.state.standing.values(), key=lambda o: (o.coin, o.role)))
         return replace(result.snapshot, pending_actions=views, protective_stops=stops,
-                       next_poll_in_s=self.backoff.next_delay_s(now))
+                       next_poll_in_s=self.backoff.next_delay_s(now), protected=self.protection.on,
+                       protection=self.protection.why)
 
     def _watch(self, result: Evaluation, now: int) -> RiskSnapshot:
         """Read-only: the snapshot as evaluated, nothing proposed, nothing written."""
@@ -329,7 +390,7 @@ class MonitorService:
             log.info("read-only: %d proposal(s) left to the monitor that holds the lease", len(result.proposals))
         return self._views(result, now)
 
-    def _persist(self, result: Evaluation, now: int) -> RiskSnapshot:
+    def _persist(self, result: Evaluation, now: int, label: str = "") -> RiskSnapshot:
         t = result.transition
         if t is not None:
             self.repo.log_breaker_event(t.time_ms, t.from_state, t.to_state, t.drawdown_ratio, t.reason)
@@ -348,12 +409,12 @@ class MonitorService:
         # refuses a write above, the next cycle evaluates from the old state and proposes again.
         self.repo.save_monitor_state(new_state.to_json(), now)
         self.state = new_state
-        auto = [a for a in created if a.status == r.APPROVED]
-        for action in auto:
-            self._execute(action.id, now)
-        if auto:  # the stops just placed belong to the stored state too
-            self.repo.save_monitor_state(self.state.to_json(), now)
-        snapshot = self._views(result, now)
+        for action in created:
+            if action.status == r.APPROVED:
+                self._execute(action.id, now)
+        notes = self._standing_exits(result, now, label)
+        self.repo.save_monitor_state(self.state.to_json(), now)  # the stops and standing orders just placed
+        snapshot = replace(self._views(result, now), standing_notes=tuple(notes))
         self.repo.record_snapshot(snapshot.time_ms, snapshot.breaker_state, snapshot.equity_usd,
                                   snapshot.drawdown_ratio, snapshot.data_error, snapshot.to_json())
         return snapshot

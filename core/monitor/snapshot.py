@@ -43,6 +43,8 @@ class PositionRisk:
     funding_rate_annual: float | None = None  # hourly x 24 x 365, not compounded
     stop_clamped_px: float | None = None  # protective stop moved inside the liquidation price (policy)
     liquidation_inside_stop: bool = False  # the venue would liquidate before the genome's stop fires
+    exit_px: float | None = None  # the schedule's adverse level: where the weighted vote passes
+    exit_kind: str | None = None  # "stop" | "trail" (None: no adverse exit passes the vote)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ class RiskSnapshot:
     withdrawable_usd: float | None = None
     watch: bool = False  # drawdown at or beyond watch_fraction x max: an alert and a colour, never an action
     watch_fraction: float = 0.35
+    protected: bool | None = None  # standing exits rest on the exchange (None: not decided yet)
+    protection: str = ""  # one plain sentence: on, or OFF and why (the banner shows it)
+    standing_notes: tuple[str, ...] = ()  # exits of the schedule no resting order can express
 
     @property
     def data_age_s(self) -> float | None:

@@ -24,6 +24,8 @@ class Track:
     side: str  # "long" | "short"
     first_seen_ms: int
     best_px: float  # best mark since first seen: highest for a long, lowest for a short
+    tp_done: int = 0  # take-profit scale-out levels already filled (their resting orders triggered)
+    time_exit_proposed: bool = False  # the time exit of this position is a pending action already
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,28 @@ class PlacedStop:
     size: float
     trigger_px: float
     action_id: int
+
+
+ROLE_STOP = 0  # standing order roles: 0 the stop, 1..4 the take-profit scale-out levels
+
+
+@dataclass(frozen=True)
+class StandingOrder:
+    """One standing reduce-only trigger order as placed (or as found on the exchange)."""
+
+    cloid: str
+    coin: str
+    role: int  # ROLE_STOP or take-profit level k
+    seq: int
+    is_buy: bool
+    size: float
+    trigger_px: float
+    genome: str  # label of the genome whose schedule it rests for
+    placed: bool = True  # False between the saved intent and the exchange's answer
+
+    @property
+    def tpsl(self) -> str:
+        return "sl" if self.role == ROLE_STOP else "tp"
 
 
 @dataclass(frozen=True)
@@ -73,6 +97,8 @@ class MonitorState:
     drawdown_history: tuple[float, ...] = ()
     last_px: dict[str, float] = field(default_factory=dict)  # held coins' last accepted mids, to see a gap
     price_gaps: dict[str, PriceGap] = field(default_factory=dict)  # gaps waiting for confirmation
+    standing: dict[str, StandingOrder] = field(default_factory=dict)  # standing exits by cloid (standing.py)
+    standing_seq: dict[str, int] = field(default_factory=dict)  # next cloid sequence per "coin:role"
 
     @property
     def breaker_name(self) -> str:
@@ -94,5 +120,6 @@ class MonitorState:
         raw["stops"] = {k: PlacedStop(**v) for k, v in raw.get("stops", {}).items()}
         raw["drawdown_history"] = tuple(raw.get("drawdown_history", ()))
         raw["price_gaps"] = {k: PriceGap(**v) for k, v in raw.get("price_gaps", {}).items()}
+        raw["standing"] = {k: StandingOrder(**v) for k, v in raw.get("standing", {}).items()}
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in raw.items() if k in known})
