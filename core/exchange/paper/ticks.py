@@ -32,6 +32,7 @@ def push_tick(exchange: PaperExchange, time_ms: int, prices: Mapping[str, float]
             px = float(prices.get(name, series.last_close()))
             series.append(time_ms, px, px, px, px, TICK_VOLUME_BASE)
         market._next_minute_ms = time_ms + MS_PER_MINUTE if now_after_ms is None else int(now_after_ms)
+        market.time_ms = max(market.time_ms, market._next_minute_ms + market.clock_offset_ms)  # replies' venue time
         for listener in market.minute_listeners:
             listener(market._next_minute_ms)
 
