@@ -108,6 +108,16 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
         ["1", "--timeout", "0", "--address", ADDRESS, "--base-url", URL])],
     *[("reject", ["reject", v], {}) for v in ("0", "x")],
     ("reset-breaker", ["reset-breaker", "--db", "{truncated_db}"], {}),
+    # replay
+    *[("replay", ["replay", *a], {}) for a in (
+        ["--data", "{good_csv}", "--genome", "{dev_zero}"], ["--data", "{good_csv}", "--genome", "{deep_json}"],
+        ["--data", "{fifo}", "--genome", "{genome_json}"],
+        ["--data", "{good_csv}", "--genome", "{genome_json}", "--start", "garbage"],
+        ["--data", "{good_csv}", "--genome", "{genome_json}", "--end", "2300-01-01"],
+        ["--data", "{good_csv}", "--genome", "{genome_json}", "--fee", "nan"],
+        ["--data", "{good_csv}", "--genome", "{genome_json}", "--slippage", "-1"],
+        ["--data", "{good_csv}", "--genome", "{genome_json}", "--html", "{good_db}"],
+        ["--data", "{good_csv}", "--genome", "{genome_json}", "--html", "{good_csv}"])],
     # alerts
     *[("alerts", a, {}) for a in (
         ["alerts", "--limit", "0"], ["alerts", "--limit", "-1"], ["alerts", "--limit", "nan"],

@@ -8,7 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_OK = 0
+from console import argtypes as at
+from console.exit_codes import EXIT_OK
+from console.outputs import guard_output
 
 
 def _doc(run) -> dict:
@@ -52,18 +54,16 @@ def write_html(path: str, run, doc: dict) -> None:
     body = to_html(fig, include_plotlyjs=True, full_html=False)
     page = (f"<html><head><meta charset='utf-8'><title>evorisk replay</title></head><body>"
             f"<h1>Replay parity</h1><pre>{html.escape(table_text(doc))}</pre>{body}</body></html>")
-    try:
-        Path(path).write_text(page, encoding="utf-8")
-    except OSError as exc:
-        from core.errors import BadInputError
+    from core.files import write_text_atomic
 
-        raise BadInputError(f"--html {path}: cannot write ({exc.strerror})") from None
+    write_text_atomic(path, page, "--html")
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from console.replay import run_replay
     from core.genome import load_genome_file
 
+    guard_output(args.html, "--html", args, [*args.data, args.genome])  # before any work
     genes, _ = load_genome_file(args.genome)[0]
     paths: list[str] = []
     for spec in args.data:
@@ -81,10 +81,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("replay", parents=[common], help="live monitor vs kernel on history through the paper exchange")
     p.add_argument("--data", nargs="+", required=True, help="daily OHLCV CSV files or directories of them")
     p.add_argument("--genome", required=True, help="genome JSON file")
-    p.add_argument("--start", help="first replayed date (after a 200-bar warm-up)")
-    p.add_argument("--end", help="replay ends before this date")
-    p.add_argument("--fee", type=float, default=0.0025, help="fee per side (the kernel's, default 0.0025)")
-    p.add_argument("--slippage", type=float, default=0.0025, help="slippage per side (default 0.0025)")
+    p.add_argument("--start", type=at.iso_date, help="first replayed date (after a 200-bar warm-up)")
+    p.add_argument("--end", type=at.iso_date, help="replay ends before this date")
+    p.add_argument("--fee", type=at.fee_fraction, default=0.0025, help="fee per side (the kernel's, default 0.0025)")
+    p.add_argument("--slippage", type=at.fee_fraction, default=0.0025, help="slippage per side (default 0.0025)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--html", help="write the equity chart and table to this HTML file")
     p.set_defaults(func=cmd_replay)
