@@ -19,7 +19,7 @@ from core.exchange.paper.market import CoinSpec
 from core.exchange.paper.ticks import push_tick, resting_triggers
 from core.genome import decode
 from core.monitor.service import RESET_REQUEST_KEY, MonitorService, MonitorSettings
-from core.policy import EMERGENCY_COOLDOWN_BARS
+from core.policy import DAYS_PER_YEAR, emergency_cooldown_bars
 from core.monitor.standing import PROTECTION_KEY, parse_cloid, protection_record
 from core.replay.compare import ExitEvent
 from storage.monitor_repo import MonitorRepo
@@ -102,7 +102,7 @@ class ReplayVenue:
         d = self.day_ms(t)
         push_tick(self.paper, d - 1, {}, d + 1)  # the venue clock reaches day t; prices unchanged
         self.now_ms = d + 1
-        if self.emergency_polls > EMERGENCY_COOLDOWN_BARS:
+        if self.emergency_polls > emergency_cooldown_bars(DAYS_PER_YEAR):  # replay runs daily bars
             # the kernel resets the peak after 10 bars in EMERGENCY; live only an operator does, so
             # the replay's operator does it here (recorded as a reset by "replay")
             self.repo.set_value(RESET_REQUEST_KEY, {"by": "replay (kernel cool-down)", "requested_ms": d}, d)

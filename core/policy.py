@@ -18,7 +18,8 @@ TIGHTEN_AT, REDUCE_AT, EMERGENCY_AT = 0.5, 0.7, 1.0
 HYSTERESIS = 0.1  # a state is left downwards only 0.1 below its threshold
 TIGHTENED_STOP_FACTOR = 0.8  # TIGHTENED multiplies stop distances by this
 REDUCE_FRACTION = 0.5  # REDUCING halves every position once per episode
-EMERGENCY_COOLDOWN_BARS = 10  # backtest only: HWM resets after this many bars in EMERGENCY
+EMERGENCY_COOLDOWN_DAYS = 10.0  # backtest only: HWM resets after this long in EMERGENCY (SPEC 2: days)
+DAYS_PER_YEAR = 365.0  # crypto trades every day: bars per year / 365 = bars per day
 
 # Clipping of every stop distance (fractions of price).
 SL_MIN, SL_MAX = 0.01, 0.50
@@ -60,6 +61,12 @@ def breaker_next_state(state: int, dd_ratio: float) -> int:
     if down < state:
         return down
     return state
+
+
+def emergency_cooldown_bars(periods_per_year: float) -> int:
+    """The EMERGENCY cool-down in bars of the data (10 on daily bars, 240 on hourly): time genes and
+    rules are days whatever the bar size, so an hourly backtest does not reset its peak after 10 hours."""
+    return max(1, int(round(EMERGENCY_COOLDOWN_DAYS * periods_per_year / DAYS_PER_YEAR)))
 
 
 def drawdown_fraction(equity_usd: float, hwm_usd: float) -> float:

@@ -111,3 +111,12 @@ def test_the_console_promotion_evidence_names_the_interval_and_refuses_a_coarse_
         conn.execute("UPDATE runs SET bar_interval = '1w' WHERE id = 1")
     with pytest.raises(BadInputError, match="not promoted: evolved on 1w bars"):
         promotion_candidate(store, 1)
+
+
+def test_the_emergency_cool_down_is_ten_days_on_any_bars(hourly):
+    """The backtest's peak reset after EMERGENCY (SPEC 4) waits 10 days: 10 daily bars, 240 hourly."""
+    from core.policy import emergency_cooldown_bars
+
+    assert emergency_cooldown_bars(365.0) == 10
+    assert emergency_cooldown_bars(hourly.periods_per_year) == 240
+    assert emergency_cooldown_bars(365.0 * 24 * 60) == 14_400

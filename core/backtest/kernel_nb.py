@@ -31,6 +31,7 @@ _jit = njit(cache=True, nogil=True)
 stop_distances_nb = _jit(policy.stop_distances)
 breaker_next_state_nb = _jit(policy.breaker_next_state)
 drawdown_fraction_nb = _jit(policy.drawdown_fraction)
+emergency_cooldown_bars_nb = _jit(policy.emergency_cooldown_bars)
 position_target_fraction_nb = _jit(policy.position_target_fraction)
 allows_new_risk_nb = _jit(policy.allows_new_risk)
 stops_tightened_nb = _jit(policy.stops_tightened)
@@ -177,6 +178,7 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
     pending_reduce = False
     pending_exit = False
     cooldown = 0
+    cooldown_bars = emergency_cooldown_bars_nb(periods_per_year)
     n_rec = 0
     exited = np.zeros(n_assets, dtype=np.bool_)  # closed at this bar's open: no re-entry on the same bar
 
@@ -317,7 +319,7 @@ def simulate_window_nb(params, w0, n_bars, open_, high, low, close, vol, avg_vol
                 cooldown = 0
             else:
                 cooldown += 1
-                if cooldown >= policy.EMERGENCY_COOLDOWN_BARS:
+                if cooldown >= cooldown_bars:
                     hwm = equity  # backtest only; live, an operator resets the peak
         state = new_state
         state_out[i] = state
