@@ -13,8 +13,8 @@ import time
 from datetime import datetime, timezone
 
 from console import argtypes as at
-
 from console.exit_codes import EXIT_OK, EXIT_UNREACHABLE  # 3: a channel could not be reached, as for the exchange
+
 TEST_RETRIES_S = (1.0,)  # one retry: a test should answer within seconds, not the monitor's full back-off
 TEST_WAIT_S = 30.0  # longest `alerts test` waits for every channel's verdict
 
