@@ -1,4 +1,4 @@
-"""`evorisk monitor --headless`, `actions`, `approve ID`, `reject ID`, `reset-breaker` (SPEC 11).
+"""`evorisk monitor --headless`, `actions`, `approve ID`, `reject ID`, `reset-breaker`, `propose-exit` (SPEC 11).
 
 The monitor prints one line per poll (JSON with --json): equity, drawdown, breaker state and
 pending action ids. Approving commits the approval row first; with --base-url and --address the
@@ -14,7 +14,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-EXIT_OK, EXIT_UNREACHABLE = 0, 3
+EXIT_OK, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 2, 3
 EXIT_DB_BUSY = 1  # not bad input and not the exchange: reported, retry later
 
 
@@ -51,7 +51,8 @@ def snapshot_line(snap, as_json: bool) -> str:
     equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
     dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"
     line = f"{when} equity={equity} drawdown={dd} state={snap.breaker_state} pending={ids}"
-    return line + (f" STALE: {snap.data_error}" if snap.data_error else "")
+    line += f" STALE: {snap.data_error}" if snap.data_error else ""
+    return line + (f" WARNING: {snap.poll_warning}" if snap.poll_warning else "")
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -75,7 +76,8 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     service = MonitorService(gateway, repo, settings, GenomeSource(repo, args.genome), _now_ms, show)
     if args.once:
         snap = service.run_cycle()
-        return EXIT_UNREACHABLE if snap.data_error and snap.data_error.startswith("exchange unavailable") else EXIT_OK
+        problem = snap.data_error or snap.poll_warning or ""  # one poll: a failed one is unreachable either way
+        return EXIT_UNREACHABLE if problem.startswith("exchange unavailable") else EXIT_OK
     service.start()
     try:
         threading.Event().wait()
@@ -143,6 +145,24 @@ def cmd_reset_breaker(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_propose_exit(args: argparse.Namespace) -> int:
+    """Ask the running monitor to propose an exit again (after a reject or an expiry); it decides
+    at its next good poll whether there is anything to propose, and the outcome is logged."""
+    import re
+
+    from core.monitor.supersede import EXIT_REQUEST_KEY
+
+    coin = args.coin.strip().upper() if args.coin else None
+    if coin is not None and not re.fullmatch(r"[A-Z0-9]{1,12}", coin):
+        sys.stderr.write(f"evorisk: --coin must be a coin name such as BTC, got {args.coin!r}\n")
+        return EXIT_BAD_INPUT
+    _repo(args).set_value(EXIT_REQUEST_KEY, {"by": _operator(args), "coin": coin, "requested_ms": _now_ms()}, _now_ms())
+    what = f"an exit of {coin}" if coin else "an exit of every position"
+    sys.stdout.write(f"{what} requested: the monitor proposes it at its next poll "
+                     "(`evorisk actions` lists it; approve it as any other action)\n")
+    return EXIT_OK
+
+
 def _exchange_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--base-url", required=required, help="exchange URL (the paper exchange's base_url)")
     p.add_argument("--address", required=required, help="account address to watch (0x...)")
@@ -179,3 +199,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     rb = sub.add_parser("reset-breaker", parents=[common], help="high-water mark := current equity, breaker NORMAL")
     rb.add_argument("--by", help="operator name (default: the login name)")
     rb.set_defaults(func=cmd_reset_breaker)
+
+    pe = sub.add_parser("propose-exit", parents=[common], help="propose an exit again (after a reject or expiry)")
+    pe.add_argument("--coin", help="close only this coin (default: every position)")
+    pe.add_argument("--by", help="operator name (default: the login name)")
+    pe.set_defaults(func=cmd_propose_exit)

@@ -74,6 +74,9 @@ class RiskSnapshot:
     # (coin, old_px, new_px, pct as a fraction, holds); while non-empty nothing is proposed.
     price_gap: tuple[dict[str, Any], ...] = ()
     next_poll_in_s: float | None = None  # when the monitor asks the venue again (longer while backing off)
+    # A poll failed but the data is not STALE yet (SPEC 5: 3 intervals): the numbers are the last
+    # good ones, shown with this warning; nothing was decided on this cycle.
+    poll_warning: str | None = None
 
     @property
     def data_age_s(self) -> float | None:

@@ -73,6 +73,14 @@ class MonitorState:
     drawdown_history: tuple[float, ...] = ()
     last_px: dict[str, float] = field(default_factory=dict)  # held coins' last accepted mids, to see a gap
     price_gaps: dict[str, PriceGap] = field(default_factory=dict)  # gaps waiting for confirmation
+    # STALE overlays the breaker instead of replacing it: breaker_state/since stay the last decided
+    # ones, so a feed that flaps STALE <-> NORMAL never resets "NORMAL since" (SPEC 5).
+    stale_since_ms: int | None = None  # monitor clock when the data became untrustworthy; None = fresh
+    stale_reason: str = ""
+
+    @property
+    def is_stale(self) -> bool:
+        return self.stale_since_ms is not None or self.breaker_state == policy.STALE  # the latter: older rows
 
     @property
     def breaker_name(self) -> str:
