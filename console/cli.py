@@ -60,7 +60,7 @@ def cmd_console(args: argparse.Namespace) -> int:
         return EXIT_OK
     from console.app import EvoriskApp
 
-    EvoriskApp(network=args.network, db_path=Path(store.path)).run()
+    EvoriskApp(network=args.network, db_path=Path(store.path), read_only=getattr(args, "read_only", False)).run()
     return EXIT_OK
 
 
@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("console", parents=[common], help="the operator console (default)")
     c.add_argument("--network", choices=("paper", "testnet", "mainnet"), default="paper")
     c.add_argument("--i-understand-mainnet", action="store_true", help=argparse.SUPPRESS)
+    c.add_argument("--read-only", action="store_true", help="watch only: never approve, promote or send")
     c.set_defaults(func=cmd_console)
 
     d = sub.add_parser("data", parents=[common], help="market data files")

@@ -43,3 +43,12 @@ class StoreChanged(Message):
 
     what: str
     payload: Any = None
+
+
+@dataclass
+class AlarmRaised(Message):
+    """Something an operator must notice now: the status line flashes and the terminal bells.
+    Posted for breaker transitions and new actions; the perp-risk alerts post it too."""
+
+    text: str
+    severity: str = "error"  # "warning" | "error" (the toast's severity)

@@ -120,14 +120,46 @@ async def evolution_screens(shooter: Shooter, tmp: Path) -> None:
         await shooter.shot(app, pilot, "event-log")
 
 
+# Monospace fonts with the box-drawing glyphs, in order of preference (Fira Code is what Textual's
+# SVG asks for). cairosvg takes only the first family of a CSS list and fontconfig then falls back
+# to a proportional sans, which is what misaligned the borders; so the SVG names an installed one.
+MONO_FONTS = ("Fira Code", "JetBrains Mono", "DejaVu Sans Mono")
+FONT_HELP = ("no monospace font with box-drawing glyphs found (fc-list): install one, e.g. "
+             "`apt-get install fonts-dejavu-core` (Debian/Ubuntu) or `brew install --cask font-dejavu` (macOS)")
+
+
+def installed_mono_font() -> str | None:
+    """The first of MONO_FONTS that fontconfig knows, or None (also when fc-list is missing)."""
+    import subprocess
+
+    try:
+        families = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    known = {name.strip() for line in families.splitlines() for name in line.split(",")}
+    return next((font for font in MONO_FONTS if font in known), None)
+
+
+def svg_for_cairo(svg_text: str, font: str) -> str:
+    """Textual's SVG with every font-family pointing at `font` (browsers keep the original)."""
+    import re
+
+    return re.sub(r"font-family:[^;\"]*;", f'font-family: "{font}", monospace;', svg_text)
+
+
 def to_png(svgs: list[Path]) -> None:
     try:
         import cairosvg
     except (ImportError, OSError) as exc:  # cairo is a system library; PNGs are optional
         log.warning("PNG conversion skipped: %s", exc)
         return
+    font = installed_mono_font()
+    if font is None:
+        raise SystemExit(f"screenshots: {FONT_HELP}")
+    log.info("PNGs rendered with %s", font)
     for svg in svgs:
-        cairosvg.svg2png(url=str(svg), write_to=str(svg.with_suffix(".png")))
+        text = svg_for_cairo(svg.read_text(encoding="utf-8"), font)
+        cairosvg.svg2png(bytestring=text.encode("utf-8"), write_to=str(svg.with_suffix(".png")))
 
 
 def main(argv: list[str]) -> int:

@@ -9,6 +9,7 @@ from textual.widgets import Button, Input
 
 from console.app import EvoriskApp
 from console.screens.approval import ApprovalScreen
+from console.screens.confirm import ConfirmScreen
 from storage import Store
 from storage.monitor_repo import MonitorRepo
 from tests.console_helpers import wait_for
@@ -110,6 +111,8 @@ async def test_rejecting_an_action_sends_nothing(tmp_db):
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
         await pilot.click("#reject")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # reject asks first
+        await pilot.click("#yes")
         repo = MonitorRepo(Store(tmp_db))
         await wait_for(pilot, lambda: repo.get_action(action.id).status == "rejected")
         assert repo.orders_for_action(action.id) == []

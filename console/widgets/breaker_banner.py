@@ -24,9 +24,9 @@ def hhmmss(ms: int) -> str:
 
 class BreakerBanner(Static):
     DEFAULT_CSS = """
-    BreakerBanner { height: 3; border: heavy $success; content-align: center middle; text-style: bold;
-                    padding: 0 1; }
-    BreakerBanner.-normal { border: heavy $success; color: $success; }
+    BreakerBanner { height: auto; max-height: 6; border: heavy $success; content-align: center middle;
+                    text-align: center; text-style: bold; padding: 0 1; }
+    BreakerBanner.-normal { border: heavy $success; color: $text-success; }
     BreakerBanner.-tightened { border: heavy $warning; color: $warning; }
     BreakerBanner.-reducing { border: heavy darkorange; color: darkorange; background: darkorange 15%; }
     BreakerBanner.-emergency { border: heavy red; color: white; background: red 70%; }
@@ -47,10 +47,11 @@ class BreakerBanner(Static):
         ratio = "n/a" if snap.drawdown_ratio is None else f"{snap.drawdown_ratio:.2f}"
         dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%}"
         since = "start" if snap.breaker_since_ms <= 0 else f"{hhmmss(snap.breaker_since_ms)} UTC"
-        self.update(f"BREAKER {snap.breaker_state} since {since} | "
-                    f"drawdown {dd} = {ratio} of max {snap.max_drawdown_pct:.1%} | "
-                    f"{WHAT_IT_DOES.get(snap.breaker_state, '')} | "
-                    f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'}"
+        # The essentials first (state, since, ratio, new risk) so a narrow terminal wraps only the rest.
+        self.update(f"BREAKER {snap.breaker_state} since {since} | ratio {ratio} | "
+                    f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'} | "
+                    f"drawdown {dd} of max {snap.max_drawdown_pct:.1%} | "
+                    f"{WHAT_IT_DOES.get(snap.breaker_state, '')}"
                     + ("" if snap.breaker_reason.startswith(("drawdown", "start")) else f" | {snap.breaker_reason}")
                     + gap_text(snap))
 

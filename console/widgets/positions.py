@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
+from console.widgets.table_sync import SyncedTable
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
 
 NEAR_FRACTION = 0.02  # a level closer than 2% of the mark is red
@@ -39,38 +39,31 @@ def compact_row(p: PositionRisk) -> tuple:
     return (full[0], full[1], full[5], full[7], full[9], full[11])
 
 
-class PositionsTable(DataTable):
+class PositionsTable(SyncedTable):
+    """Updated in place every poll: the selected row, the scroll and the sort stay put."""
+
     DEFAULT_CSS = "PositionsTable { height: 1fr; }"
 
     def on_mount(self) -> None:
-        self.cursor_type = "row"
         self.zebra_stripes = True
         self.compact = False
         self.last: RiskSnapshot | None = None
-        self._set_columns(COLUMNS)
-
-    def _set_columns(self, columns: tuple[str, ...]) -> None:
-        self.clear(columns=True)
-        for col in columns:
-            self.add_column(col)
+        self.set_columns(COLUMNS)
 
     def on_resize(self) -> None:
         compact = self.size.width < COMPACT_BELOW_COLUMNS
         if compact != self.compact:
             self.compact = compact
-            self._set_columns(COMPACT_COLUMNS if compact else COLUMNS)
+            self.set_columns(COMPACT_COLUMNS if compact else COLUMNS)
             if self.last is not None:
                 self.show(self.last)
 
     def show(self, snap: RiskSnapshot) -> None:
         self.last = snap
-        self.clear()
         make = compact_row if self.compact else row
-        for p in snap.positions:
-            self.add_row(*make(p), key=p.coin)
-        if not snap.positions:
-            width = len(COMPACT_COLUMNS if self.compact else COLUMNS)
-            self.add_row(Text("no open positions", style="dim"), *[""] * (width - 1))
+        width = len(COMPACT_COLUMNS if self.compact else COLUMNS)
+        self.sync(((p.coin, make(p)) for p in snap.positions),
+                  empty=(Text("no open positions", style="dim"), *[""] * (width - 1)))
 
 
 def protective_stops_text(snap: RiskSnapshot) -> Text:
