@@ -79,7 +79,7 @@ class EvoriskApp(LiveActions, RunsActions, App):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (160, "-wide")]
 
     def __init__(self, network: str = "paper", db_path: Path | None = None, live: bool = True,
-                 scenario: str = "demo", poll_interval_s: float | None = None, paper_speed: float | None = None,
+                 scenario: str = "console-demo", poll_interval_s: float | None = None, paper_speed: float | None = None,
                  read_only: bool = False):
         super().__init__()
         self.read_only = read_only  # watch only: no signing key, no approve, promote or send

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-SCENARIOS = ("demo", "crash", "correlated-selloff", "flaky-exchange", "stale-feed", "gap")
+SCENARIOS = ("console-demo", "demo", "crash", "correlated-selloff", "flaky-exchange", "stale-feed", "gap")
 
 
 class EvoriskCommands(Provider):

@@ -8,7 +8,7 @@ import numpy as np
 from textual.widgets import Button, Input
 
 from console.app import EvoriskApp
-from console.screens.approval import ApprovalScreen
+from console.screens.approval import CONFIRM_WORD, ApprovalScreen
 from console.screens.confirm import ConfirmScreen
 from storage import Store
 from storage.monitor_repo import MonitorRepo
@@ -85,15 +85,17 @@ async def test_emergency_exit_needs_typed_confirmation_then_closes_everything(tm
         await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
         approve = app.screen.query_one("#approve", Button)
         assert approve.disabled, "closing everything needs the typed confirmation first"
-        app.screen.query_one("#confirm", Input).value = "EXIT"
-        await pilot.pause(0.1)
+        assert app.screen.focused is app.screen.query_one("#confirm", Input)  # the typed field has focus
+        await pilot.press(*CONFIRM_WORD)
         assert not approve.disabled
-        await pilot.click("#approve")
+        # a stop filling meanwhile supersedes the action; the modal then shows (and approves) the new one
+        action = app.screen.action
+        await pilot.press("enter")  # Enter submits
         repo = MonitorRepo(Store(tmp_db))
         await wait_for(pilot, lambda: repo.get_action(action.id).status == "done", timeout_s=30)
         assert repo.get_approval(action.id) is not None
         cloids = [o.cloid for o in repo.orders_for_action(action.id)]
-        assert len(cloids) == len(set(cloids)) >= len(held)
+        assert len(cloids) == len(set(cloids)) >= len(action.orders)
         await wait_for(pilot, lambda: not app.snapshot.positions, timeout_s=30)
 
 

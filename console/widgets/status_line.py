@@ -76,6 +76,7 @@ class StatusLine(Static):
         super().__init__("waiting for the first poll", **kwargs)
         self.snapshot: RiskSnapshot | None = None
         self.last_alarm: str | None = None
+        self.alarms: list[str] = []  # every alarm of the session, oldest first
         self._phases_left = 0
 
     def show(self, snap: RiskSnapshot) -> None:
@@ -94,6 +95,7 @@ class StatusLine(Static):
     def flash(self, text: str) -> None:
         """Show `text` and flash the line (the bell is rung by the app)."""
         self.last_alarm = text
+        self.alarms.append(text)
         self._phases_left = FLASH_PHASES
         self.add_class("-flash")
         self._render_line()
