@@ -61,9 +61,10 @@ class LiveActions:
             if not isinstance(screen, ApprovalScreen):
                 continue
             notice, close = screen.follow(snap)
-            if close:
+            if notice or close:  # a question asked about the old action must not answer for the new one
                 while self.screen is not screen:
                     self.pop_screen()
+            if close:
                 screen.dismiss(None)
             if notice:
                 self.notify(notice, title="approval", severity="warning", timeout=10)

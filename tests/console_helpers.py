@@ -31,3 +31,14 @@ def pending(app, kind: str | None = None):
     if snap is None:
         return []
     return [a for a in snap.pending_actions if a.status == "pending" and (kind is None or a.kind == kind)]
+
+
+def shallow_crash(tmp_path) -> str:
+    """Every coin -8 % over 10 simulated minutes: deep enough for a 5 % breaker's EMERGENCY on the
+    console's demo book, too shallow for any stop to fill, so the exit's positions stay put."""
+    import json
+
+    path = tmp_path / "shallow-crash.json"
+    path.write_text(json.dumps({"name": "shallow-crash", "drift_pct_per_day": 0.0,
+                                "events": [{"kind": "crash", "at_min": 1, "over_min": 10, "pct": 8}]}))
+    return str(path)

@@ -12,7 +12,7 @@ from console.screens.approval import CONFIRM_WORD, ApprovalScreen
 from console.screens.confirm import ConfirmScreen
 from storage import Store
 from storage.monitor_repo import MonitorRepo
-from tests.console_helpers import wait_for
+from tests.console_helpers import shallow_crash, wait_for
 
 FAST = dict(poll_interval_s=0.5, paper_speed=600.0)  # ten simulated minutes per second
 
@@ -54,13 +54,13 @@ async def test_crash_key_switches_the_paper_scenario(tmp_db):
         assert app.session.paper.player.scenario.name == "crash"
 
 
-async def test_emergency_exit_needs_typed_confirmation_then_closes_everything(tmp_db):
+async def test_emergency_exit_needs_typed_confirmation_then_closes_everything(tmp_db, tmp_path):
     promote_tight_genome(tmp_db)
     app = EvoriskApp(db_path=tmp_db, **FAST)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
         seen: list[str] = []
-        await pilot.press("x")
+        app.session.switch_scenario(shallow_crash(tmp_path))  # the breaker climbs, no stop fills
 
         def emergency():
             seen.append(app.snapshot.breaker_state)
@@ -99,12 +99,12 @@ async def test_emergency_exit_needs_typed_confirmation_then_closes_everything(tm
         await wait_for(pilot, lambda: not app.snapshot.positions, timeout_s=30)
 
 
-async def test_rejecting_an_action_sends_nothing(tmp_db):
+async def test_rejecting_an_action_sends_nothing(tmp_db, tmp_path):
     promote_tight_genome(tmp_db)
     app = EvoriskApp(db_path=tmp_db, **FAST)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
-        await pilot.press("x")
+        app.session.switch_scenario(shallow_crash(tmp_path))  # no stop fills: the exit stays the same
         # the exit is the last proposal of the crash (a halving may be superseded by it meanwhile)
         await wait_for(pilot, lambda: bool(pending(app, "exit_all")), timeout_s=60)
         action = pending(app, "exit_all")[0]

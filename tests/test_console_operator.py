@@ -19,7 +19,7 @@ from console.widgets.actions import REPROPOSE_KEY
 from console.widgets.status_line import StatusLine
 from core.monitor.snapshot import PendingActionView
 from storage.monitor_repo import MonitorRepo
-from tests.console_helpers import pending, promote_tight_genome, wait_for
+from tests.console_helpers import pending, promote_tight_genome, shallow_crash, wait_for
 from tests.snapshot_fixtures import T0_MS, snapshot
 
 FAST = dict(poll_interval_s=0.5, paper_speed=600.0)
@@ -221,13 +221,13 @@ async def test_help_lists_the_keys_of_the_current_tab(tmp_path):
         assert runs["Resume the selected run"] == "u" and "Paper exchange: script a crash" not in runs
 
 
-async def test_read_only_watches_but_refuses_approve_and_promote(tmp_db):
+async def test_read_only_watches_but_refuses_approve_and_promote(tmp_db, tmp_path):
     promote_tight_genome(tmp_db)
     app = EvoriskApp(db_path=tmp_db, read_only=True, **FAST)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
         assert app.session.service.gateway.signer_address is None  # nothing could be signed at all
-        await pilot.press("x")
+        app.session.switch_scenario(shallow_crash(tmp_path))
         await wait_for(pilot, lambda: bool(pending(app, "exit_all")), timeout_s=60)
         action = pending(app, "exit_all")[0]
         await pilot.press("a")
@@ -247,12 +247,12 @@ async def test_read_only_watches_but_refuses_approve_and_promote(tmp_db):
 
 
 # ---- 2 and 6 on the live path ----------------------------------------------------------------------
-async def test_reject_asks_then_the_exit_can_be_proposed_again(tmp_db):
+async def test_reject_asks_then_the_exit_can_be_proposed_again(tmp_db, tmp_path):
     promote_tight_genome(tmp_db)
     app = EvoriskApp(db_path=tmp_db, **FAST)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
-        await pilot.press("x")
+        app.session.switch_scenario(shallow_crash(tmp_path))
         await wait_for(pilot, lambda: bool(pending(app, "exit_all")), timeout_s=60)
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))

@@ -84,6 +84,8 @@ class ApprovalScreen(ModalScreen[str | None]):
             self.query_one("#approve", Button).focus()
 
     def _show(self) -> None:
+        if not self.is_mounted:  # a poll between push and mount: on_mount shows the action it has by then
+            return
         a = self.action
         self.query_one("#title", Static).update(Text(f"Action {a.id} - {TITLES.get(a.kind, a.kind)}", style="bold red"))
         self.query_one("#why", Label).update(f"Network {self.network.upper()}. Why: {a.reason}")
@@ -112,6 +114,8 @@ class ApprovalScreen(ModalScreen[str | None]):
             self.action = newer
             self._show()
             notice = f"action {old} was superseded by action {newer.id} (the positions changed): check the orders again"
+            if not self.is_mounted:
+                return notice, False
             self.query_one("#notice", Static).update(notice)
             if self.needs_typed_confirmation and not self.read_only:
                 confirm = self.query_one("#confirm", Input)
