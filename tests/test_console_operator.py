@@ -285,3 +285,31 @@ async def test_the_crash_key_reaches_an_approval_with_the_default_genome(tmp_db)
         await pilot.press("x")
         await wait_for(pilot, lambda: bool(pending(app, "exit_all") or pending(app, "reduce")), timeout_s=90)
         assert app.snapshot.breaker_state in ("REDUCING", "EMERGENCY")
+
+
+# ---- 8. the banner is readable in both themes ------------------------------------------------------
+def contrast_ratio(a, b) -> float:
+    """WCAG 2 contrast of two textual Colors."""
+    def luminance(c) -> float:
+        def channel(v: int) -> float:
+            v = v / 255
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+async def test_every_banner_state_reads_at_4_5_to_1_in_both_themes(tmp_path):
+    from textual.color import Color
+
+    app = offline(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        for theme in ("textual-dark", "textual-light"):
+            app.theme = theme
+            for state in ("NORMAL", "TIGHTENED", "REDUCING", "EMERGENCY", "STALE"):
+                await fed(pilot, snapshot(state, 0.5))
+                style = app.panel("#breaker-banner").rich_style
+                ratio = contrast_ratio(Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor))
+                assert ratio >= 4.5, f"{state} in {theme}: {ratio:.2f}:1"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
@@ -34,10 +34,11 @@ class ApprovalScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     ApprovalScreen { align: center middle; }
-    ApprovalScreen > Vertical { width: 95%; max-width: 120; height: auto; max-height: 95%;
-                                border: thick $error; background: $surface; padding: 0 1; }
-    ApprovalScreen DataTable { height: auto; max-height: 10; margin: 1 0 0 0; }
-    ApprovalScreen #notice { color: $warning; text-style: bold; }
+    ApprovalScreen > VerticalScroll { width: 95%; max-width: 120; height: auto; max-height: 95%;
+                                      border: thick $error; background: $surface; padding: 0 1; }
+    ApprovalScreen DataTable { height: auto; max-height: 10; scrollbar-size-horizontal: 0; }
+    ApprovalScreen #notice { color: $warning; text-style: bold; height: auto; }
+    ApprovalScreen Input { margin: 0 0 1 0; }
     ApprovalScreen Horizontal { height: auto; align: right middle; }
     ApprovalScreen Button { margin-left: 2; }
     """
@@ -50,33 +51,35 @@ class ApprovalScreen(ModalScreen[str | None]):
         self.network = network
         self.snapshot = snapshot
         self.read_only = read_only
+        self._ready = False  # set once on_mount has built the table
 
     @property
     def needs_typed_confirmation(self) -> bool:
         return self.action.kind in ("exit_all", "exit_coin")
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with VerticalScroll():
             yield Static("", id="title")
-            yield Label("", id="why")
-            yield Static("", id="notice")
-            yield Label("Sent now, reduce-only, as aggressive IOC limits (the monitor re-checks each row first):")
+            yield Static("", id="why")
+            yield Static("", id="notice").set_styles("display: none;")
+            yield Label("Sent now, reduce-only, as aggressive IOC limits:")
             yield DataTable(id="orders", cursor_type="none")
             if self.read_only:
                 yield Label(Text("read-only console: watching only, nothing can be approved or rejected here",
                                  style="bold yellow"))
             if self.needs_typed_confirmation:
                 yield Label(f"Type {CONFIRM_WORD} and press Enter to approve:")
-                yield Input(placeholder=CONFIRM_WORD, id="confirm", disabled=self.read_only)
+                yield Input(placeholder=CONFIRM_WORD, id="confirm", disabled=self.read_only, compact=True)
             with Horizontal():
-                yield Button("Reject...", variant="default", id="reject", disabled=self.read_only)
+                yield Button("Reject...", variant="default", id="reject", disabled=self.read_only, compact=True)
                 yield Button("Approve and send (Enter)", variant="error", id="approve",
-                             disabled=self.read_only or self.needs_typed_confirmation)
+                             disabled=self.read_only or self.needs_typed_confirmation, compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#orders", DataTable)
         for col in ("coin", "side", "size", "limit px", "mark now", "held now", "reduce-only", "cloid"):
             table.add_column(col)
+        self._ready = True
         self._show()
         if self.needs_typed_confirmation and not self.read_only:
             self.query_one("#confirm", Input).focus()
@@ -84,11 +87,11 @@ class ApprovalScreen(ModalScreen[str | None]):
             self.query_one("#approve", Button).focus()
 
     def _show(self) -> None:
-        if not self.is_mounted:  # a poll between push and mount: on_mount shows the action it has by then
+        if not self._ready:  # a poll between push and mount: on_mount shows the action it has by then
             return
         a = self.action
         self.query_one("#title", Static).update(Text(f"Action {a.id} - {TITLES.get(a.kind, a.kind)}", style="bold red"))
-        self.query_one("#why", Label).update(f"Network {self.network.upper()}. Why: {a.reason}")
+        self.query_one("#why", Static).update(f"Network {self.network.upper()}. Why: {a.reason}")
         held = {p.coin: p for p in (self.snapshot.positions if self.snapshot else ())}
         table = self.query_one("#orders", DataTable)
         table.clear()
@@ -114,9 +117,10 @@ class ApprovalScreen(ModalScreen[str | None]):
             self.action = newer
             self._show()
             notice = f"action {old} was superseded by action {newer.id} (the positions changed): check the orders again"
-            if not self.is_mounted:
+            if not self._ready:
                 return notice, False
             self.query_one("#notice", Static).update(notice)
+            self.query_one("#notice", Static).display = True
             if self.needs_typed_confirmation and not self.read_only:
                 confirm = self.query_one("#confirm", Input)
                 confirm.value = ""

@@ -15,14 +15,16 @@ MOUSE_NOTES = ("click a column header to sort by it (again: reverse)", "click a 
 
 def key_rows(screen) -> list[tuple[str, str]]:
     """(key, description) of every enabled binding of `screen` (its widgets, itself and the app)."""
+    own = {key for b in type(screen.app).BINDINGS for key in b.key.split(",")}  # the console's keys first
     rows, seen = [], set()
     for key, active in screen.active_bindings.items():
         binding = active.binding
         if not active.enabled or not binding.description or (key, binding.description) in seen:
             continue
         seen.add((key, binding.description))
-        rows.append((screen.app.get_key_display(binding), binding.tooltip or binding.description))
-    return rows
+        rows.append((key in own, screen.app.get_key_display(binding), binding.tooltip or binding.description))
+    rows.sort(key=lambda r: not r[0])  # stable: each group keeps the bindings' order
+    return [(key, what) for _, key, what in rows]
 
 
 class HelpScreen(ModalScreen[None]):

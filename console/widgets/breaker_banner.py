@@ -23,14 +23,15 @@ def hhmmss(ms: int) -> str:
 
 
 class BreakerBanner(Static):
+    # `color: auto` picks black or white for the tinted background: >= 4.5:1 in both themes (WCAG AA).
     DEFAULT_CSS = """
     BreakerBanner { height: auto; max-height: 6; border: heavy $success; content-align: center middle;
                     text-align: center; text-style: bold; padding: 0 1; }
-    BreakerBanner.-normal { border: heavy $success; color: $text-success; }
-    BreakerBanner.-tightened { border: heavy $warning; color: $warning; }
-    BreakerBanner.-reducing { border: heavy darkorange; color: darkorange; background: darkorange 15%; }
-    BreakerBanner.-emergency { border: heavy red; color: white; background: red 70%; }
-    BreakerBanner.-stale { border: heavy $secondary; color: $secondary; background: $secondary 15%; }
+    BreakerBanner.-normal { border: heavy $success; background: $success 15%; color: auto; }
+    BreakerBanner.-tightened { border: heavy $warning; background: $warning 25%; color: auto; }
+    BreakerBanner.-reducing { border: heavy darkorange; background: darkorange 35%; color: auto; }
+    BreakerBanner.-emergency { border: heavy red; background: #a80000; color: white; }
+    BreakerBanner.-stale { border: heavy $secondary; background: $secondary 30%; color: auto; }
     """
 
     state: reactive[str] = reactive("NORMAL")
