@@ -55,7 +55,7 @@ class ActionsTable(SyncedTable):
         if exit_missing(snap):
             rows.append((REPROPOSE_KEY, ("", Text("no exit waiting", style="yellow"), "", "",
                                          "", Text("press p to propose the exit again", style="yellow"))))
-        self.sync(rows, empty=("", Text("nothing waiting for approval", style="dim"), "", "", "", ""))
+        self.sync(rows, empty=("", Text("none", style="dim"), "", "", "", Text("nothing waits for approval", style="dim")))
 
     def selected(self) -> PendingActionView | None:
         key = self.selected_key()

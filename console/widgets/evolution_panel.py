@@ -48,6 +48,7 @@ class EvolutionPanel(Vertical):
     EvolutionPanel #evo-buttons Button { margin-right: 1; }
     EvolutionPanel #evo-cluster-address { width: 50; }
     EvolutionPanel #evo-cluster { width: 1fr; padding: 1 1; color: $text-muted; }
+    EvolutionPanel #evo-status { width: 1fr; }
     EvolutionPanel Sparkline { height: 4; }
     EvolutionPanel .spark-label { color: $text-muted; }
     """
