@@ -21,6 +21,7 @@ from console.widgets.status_line import StatusLine, alarm_events
 
 log = logging.getLogger("evorisk.console")
 DECISION_WORDS = {"approve": "approved", "reject": "rejected"}
+ALARM_TOAST_S = 8  # long enough to read from another tab, short enough not to pile up in a crash
 READ_ONLY_NOTICE = "read-only console: it watches, it never approves, promotes or sends"
 
 
@@ -44,15 +45,17 @@ class LiveActions:
         if snap.data_error:
             fresh += f" - {snap.data_error}"
         self.panel("#freshness", Static).update(f"{snap.genome_label}  {fresh}")
-        for text, severity in alarm_events(before, snap):
-            self.post_message(AlarmRaised(text, severity))
+        events = alarm_events(before, snap)
+        if events:  # one alarm per poll, however many things happened in it: one flash, one bell, one toast
+            severity = "error" if any(sev == "error" for _, sev in events) else "warning"
+            self.post_message(AlarmRaised("; ".join(text for text, _ in events), severity))
         self._follow_approval(snap)
 
     def on_alarm_raised(self, message: AlarmRaised) -> None:
         """Seen from every tab: the status line flashes, the terminal bells, a toast says what."""
         self.panel("#status-line", StatusLine).flash(message.text)
         self.bell()
-        self.notify(message.text, title="ALARM", severity=message.severity, timeout=10)
+        self.notify(message.text, title="ALARM", severity=message.severity, timeout=ALARM_TOAST_S)
 
     def _follow_approval(self, snap) -> None:
         from console.screens.approval import ApprovalScreen

@@ -1,7 +1,8 @@
 """Regenerate screenshots/: every console screen, on the live in-process paper exchange, as SVG and
 PNG. Run with `make screenshots`. Uses a throw-away database, never the operator's.
 
-The market runs ten times faster than `make run` so the crash reaches the breaker in seconds.
+The market runs ten times faster than `make run` so the crash reaches the breaker in seconds; the
+genome is the default one, as a new user has it (the console-demo book makes x reach an approval).
 """
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
 
 from console.app import EvoriskApp
 
@@ -43,18 +42,12 @@ class Shooter:
         log.info("wrote %s", svg)
 
 
-def tight_genome(db: Path) -> None:
-    """A 5% max-drawdown genome with wide stops: the crash walks the breaker up to EMERGENCY."""
-    from storage import Store
-    from storage.monitor_repo import MonitorRepo
-
-    genes = np.full(22, 0.5)
-    genes[0], genes[13] = 1.0, 0.0
-    MonitorRepo(Store(db)).promote(list(genes), "screenshot: 5% breaker", "screenshots", int(time.time() * 1000))
+def pending_exit(app: EvoriskApp) -> bool:
+    return any(a.kind in ("exit_all", "reduce") and a.status == "pending" for a in app.snapshot.pending_actions)
 
 
 async def live_screens(shooter: Shooter, tmp: Path) -> None:
-    for width, height in ((200, 60), (80, 24)):
+    for width, height in ((200, 60), (120, 36), (80, 24)):
         app = EvoriskApp(db_path=tmp / f"demo{width}.db", **FAST)
         async with app.run_test(size=(width, height)) as pilot:
             await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
@@ -64,25 +57,48 @@ async def live_screens(shooter: Shooter, tmp: Path) -> None:
                 await pilot.press("t")
                 await shooter.shot(app, pilot, "live-demo-light-theme")
                 await pilot.press("t")
-    db = tmp / "crash.db"
-    tight_genome(db)
-    app = EvoriskApp(db_path=db, **FAST)
-    async with app.run_test(size=(200, 60)) as pilot:
-        await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
-        await pilot.press("x")
-        await until(pilot, lambda: app.snapshot.breaker_state in ("TIGHTENED", "REDUCING"))
-        await shooter.shot(app, pilot, "live-crash-breaker-climbing")
-        await until(pilot, lambda: any(a.kind == "exit_all" and a.status == "pending"
-                                       for a in app.snapshot.pending_actions))
-        await shooter.shot(app, pilot, "live-crash-emergency")
-        table = app.query_one("#pending")
-        table.move_cursor(row=next(i for i, a in enumerate(app.snapshot.pending_actions) if a.kind == "exit_all"))
-        await pilot.press("a")
-        await pilot.pause(0.5)
-        await shooter.shot(app, pilot, "approval-emergency-exit")
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.5)
-        await shooter.shot(app, pilot, "command-palette")
+    # The README's story with the default genome: x, and the breaker asks for a decision.
+    for width, height in ((200, 60), (120, 36), (80, 24)):
+        app = EvoriskApp(db_path=tmp / f"crash{width}.db", **FAST)
+        size = f"{width}x{height}"
+        async with app.run_test(size=(width, height)) as pilot:
+            await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+            await pilot.press("x")
+            if width == 200:
+                await until(pilot, lambda: app.snapshot.breaker_state != "NORMAL")
+                await shooter.shot(app, pilot, "live-crash-breaker-climbing")
+            await until(pilot, lambda: pending_exit(app))
+            await pilot.pause(1.5)  # let the stops that fill during the crash settle the book
+            await until(pilot, lambda: pending_exit(app))
+            await shooter.shot(app, pilot, f"live-crash-emergency-{size}")
+            await pilot.press("a")
+            await pilot.pause(0.5)
+            await shooter.shot(app, pilot, f"approval-emergency-exit-{size}")
+            await pilot.press("escape")
+            await pilot.press("question_mark")
+            await pilot.pause(0.3)
+            await shooter.shot(app, pilot, f"help-live-{size}")
+            await pilot.press("escape")
+            if width == 200:
+                await pilot.press("ctrl+p")
+                await pilot.pause(0.5)
+                await shooter.shot(app, pilot, "command-palette")
+
+
+async def alarm_on_evolution_tab(shooter: Shooter, tmp: Path) -> None:
+    """An alarm seen from the Evolution tab: the status line flashing while the crash runs."""
+    for width, height in ((120, 36), (80, 24)):
+        app = EvoriskApp(db_path=tmp / f"alarm{width}.db", **FAST)
+        async with app.run_test(size=(width, height)) as pilot:
+            await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+            await pilot.press("f2")
+            status = app.panel("#status-line")
+            seen = len(status.alarms)
+            await pilot.press("x")
+            await until(pilot, lambda: len(status.alarms) > seen and status.has_class("-flash"))
+            svg = shooter.out_dir / f"evolution-tab-alarm-{width}x{height}.svg"
+            app.save_screenshot(filename=svg.name, path=str(shooter.out_dir))  # keep the toast: it is the alarm
+            shooter.written.append(svg)
 
 
 async def evolution_screens(shooter: Shooter, tmp: Path) -> None:
@@ -171,6 +187,7 @@ def main(argv: list[str]) -> int:
     shooter = Shooter(out_dir)
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(live_screens(shooter, Path(tmp)))
+        asyncio.run(alarm_on_evolution_tab(shooter, Path(tmp)))
         asyncio.run(evolution_screens(shooter, Path(tmp)))
     to_png(shooter.written)
     log.info("wrote %d screenshots to %s", len(shooter.written), out_dir)

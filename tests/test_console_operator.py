@@ -50,11 +50,13 @@ async def test_an_alarm_is_seen_from_the_evolution_tab(tmp_path):
         assert app.panel("#tabs").active == "evolution"
         await fed(pilot, snapshot("EMERGENCY", 1.07, pending=True))
         status = app.panel("#status-line", StatusLine)
-        assert status.has_class("-flash") and "NORMAL -> EMERGENCY" in status.alarms[0]
-        assert status.alarms[1].startswith("action 3 waits for approval")
-        assert len(bells) == 2  # the transition and the exit that waits
+        assert status.has_class("-flash") and status.alarms[0].startswith("breaker NORMAL -> EMERGENCY")
+        assert "action 3 waits for approval" in status.alarms[0]  # both events of the poll, one alarm
+        assert len(bells) == 1
+        await fed(pilot, superseding(snapshot("EMERGENCY", 1.07, pending=True)))
+        assert len(bells) == 2 and "action 5 waits for approval" in status.alarms[1]  # a new action: a new alarm
         line = str(status.render())
-        assert "EMERGENCY" in line and "ratio 1.07" in line and "pending 1" in line and "data 2s" in line
+        assert "EMERGENCY" in line and "ratio 1.07" in line and "pending 1" in line and "data 4s" in line
         # the line is on screen above the footer while the Evolution tab is shown
         assert app.screen.get_widget_at(5, 36 - 2)[0] is status
         assert any("ALARM" == (n.title or "") for n in app._notifications)
