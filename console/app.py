@@ -228,7 +228,7 @@ class EvoriskApp(LiveActions, RunsActions, App):
         where = TAB_TITLES.get(self.panel("#tabs", TabbedContent).active, "console")
         if self.screen is not self.screen_stack[0]:
             where = type(self.screen).__name__.removesuffix("Screen")
-        rows = key_rows(self.screen) + [("ctrl+p", "command palette: every command valid now")]
+        rows = key_rows(self.screen)
         self.push_screen(HelpScreen(where, rows))
 
     def action_leave_field(self) -> None:

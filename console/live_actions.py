@@ -48,8 +48,12 @@ class LiveActions:
         events = alarm_events(before, snap)
         if events:  # one alarm per poll, however many things happened in it: one flash, one bell, one toast
             severity = "error" if any(sev == "error" for _, sev in events) else "warning"
-            self.post_message(AlarmRaised("; ".join(text for text, _ in events), severity))
+            self.raise_alarm("; ".join(text for text, _ in events), severity)
         self._follow_approval(snap)
+
+    def raise_alarm(self, text: str, severity: str = "error") -> None:
+        """The one entry point for alarms (perp-risk alerts, order failures): safe from any thread."""
+        self.post_message(AlarmRaised(text, severity))
 
     def on_alarm_raised(self, message: AlarmRaised) -> None:
         """Seen from every tab: the status line flashes, the terminal bells, a toast says what."""

@@ -60,6 +60,11 @@ async def test_an_alarm_is_seen_from_the_evolution_tab(tmp_path):
         # the line is on screen above the footer while the Evolution tab is shown
         assert app.screen.get_widget_at(5, 36 - 2)[0] is status
         assert any("ALARM" == (n.title or "") for n in app._notifications)
+        import threading  # the perp-risk alerts raise theirs from a worker thread
+
+        threading.Thread(target=app.raise_alarm, args=("BTC is 3% from liquidation",)).start()
+        await wait_for(pilot, lambda: len(bells) == 3)
+        assert status.alarms[-1] == "BTC is 3% from liquidation"
 
 
 async def test_one_failed_poll_is_a_warning_and_stale_says_so(tmp_path):

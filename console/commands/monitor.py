@@ -46,7 +46,8 @@ def snapshot_line(snap, as_json: bool) -> str:
         return json.dumps({"time_ms": snap.time_ms, "equity_usd": snap.equity_usd, "hwm_usd": snap.hwm_usd,
                            "drawdown": snap.drawdown, "drawdown_ratio": snap.drawdown_ratio,
                            "breaker_state": snap.breaker_state, "pending_action_ids": ids,
-                           "data_error": snap.data_error, "genome": snap.genome_label})
+                           "data_error": snap.data_error, "poll_warning": snap.poll_warning,
+                           "genome": snap.genome_label})
     when = datetime.fromtimestamp(snap.time_ms / 1000, timezone.utc).strftime("%H:%M:%S")
     equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
     dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"

@@ -69,7 +69,9 @@ class ApprovalScreen(ModalScreen[str | None]):
                                  style="bold yellow"))
             if self.needs_typed_confirmation:
                 yield Label(f"Type {CONFIRM_WORD} and press Enter to approve:")
-                yield Input(placeholder=CONFIRM_WORD, id="confirm", disabled=self.read_only, compact=True)
+                confirm = Input(placeholder=CONFIRM_WORD, id="confirm", disabled=self.read_only, compact=True)
+                confirm.cursor_blink = False  # a steady cursor: the same frame every time (snapshots)
+                yield confirm
             with Horizontal():
                 yield Button("Reject...", variant="default", id="reject", disabled=self.read_only, compact=True)
                 yield Button("Approve and send (Enter)", variant="error", id="approve",

@@ -70,7 +70,14 @@ class DrawdownPanel(Vertical):
         yield Static("", id="dd-gauge")
         yield Static("", id="dd-history")
 
+    def on_resize(self) -> None:
+        """The gauge and chart are drawn to the panel's width: redraw when it changes (a scrollbar
+        appearing in the narrow layout takes two cells after the first frame)."""
+        if getattr(self, "last", None) is not None:
+            self.show(self.last)
+
     def show(self, snap) -> None:
+        self.last = snap
         if snap.equity_usd is None:
             self.query_one("#dd-numbers", Static).update("no equity yet")
             return

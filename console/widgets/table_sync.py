@@ -81,7 +81,7 @@ class SyncedTable(DataTable):
                 current = self.get_row(key)
                 for column_key, old, new in zip(column_keys, current, cells):
                     if old != new:
-                        self.update_cell(key, column_key, new)
+                        self.update_cell(key, column_key, new, update_width=True)
             else:
                 self.add_row(*cells, key=key)
         self._apply_sort()
