@@ -88,14 +88,15 @@ async def live_screens(shooter: Shooter, tmp: Path) -> None:
 async def alarm_on_evolution_tab(shooter: Shooter, tmp: Path) -> None:
     """An alarm seen from the Evolution tab: the status line flashing while the crash runs."""
     for width, height in ((120, 36), (80, 24)):
-        app = EvoriskApp(db_path=tmp / f"alarm{width}.db", **FAST)
+        # polls a second apart: the paper exchange's weight budget outlasts the whole crash
+        app = EvoriskApp(db_path=tmp / f"alarm{width}.db", poll_interval_s=1.0, paper_speed=300.0)
         async with app.run_test(size=(width, height)) as pilot:
             await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
-            await pilot.press("f2")
             status = app.panel("#status-line")
             seen = len(status.alarms)
-            await pilot.press("x")
-            await until(pilot, lambda: len(status.alarms) > seen and status.has_class("-flash"))
+            await pilot.press("x")  # a Live key: the crash starts, then the operator looks at Evolution
+            await pilot.press("f2")
+            await until(pilot, lambda: len(status.alarms) > seen and status.has_class("-flash"), timeout_s=180)
             svg = shooter.out_dir / f"evolution-tab-alarm-{width}x{height}.svg"
             app.save_screenshot(filename=svg.name, path=str(shooter.out_dir))  # keep the toast: it is the alarm
             shooter.written.append(svg)
