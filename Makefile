@@ -27,7 +27,12 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
+# The PNGs are drawn by cairosvg with an installed monospace font that has the box-drawing glyphs
+# (Fira Code, JetBrains Mono or DejaVu Sans Mono); without one the borders would not line up.
 screenshots: $(STAMP)
+	@fc-list : family | grep -qE "Fira Code|JetBrains Mono|DejaVu Sans Mono" || { \
+	  echo "make screenshots: install a monospace font with box-drawing glyphs first," \
+	       "e.g. 'sudo apt-get install fonts-dejavu-core' (Debian/Ubuntu) or 'brew install --cask font-dejavu'"; exit 2; }
 	$(BIN)/python -m console.screenshots screenshots
 
 lint: $(STAMP)

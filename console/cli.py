@@ -70,7 +70,8 @@ def cmd_console(args: argparse.Namespace) -> int:
         return EXIT_OK
     from console.app import EvoriskApp
 
-    EvoriskApp(network=args.network, db_path=Path(store.path), protect=args.protect).run()
+    EvoriskApp(network=args.network, db_path=Path(store.path), protect=args.protect,
+               read_only=getattr(args, "read_only", False)).run()
     return EXIT_OK
 
 
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--i-understand-mainnet", action="store_true", help=argparse.SUPPRESS)
     c.add_argument("--protect", choices=("on", "off"),
                    help="standing exit orders: on (recorded) or off (positions unprotected)")
+    c.add_argument("--read-only", action="store_true", help="watch only: never approve, promote or send")
     c.set_defaults(func=cmd_console)
 
     d = sub.add_parser("data", parents=[common], help="market data files")

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-SCENARIOS = ("demo", "crash", "correlated-selloff", "flaky-exchange", "stale-feed", "gap")
+SCENARIOS = ("console-demo", "demo", "crash", "correlated-selloff", "flaky-exchange", "stale-feed", "gap")
 
 
 class EvoriskCommands(Provider):
@@ -23,14 +23,20 @@ class EvoriskCommands(Provider):
         if session is not None:
             yield ("Size a new position", app.action_size_position,
                    "how big a position the active genome allows (concentration, correlation, breaker)")
+        read_only = getattr(app, "read_only", False)
         if snap is not None and any(a.status == "pending" for a in snap.pending_actions):
             yield "Review pending action", app.action_review_action, "approve or reject what the breaker proposed"
-        if session is not None and snap is not None and snap.breaker_state not in ("NORMAL", "STALE"):
-            yield "Reset breaker", app.action_reset_breaker, "operator reset: the peak becomes the current equity"
+        if session is not None and snap is not None and snap.positions and not read_only:
+            yield ("Propose the exit again", app.action_propose_exit,
+                   "after a reject or an expiry: the monitor proposes closing every position anew")
+        if session is not None and snap is not None and snap.breaker_state not in ("NORMAL", "STALE") \
+                and not read_only:
+            yield "Reset breaker", app.action_reset_breaker, "operator reset (asks first): the peak becomes the equity"
         running = any(w.group == "evolution" and w.is_running for w in app.workers)
         if running:
             yield "Cancel evolution", app.cancel_evolution, "stop after the current generation (resumable)"
         yield "Toggle dark/light theme", app.action_toggle_theme, "switch the colour theme"
+        yield "Keys of this screen", app.action_help, "every key that works here (also: ?)"
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():

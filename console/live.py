@@ -74,10 +74,11 @@ class LiveSession:
     def start(cls, network: str, store: Store, scenario: str = "demo",
               on_snapshot: Callable[[Any], None] | None = None, poll_interval_s: float | None = None,
               seed: int = 7, paper_speed: float | None = None, protect: str | None = None,
-              on_alert: Callable[[Any], None] | None = None) -> "LiveSession":
+              on_alert: Callable[[Any], None] | None = None, read_only: bool = False) -> "LiveSession":
         """`protect`: "off" = no standing exits whatever is recorded (--protect off), "on" = switch
         them on (recorded); None follows the record, and the paper demo starts protected. `on_alert`
-        is the console's alert callback (toast + bell); it must only post a message."""
+        is the console's alert callback (toast + bell); it must only post a message. `read_only`: no
+        signing key at all, so nothing can be sent, not even the policy's stops."""
         from core.alerts.factory import build_dispatcher
         from core.exchange.gateway import HyperliquidGateway
         from core.monitor.genome_source import GenomeSource
@@ -96,11 +97,13 @@ class LiveSession:
             if paper_speed is not None:
                 settings = replace(settings, speed=paper_speed)
             paper = PaperExchange(settings).start()
-            agent = eth_account.Account.create()
-            paper.approve_agent(paper.demo_address, agent.address)
             address = paper.demo_address
-            gateway = HyperliquidGateway("paper", base_url=paper.base_url, private_key=agent.key.hex(),
-                                         account_address=address)
+            key = None
+            if not read_only:
+                agent = eth_account.Account.create()
+                paper.approve_agent(paper.demo_address, agent.address)
+                key = agent.key.hex()
+            gateway = HyperliquidGateway("paper", base_url=paper.base_url, private_key=key, account_address=address)
             interval = poll_interval_s or PAPER_POLL_INTERVAL_S
         else:
             address = os.environ.get(ADDRESS_ENV, "")
@@ -108,8 +111,8 @@ class LiveSession:
                 from core.errors import BadInputError
 
                 raise BadInputError(f"set {ADDRESS_ENV} to the account address to watch on {network}")
-            gateway = HyperliquidGateway.from_env(network, account_address=address,
-                                                  allow_mainnet=network == "mainnet")
+            make = HyperliquidGateway if read_only else HyperliquidGateway.from_env
+            gateway = make(network, account_address=address, allow_mainnet=network == "mainnet")
             interval = poll_interval_s or LIVE_POLL_INTERVAL_S
         from core.monitor.monitor_lease import MonitorLeaseHolder, MonitorRunning
 
@@ -154,6 +157,17 @@ class LiveSession:
         """The console toggle: recorded, then one cycle so the orders rest (or go) at once."""
         record_protection(self.repo, on, operator, "console toggle")
         self.service.run_cycle()
+
+    def propose_exit(self, operator: str, coin: str | None = None) -> str:
+        """Ask the monitor for the exit again (after a reject or expiry); returns core's answer."""
+        from core.monitor.supersede import EXIT_REQUEST_KEY, EXIT_REQUEST_OUTCOME_KEY
+
+        self.repo.set_value(EXIT_REQUEST_KEY, {"by": operator, "coin": coin, "requested_ms": wall_ms()}, wall_ms())
+        self.service.run_cycle()
+        if self.repo.get_value(EXIT_REQUEST_KEY):
+            return "requested: the monitor proposes it once the data is fresh"
+        outcome = self.repo.get_value(EXIT_REQUEST_OUTCOME_KEY) or {}
+        return str(outcome.get("message", "requested"))
 
     def reset_breaker(self, operator: str) -> None:
         from core.monitor.service import RESET_REQUEST_KEY

@@ -51,3 +51,12 @@ class AlertRaised(Message):
     and rings the bell; any widget (a status line) may also handle it."""
 
     alert: Any  # core.alerts.model.Alert
+
+
+@dataclass
+class AlarmRaised(Message):
+    """Something an operator must notice now: the status line flashes and the terminal bells.
+    Posted for breaker transitions and new actions; the perp-risk alerts post it too."""
+
+    text: str
+    severity: str = "error"  # "warning" | "error" (the toast's severity)

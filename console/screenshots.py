@@ -1,7 +1,8 @@
 """Regenerate screenshots/: every console screen, on the live in-process paper exchange, as SVG and
 PNG. Run with `make screenshots`. Uses a throw-away database, never the operator's.
 
-The market runs ten times faster than `make run` so the crash reaches the breaker in seconds.
+The market runs ten times faster than `make run` so the crash reaches the breaker in seconds; the
+genome is the default one, as a new user has it (the console-demo book makes x reach an approval).
 """
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
 
 from console.app import EvoriskApp
 
@@ -43,18 +42,12 @@ class Shooter:
         log.info("wrote %s", svg)
 
 
-def tight_genome(db: Path) -> None:
-    """A 5% max-drawdown genome with wide stops: the crash walks the breaker up to EMERGENCY."""
-    from storage import Store
-    from storage.monitor_repo import MonitorRepo
-
-    genes = np.full(22, 0.5)
-    genes[0], genes[13] = 1.0, 0.0
-    MonitorRepo(Store(db)).promote(list(genes), "screenshot: 5% breaker", "screenshots", int(time.time() * 1000))
+def pending_exit(app: EvoriskApp) -> bool:
+    return any(a.kind in ("exit_all", "reduce") and a.status == "pending" for a in app.snapshot.pending_actions)
 
 
 async def live_screens(shooter: Shooter, tmp: Path) -> None:
-    for width, height in ((200, 60), (80, 24)):
+    for width, height in ((200, 60), (120, 36), (80, 24)):
         app = EvoriskApp(db_path=tmp / f"demo{width}.db", **FAST)
         async with app.run_test(size=(width, height)) as pilot:
             await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
@@ -64,25 +57,49 @@ async def live_screens(shooter: Shooter, tmp: Path) -> None:
                 await pilot.press("t")
                 await shooter.shot(app, pilot, "live-demo-light-theme")
                 await pilot.press("t")
-    db = tmp / "crash.db"
-    tight_genome(db)
-    app = EvoriskApp(db_path=db, **FAST)
-    async with app.run_test(size=(200, 60)) as pilot:
-        await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
-        await pilot.press("x")
-        await until(pilot, lambda: app.snapshot.breaker_state in ("TIGHTENED", "REDUCING"))
-        await shooter.shot(app, pilot, "live-crash-breaker-climbing")
-        await until(pilot, lambda: any(a.kind == "exit_all" and a.status == "pending"
-                                       for a in app.snapshot.pending_actions))
-        await shooter.shot(app, pilot, "live-crash-emergency")
-        table = app.query_one("#pending")
-        table.move_cursor(row=next(i for i, a in enumerate(app.snapshot.pending_actions) if a.kind == "exit_all"))
-        await pilot.press("a")
-        await pilot.pause(0.5)
-        await shooter.shot(app, pilot, "approval-emergency-exit")
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.5)
-        await shooter.shot(app, pilot, "command-palette")
+    # The README's story with the default genome: x, and the breaker asks for a decision.
+    for width, height in ((200, 60), (120, 36), (80, 24)):
+        app = EvoriskApp(db_path=tmp / f"crash{width}.db", **FAST)
+        size = f"{width}x{height}"
+        async with app.run_test(size=(width, height)) as pilot:
+            await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+            await pilot.press("x")
+            if width == 200:
+                await until(pilot, lambda: app.snapshot.breaker_state != "NORMAL")
+                await shooter.shot(app, pilot, "live-crash-breaker-climbing")
+            await until(pilot, lambda: pending_exit(app))
+            await pilot.pause(1.5)  # let the stops that fill during the crash settle the book
+            await until(pilot, lambda: pending_exit(app))
+            await shooter.shot(app, pilot, f"live-crash-emergency-{size}")
+            await pilot.press("a")
+            await pilot.pause(0.5)
+            await shooter.shot(app, pilot, f"approval-emergency-exit-{size}")
+            await pilot.press("escape")
+            await pilot.press("question_mark")
+            await pilot.pause(0.3)
+            await shooter.shot(app, pilot, f"help-live-{size}")
+            await pilot.press("escape")
+            if width == 200:
+                await pilot.press("ctrl+p")
+                await pilot.pause(0.5)
+                await shooter.shot(app, pilot, "command-palette")
+
+
+async def alarm_on_evolution_tab(shooter: Shooter, tmp: Path) -> None:
+    """An alarm seen from the Evolution tab: the status line flashing while the crash runs."""
+    for width, height in ((120, 36), (80, 24)):
+        # polls a second apart: the paper exchange's weight budget outlasts the whole crash
+        app = EvoriskApp(db_path=tmp / f"alarm{width}.db", poll_interval_s=1.0, paper_speed=300.0)
+        async with app.run_test(size=(width, height)) as pilot:
+            await until(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
+            status = app.panel("#status-line")
+            seen = len(status.alarms)
+            await pilot.press("x")  # a Live key: the crash starts, then the operator looks at Evolution
+            await pilot.press("f2")
+            await until(pilot, lambda: len(status.alarms) > seen and status.has_class("-flash"), timeout_s=180)
+            svg = shooter.out_dir / f"evolution-tab-alarm-{width}x{height}.svg"
+            app.save_screenshot(filename=svg.name, path=str(shooter.out_dir))  # keep the toast: it is the alarm
+            shooter.written.append(svg)
 
 
 async def evolution_screens(shooter: Shooter, tmp: Path) -> None:
@@ -120,14 +137,46 @@ async def evolution_screens(shooter: Shooter, tmp: Path) -> None:
         await shooter.shot(app, pilot, "event-log")
 
 
+# Monospace fonts with the box-drawing glyphs, in order of preference (Fira Code is what Textual's
+# SVG asks for). cairosvg takes only the first family of a CSS list and fontconfig then falls back
+# to a proportional sans, which is what misaligned the borders; so the SVG names an installed one.
+MONO_FONTS = ("Fira Code", "JetBrains Mono", "DejaVu Sans Mono")
+FONT_HELP = ("no monospace font with box-drawing glyphs found (fc-list): install one, e.g. "
+             "`apt-get install fonts-dejavu-core` (Debian/Ubuntu) or `brew install --cask font-dejavu` (macOS)")
+
+
+def installed_mono_font() -> str | None:
+    """The first of MONO_FONTS that fontconfig knows, or None (also when fc-list is missing)."""
+    import subprocess
+
+    try:
+        families = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    known = {name.strip() for line in families.splitlines() for name in line.split(",")}
+    return next((font for font in MONO_FONTS if font in known), None)
+
+
+def svg_for_cairo(svg_text: str, font: str) -> str:
+    """Textual's SVG with every font-family pointing at `font` (browsers keep the original)."""
+    import re
+
+    return re.sub(r"font-family:[^;\"]*;", f'font-family: "{font}", monospace;', svg_text)
+
+
 def to_png(svgs: list[Path]) -> None:
     try:
         import cairosvg
     except (ImportError, OSError) as exc:  # cairo is a system library; PNGs are optional
         log.warning("PNG conversion skipped: %s", exc)
         return
+    font = installed_mono_font()
+    if font is None:
+        raise SystemExit(f"screenshots: {FONT_HELP}")
+    log.info("PNGs rendered with %s", font)
     for svg in svgs:
-        cairosvg.svg2png(url=str(svg), write_to=str(svg.with_suffix(".png")))
+        text = svg_for_cairo(svg.read_text(encoding="utf-8"), font)
+        cairosvg.svg2png(bytestring=text.encode("utf-8"), write_to=str(svg.with_suffix(".png")))
 
 
 def main(argv: list[str]) -> int:
@@ -139,6 +188,7 @@ def main(argv: list[str]) -> int:
     shooter = Shooter(out_dir)
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(live_screens(shooter, Path(tmp)))
+        asyncio.run(alarm_on_evolution_tab(shooter, Path(tmp)))
         asyncio.run(evolution_screens(shooter, Path(tmp)))
     to_png(shooter.written)
     log.info("wrote %d screenshots to %s", len(shooter.written), out_dir)

@@ -8,10 +8,11 @@ import numpy as np
 from textual.widgets import Button, Input
 
 from console.app import EvoriskApp
-from console.screens.approval import ApprovalScreen
+from console.screens.approval import CONFIRM_WORD, ApprovalScreen
+from console.screens.confirm import ConfirmScreen
 from storage import Store
 from storage.monitor_repo import MonitorRepo
-from tests.console_helpers import wait_for
+from tests.console_helpers import shallow_crash, wait_for
 
 FAST = dict(poll_interval_s=0.5, paper_speed=600.0)  # ten simulated minutes per second
 
@@ -53,13 +54,13 @@ async def test_crash_key_switches_the_paper_scenario(tmp_db):
         assert app.session.paper.player.scenario.name == "crash"
 
 
-async def test_emergency_exit_needs_typed_confirmation_then_closes_everything(tmp_db):
+async def test_emergency_exit_needs_typed_confirmation_then_closes_everything(tmp_db, tmp_path):
     promote_tight_genome(tmp_db)
     app = EvoriskApp(db_path=tmp_db, **FAST)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
         seen: list[str] = []
-        await pilot.press("x")
+        app.session.switch_scenario(shallow_crash(tmp_path))  # the breaker climbs, no stop fills
 
         def emergency():
             seen.append(app.snapshot.breaker_state)
@@ -84,24 +85,26 @@ async def test_emergency_exit_needs_typed_confirmation_then_closes_everything(tm
         await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
         approve = app.screen.query_one("#approve", Button)
         assert approve.disabled, "closing everything needs the typed confirmation first"
-        app.screen.query_one("#confirm", Input).value = "EXIT"
-        await pilot.pause(0.1)
+        assert app.screen.focused is app.screen.query_one("#confirm", Input)  # the typed field has focus
+        await pilot.press(*CONFIRM_WORD)
         assert not approve.disabled
-        await pilot.click("#approve")
+        # a stop filling meanwhile supersedes the action; the modal then shows (and approves) the new one
+        action = app.screen.action
+        await pilot.press("enter")  # Enter submits
         repo = MonitorRepo(Store(tmp_db))
         await wait_for(pilot, lambda: repo.get_action(action.id).status == "done", timeout_s=30)
         assert repo.get_approval(action.id) is not None
         cloids = [o.cloid for o in repo.orders_for_action(action.id)]
-        assert len(cloids) == len(set(cloids)) >= len(held)
+        assert len(cloids) == len(set(cloids)) >= len(action.orders)
         await wait_for(pilot, lambda: not app.snapshot.positions, timeout_s=30)
 
 
-async def test_rejecting_an_action_sends_nothing(tmp_db):
+async def test_rejecting_an_action_sends_nothing(tmp_db, tmp_path):
     promote_tight_genome(tmp_db)
     app = EvoriskApp(db_path=tmp_db, **FAST)
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
-        await pilot.press("x")
+        app.session.switch_scenario(shallow_crash(tmp_path))  # no stop fills: the exit stays the same
         # the exit is the last proposal of the crash (a halving may be superseded by it meanwhile)
         await wait_for(pilot, lambda: bool(pending(app, "exit_all")), timeout_s=60)
         action = pending(app, "exit_all")[0]
@@ -110,6 +113,8 @@ async def test_rejecting_an_action_sends_nothing(tmp_db):
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
         await pilot.click("#reject")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))  # reject asks first
+        await pilot.click("#yes")
         repo = MonitorRepo(Store(tmp_db))
         await wait_for(pilot, lambda: repo.get_action(action.id).status == "rejected")
         assert repo.orders_for_action(action.id) == []
@@ -174,7 +179,7 @@ async def test_sizing_dialog_explains_the_limits(tmp_db):
         assert "allowed:" in text and "concentration" in text  # 5 BTC is far above 12.5% of equity
 
 
-async def test_paper_demo_starts_protected_and_p_switches_standing_exits_off_and_on(tmp_db):
+async def test_paper_demo_starts_protected_and_S_switches_standing_exits_off_and_on(tmp_db):
     from core.monitor.standing import PROTECTION_KEY
 
     app = EvoriskApp(db_path=tmp_db, **FAST)
@@ -183,10 +188,10 @@ async def test_paper_demo_starts_protected_and_p_switches_standing_exits_off_and
                        and any(o.get("kind") == "stop" for o in app.snapshot.protective_stops), timeout_s=60)
         repo = MonitorRepo(app.store)
         assert repo.get_value(PROTECTION_KEY)["by"] == "paper demo"
-        await pilot.press("p")
+        await pilot.press("S")
         await wait_for(pilot, lambda: app.snapshot.protected is False and not any(
             o.get("kind") for o in app.snapshot.protective_stops), timeout_s=60)
         assert repo.get_value(PROTECTION_KEY) == {**repo.get_value(PROTECTION_KEY), "on": False, "by": "console"}
         assert "POSITIONS UNPROTECTED" in str(app.query_one("#breaker-banner").render())
-        await pilot.press("p")
+        await pilot.press("S")
         await wait_for(pilot, lambda: app.snapshot.protected is True, timeout_s=60)

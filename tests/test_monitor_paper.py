@@ -134,10 +134,14 @@ def test_5xx_and_unreachable_are_stale_with_the_last_numbers_kept(calm):
     good = service.run_cycle()
     calm.paper.inject_fault("http_5xx", count=10, endpoint="info")
     calm.step()
+    snap = service.run_cycle()  # one failed poll: a warning on the last good numbers
+    assert snap.breaker_state == "NORMAL" and "exchange unavailable" in snap.poll_warning
+    assert snap.equity_usd == good.equity_usd and snap.positions == good.positions
+    assert snap.pending_actions == () and service.state.hwm_usd == good.hwm_usd
+    calm.clock.advance(3.0)  # 3 intervals without a good poll: STALE (SPEC 5)
     snap = service.run_cycle()
     assert snap.breaker_state == "STALE" and "exchange unavailable" in snap.data_error
     assert snap.equity_usd == good.equity_usd and snap.positions == good.positions
-    assert snap.pending_actions == () and service.state.hwm_usd == good.hwm_usd
     calm.paper.stop()
     snap = service.run_cycle()
     assert snap.breaker_state == "STALE" and snap.last_ok_poll_ms == good.time_ms

@@ -60,11 +60,14 @@ def test_s01_backoff_doubles_while_info_is_down_and_resets_on_the_first_good_pol
         if k == 0:  # an operator approves during the outage: nothing may be sent on a blind book
             r.repo.approve_action(action_id, "alice", r.clock.now_ms())
         snap = seen[-1]
-        assert snap.breaker_state == "STALE" and snap.data_error.startswith("exchange unavailable")
-        assert f"failed polls: {k + 1}" in snap.data_error and snap.next_poll_in_s == timer.delays[-1]
+        # SPEC 5: STALE once no poll succeeded for 3 intervals (ages 1 and 2 s are a warning only)
+        expected = "NORMAL" if k < 2 else "STALE"
+        problem = snap.poll_warning if expected == "NORMAL" else snap.data_error
+        assert snap.breaker_state == expected and problem.startswith("exchange unavailable")
+        assert f"failed polls: {k + 1}" in problem and snap.next_poll_in_s == timer.delays[-1]
         assert snap.equity_usd == good.equity_usd and snap.last_ok_poll_ms == good.time_ms
     assert timer.delays[2:] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]  # x2 per failure, capped at 10 intervals
-    assert [s.data_age_s for s in seen[1:]] == [1.0, 2.0, 4.0, 8.0, 16.0, 26.0]  # the age, shown while STALE
+    assert [s.data_age_s for s in seen[1:]] == [1.0, 2.0, 4.0, 8.0, 16.0, 26.0]  # the age, shown throughout
     assert r.paper.request_counts["info"] == info_before + 6  # one request per retry, none in between
     assert service.run_cycle().data_error.startswith("exchange unavailable: backing off after 6 failed poll(s)")
     assert r.paper.request_counts["info"] == info_before + 6  # a cycle inside the wait asks nothing
@@ -88,7 +91,9 @@ def test_s01_retry_after_wins_when_it_is_longer_than_the_backoff(tmp_path):
     for kind, params in plan:
         r.paper.inject_fault(kind, endpoint="info", **params)
         timer.fire()
-        assert seen[-1].breaker_state == "STALE"
+    # the data is 1 and 2 s old at the first failures (a warning), 4 s at the third: STALE from there
+    assert [s.breaker_state for s in seen[1:]] == ["NORMAL", "NORMAL", "STALE", "STALE", "STALE"]
+    assert seen[1].poll_warning.startswith("exchange unavailable") and seen[1].data_error is None
     # failures 1..5 back off 1, 2, 4, 8, 10 s; the 429s ask 3 s (less than 4) and 30 s (more than 8)
     assert timer.delays[2:] == [1.0, 2.0, 4.0, 30.0, 10.0]
     r.paper.fast_forward(1.0)
@@ -104,7 +109,8 @@ def test_s01_a_stopped_server_keeps_backing_off_up_to_the_cap(tmp_path):
     for _ in range(7):
         timer.fire()
     assert timer.delays[2:] == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
-    assert all(s.breaker_state == "STALE" and "cannot connect" in s.data_error for s in seen[1:])
+    assert all(s.breaker_state == "NORMAL" and "cannot connect" in s.poll_warning for s in seen[1:3])
+    assert all(s.breaker_state == "STALE" and "cannot connect" in s.data_error for s in seen[3:])
     assert seen[-1].data_age_s == 36.0 and seen[-1].next_poll_in_s == 10.0
 
 

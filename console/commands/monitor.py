@@ -1,4 +1,4 @@
-"""`evorisk monitor --headless`, `actions`, `approve ID`, `reject ID`, `reset-breaker` (SPEC 11).
+"""`evorisk monitor --headless`, `actions`, `approve ID`, `reject ID`, `reset-breaker`, `propose-exit` (SPEC 11).
 
 The monitor prints one line per poll (JSON with --json): equity, drawdown, breaker state and
 pending action ids. Only one monitor per account and database acts (a lease in SQLite); a second
@@ -16,7 +16,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from console.exit_codes import EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
+from console.exit_codes import EXIT_BAD_INPUT, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 from console import argtypes as at
 ONCE_ALERT_WAIT_S = 10.0  # `--once` waits this long for its alerts' deliveries before exiting
 
@@ -57,7 +57,8 @@ def snapshot_line(snap, as_json: bool) -> str:
         return json.dumps({"time_ms": snap.time_ms, "equity_usd": snap.equity_usd, "hwm_usd": snap.hwm_usd,
                            "drawdown": snap.drawdown, "drawdown_ratio": snap.drawdown_ratio,
                            "breaker_state": snap.breaker_state, "pending_action_ids": ids,
-                           "data_error": snap.data_error, "db_error": snap.db_error, "genome": snap.genome_label,
+                           "data_error": snap.data_error, "poll_warning": snap.poll_warning, "db_error": snap.db_error,
+                           "genome": snap.genome_label,
                            "protected": snap.protected, "protection": snap.protection,
                            "standing_orders": list(snap.protective_stops),
                            **{k: getattr(snap, k) for k in ACCOUNT_KEYS},
@@ -73,6 +74,7 @@ def snapshot_line(snap, as_json: bool) -> str:
     if snap.margin_ratio is not None:
         line += f" margin={snap.margin_ratio:.1%} leverage={snap.account_leverage:.2f}x"
     line += f" STALE: {snap.data_error}" if snap.data_error else ""
+    line += f" WARNING: {snap.poll_warning}" if snap.poll_warning else ""
     return line + (f" DB: {snap.db_error} (nothing stored, proposed or sent)" if snap.db_error else "")
 
 
@@ -149,7 +151,8 @@ def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease, alert
         alerts.wait_idle(ONCE_ALERT_WAIT_S)  # a one-shot run still delivers what it raised
         if snap.db_error:
             return EXIT_DB_BUSY
-        return EXIT_UNREACHABLE if snap.data_error and snap.data_error.startswith("exchange unavailable") else EXIT_OK
+        problem = snap.data_error or snap.poll_warning or ""  # one poll: a failed one is unreachable either way
+        return EXIT_UNREACHABLE if problem.startswith("exchange unavailable") else EXIT_OK
     service.start()
     try:
         threading.Event().wait()
@@ -263,6 +266,24 @@ def cmd_reset_breaker(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_propose_exit(args: argparse.Namespace) -> int:
+    """Ask the running monitor to propose an exit again (after a reject or an expiry); it decides
+    at its next good poll whether there is anything to propose, and the outcome is logged."""
+    import re
+
+    from core.monitor.supersede import EXIT_REQUEST_KEY
+
+    coin = args.coin.strip().upper() if args.coin else None
+    if coin is not None and not re.fullmatch(r"[A-Z0-9]{1,12}", coin):
+        sys.stderr.write(f"evorisk: --coin must be a coin name such as BTC, got {args.coin!r}\n")
+        return EXIT_BAD_INPUT
+    _repo(args).set_value(EXIT_REQUEST_KEY, {"by": _operator(args), "coin": coin, "requested_ms": _now_ms()}, _now_ms())
+    what = f"an exit of {coin}" if coin else "an exit of every position"
+    sys.stdout.write(f"{what} requested: the monitor proposes it at its next poll "
+                     "(`evorisk actions` lists it; approve it as any other action)\n")
+    return EXIT_OK
+
+
 def _exchange_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--base-url", required=required, help="exchange URL (the paper exchange's base_url)")
     p.add_argument("--address", required=required, type=at.address, help="account address to watch (0x...)")
@@ -304,3 +325,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     rb = sub.add_parser("reset-breaker", parents=[common], help="high-water mark := current equity, breaker NORMAL")
     rb.add_argument("--by", help="operator name (default: the login name)")
     rb.set_defaults(func=cmd_reset_breaker)
+
+    pe = sub.add_parser("propose-exit", parents=[common], help="propose an exit again (after a reject or expiry)")
+    pe.add_argument("--coin", help="close only this coin (default: every position)")
+    pe.add_argument("--by", help="operator name (default: the login name)")
+    pe.set_defaults(func=cmd_propose_exit)

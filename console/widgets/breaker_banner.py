@@ -23,15 +23,16 @@ def hhmmss(ms: int) -> str:
 
 
 class BreakerBanner(Static):
+    # `color: auto` picks black or white for the tinted background: >= 4.5:1 in both themes (WCAG AA).
     DEFAULT_CSS = """
-    BreakerBanner { height: 3; border: heavy $success; content-align: center middle; text-style: bold;
-                    padding: 0 1; }
-    BreakerBanner.-normal { border: heavy $success; color: $success; }
-    BreakerBanner.-tightened { border: heavy $warning; color: $warning; }
-    BreakerBanner.-reducing { border: heavy darkorange; color: darkorange; background: darkorange 15%; }
-    BreakerBanner.-emergency { border: heavy red; color: white; background: red 70%; }
-    BreakerBanner.-stale { border: heavy $secondary; color: $secondary; background: $secondary 15%; }
-    BreakerBanner.-normal.-watch { border: heavy yellow; color: yellow; background: yellow 10%; }
+    BreakerBanner { height: auto; max-height: 6; border: heavy $success; content-align: center middle;
+                    text-align: center; text-style: bold; padding: 0 1; }
+    BreakerBanner.-normal { border: heavy $success; background: $success 15%; color: auto; }
+    BreakerBanner.-tightened { border: heavy $warning; background: $warning 25%; color: auto; }
+    BreakerBanner.-reducing { border: heavy darkorange; background: darkorange 35%; color: auto; }
+    BreakerBanner.-emergency { border: heavy red; background: #a80000; color: white; }
+    BreakerBanner.-stale { border: heavy $secondary; background: $secondary 30%; color: auto; }
+    BreakerBanner.-normal.-watch { border: heavy $warning; background: $warning 25%; color: auto; }
     """
 
     state: reactive[str] = reactive("NORMAL")
@@ -56,10 +57,11 @@ class BreakerBanner(Static):
         watch = " WATCH" if self.watch else ""
         does = (f"WATCH from {snap.watch_fraction:.2f} of max: an alert, no action" if self.watch
                 else WHAT_IT_DOES.get(snap.breaker_state, ""))
-        self.update(f"BREAKER {snap.breaker_state}{watch} since {since} | "
-                    f"drawdown {dd} = {ratio} of max {snap.max_drawdown_pct:.1%} | "
-                    f"{does} | "
-                    f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'}"
+        # The essentials first (state, since, ratio, new risk) so a narrow terminal wraps only the rest.
+        self.update(f"BREAKER {snap.breaker_state}{watch} since {since} | ratio {ratio} | "
+                    f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'} | "
+                    f"drawdown {dd} of max {snap.max_drawdown_pct:.1%} | "
+                    f"{does}"
                     + ("" if snap.breaker_reason.startswith(("drawdown", "start")) else f" | {snap.breaker_reason}")
                     + gap_text(snap) + protection_text(snap))
 

@@ -26,13 +26,19 @@ def heat(value: float | None) -> Text:
     return Text(f"{value:+.2f}", style=style)
 
 
-def concentration_bar(fraction: float, limit: float) -> Text:
-    """Bar scaled so the limit sits at 3/4 of the width; red beyond the limit."""
-    scale = limit / 0.75 if limit > 0 else 1.0
-    filled = min(int(fraction / scale * BAR_CELLS), BAR_CELLS)
-    limit_at = int(0.75 * BAR_CELLS)
+def bar_scale(fractions: list[float], limit: float) -> float:
+    """The fraction a full bar stands for: the limit at 3/4 of the width, widened so the largest
+    holding still fits (bars that all saturate would show 39.9 % and 24.9 % alike)."""
+    return max(limit / 0.75 if limit > 0 else 1.0, max(fractions, default=0.0) * 1.05)
+
+
+def concentration_bar(fraction: float, limit: float, scale: float | None = None, cells: int = BAR_CELLS) -> Text:
+    """A bar of `cells` with the limit marked `|`; red beyond the limit."""
+    scale = scale or bar_scale([fraction], limit)
+    filled = min(round(fraction / scale * cells), cells)
+    limit_at = min(int(limit / scale * cells), cells - 1)
     text = Text()
-    for i in range(BAR_CELLS):
+    for i in range(cells):
         if i == limit_at:
             text.append("|", style="bold")
         elif i < filled:
@@ -60,8 +66,9 @@ class CorrelationPanel(Static):
         bars.add_column()
         bars.add_column()
         bars.add_column(justify="right")
+        scale = bar_scale([p.concentration for p in snap.positions], snap.concentration_limit)
         for p in sorted(snap.positions, key=lambda p: -p.concentration):
-            bars.add_row(p.coin, concentration_bar(p.concentration, snap.concentration_limit),
+            bars.add_row(p.coin, concentration_bar(p.concentration, snap.concentration_limit, scale),
                          Text(f"{p.concentration:.1%}", style="red" if p.concentration > snap.concentration_limit else ""))
         from rich.console import Group
 

@@ -8,6 +8,8 @@ from textual.widgets import Static
 
 GAUGE_MAX_RATIO = 1.2  # the gauge shows a little beyond the emergency line
 THRESHOLDS = ((0.5, "T"), (0.7, "R"), (1.0, "E"))
+LINE_LABELS = {0.5: "T 0.5", 0.7: "R 0.7", 1.0: "E 1.0"}  # each history line says which threshold it is
+LABEL_CELLS = 6  # room kept right of the chart for those labels
 
 
 def gauge(ratio: float | None, width: int) -> Text:
@@ -49,6 +51,8 @@ def history_chart(history: list[float], width: int, height: int) -> Text:
         pad = width - len(values)
         if line_at is not None and pad > 0:
             text.append("─" * pad, style="dim red" if line_at == 1.0 else "dim yellow")
+        label = LINE_LABELS.get(line_at, "") if line_at is not None else ""
+        text.append(f" {label}" if label else "", style="dim red" if line_at == 1.0 else "dim yellow")
         text.append("\n")
     return text
 
@@ -56,7 +60,7 @@ def history_chart(history: list[float], width: int, height: int) -> Text:
 class DrawdownPanel(Vertical):
     DEFAULT_CSS = """
     DrawdownPanel { height: 1fr; }
-    DrawdownPanel #dd-numbers { height: 2; }
+    DrawdownPanel #dd-numbers { height: auto; }
     DrawdownPanel #dd-gauge { height: 1; }
     DrawdownPanel #dd-history { height: 1fr; min-height: 2; }
     """
@@ -66,7 +70,14 @@ class DrawdownPanel(Vertical):
         yield Static("", id="dd-gauge")
         yield Static("", id="dd-history")
 
+    def on_resize(self) -> None:
+        """The gauge and chart are drawn to the panel's width: redraw when it changes (a scrollbar
+        appearing in the narrow layout takes two cells after the first frame)."""
+        if getattr(self, "last", None) is not None:
+            self.show(self.last)
+
     def show(self, snap) -> None:
+        self.last = snap
         if snap.equity_usd is None:
             self.query_one("#dd-numbers", Static).update("no equity yet")
             return
@@ -79,4 +90,4 @@ class DrawdownPanel(Vertical):
         self.query_one("#dd-gauge", Static).update(gauge(ratio, width))
         history = list(snap.drawdown_history) or [ratio]
         chart = self.query_one("#dd-history", Static)
-        chart.update(history_chart(history, width, max(chart.size.height, 3)))
+        chart.update(history_chart(history, width - LABEL_CELLS, max(chart.size.height, 3)))

@@ -1,6 +1,7 @@
 """Evolution: choose data and settings, start / cancel / resume, and watch progress live."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -19,9 +20,19 @@ def default_data_path() -> str:
 
 def eta_text(eta_s: float | None) -> str:
     if eta_s is None:
-        return "-"
-    m, s = divmod(int(eta_s), 60)
-    return f"{m}:{s:02d}"
+        return "estimating..."
+    h, rest = divmod(int(eta_s), 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def paced_eta_s(first: tuple[float, int] | None, now_s: float, generation: int, total: int) -> float | None:
+    """ETA from the pace since the first progress message: the first generation also loads the
+    data and compiles the kernel, so an ETA that includes it is off by minutes (138:03)."""
+    if first is None or generation <= first[1]:
+        return None
+    per_generation_s = (now_s - first[0]) / (generation - first[1])
+    return per_generation_s * max(total - generation, 0)
 
 
 class EvolutionPanel(Vertical):
@@ -37,6 +48,7 @@ class EvolutionPanel(Vertical):
     EvolutionPanel #evo-buttons Button { margin-right: 1; }
     EvolutionPanel #evo-cluster-address { width: 50; }
     EvolutionPanel #evo-cluster { width: 1fr; padding: 1 1; color: $text-muted; }
+    EvolutionPanel #evo-status { width: 1fr; }
     EvolutionPanel Sparkline { height: 4; }
     EvolutionPanel .spark-label { color: $text-muted; }
     """
@@ -101,7 +113,9 @@ class EvolutionPanel(Vertical):
             self.query_one("#evo-mean", Sparkline).data = []
             bar = self.query_one("#evo-bar", ProgressBar)
             bar.update(total=total or 100, progress=0)
-            self.query_one("#evo-status", Label).update(f"run {run_id}: loading data and compiling the kernel...")
+            self._first_progress: tuple[float, int] | None = None
+            who = "new run" if run_id is None else f"run {run_id}"
+            self.query_one("#evo-status", Label).update(f"{who}: loading data and compiling the kernel...")
 
     def show_progress(self, p: EvolutionProgress) -> None:
         if not hasattr(self, "best"):
@@ -112,9 +126,14 @@ class EvolutionPanel(Vertical):
         self.query_one("#evo-best", Sparkline).data = list(self.best)
         self.query_one("#evo-mean", Sparkline).data = list(self.mean)
         self.query_one("#evo-bar", ProgressBar).update(total=p.generations_total, progress=p.generation)
+        now = time.monotonic()
+        first = getattr(self, "_first_progress", None)
+        if first is None:
+            self._first_progress = (now, p.generation)
+        eta = paced_eta_s(first, now, p.generation, p.generations_total)
         self.query_one("#evo-status", Label).update(
             f"run {p.run_id}: generation {p.generation}/{p.generations_total}  best {p.best:.4f}  "
-            f"mean {p.mean:.4f}  {p.evals_per_s:,.0f} evals/s  ETA {eta_text(p.eta_s)}")
+            f"mean {p.mean:.4f}  {p.evals_per_s:,.0f} evals/s  ETA {eta_text(eta)}")
 
     def show_cluster(self, address: str, n_workers: int) -> None:
         self.query_one("#evo-cluster", Static).update(f"cluster {address}: {n_workers} worker(s)")

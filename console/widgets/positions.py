@@ -4,8 +4,8 @@ liquidate before the stop fires), leverage and its type, funding since open and 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
 
+from console.widgets.table_sync import SyncedTable
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
 
 NEAR_FRACTION = 0.02  # a level closer than 2% of the mark is red
@@ -108,42 +108,35 @@ def layout_for(width: int) -> str:
     return "medium" if width >= MEDIUM_FROM_COLUMNS else "compact"
 
 
-class PositionsTable(DataTable):
+class PositionsTable(SyncedTable):
+    """Updated in place every poll: the selected row, the scroll and the sort stay put."""
+
     DEFAULT_CSS = "PositionsTable { height: 1fr; }"
 
     def on_mount(self) -> None:
-        self.cursor_type = "row"
         self.zebra_stripes = True
         self.layout_name = "full"
         self.last: RiskSnapshot | None = None
-        self._set_columns(COLUMNS)
+        self.set_columns(COLUMNS)
 
     @property
     def compact(self) -> bool:
         """Narrower than the full table (the account line then shortens too)."""
         return self.layout_name != "full"
 
-    def _set_columns(self, columns: tuple[str, ...]) -> None:
-        self.clear(columns=True)
-        for col in columns:
-            self.add_column(col)
-
     def on_resize(self) -> None:
         name = layout_for(self.size.width)
         if name != self.layout_name:
             self.layout_name = name
-            self._set_columns(LAYOUTS[name][0])
+            self.set_columns(LAYOUTS[name][0])
             if self.last is not None:
                 self.show(self.last)
 
     def show(self, snap: RiskSnapshot) -> None:
         self.last = snap
-        self.clear()
         columns, make = LAYOUTS[self.layout_name]
-        for p in snap.positions:
-            self.add_row(*make(p), key=p.coin)
-        if not snap.positions:
-            self.add_row(Text("no open positions", style="dim"), *[""] * (len(columns) - 1))
+        self.sync(((p.coin, make(p)) for p in snap.positions),
+                  empty=(Text("no open positions", style="dim"), *[""] * (len(columns) - 1)))
 
 
 def protective_stops_text(snap: RiskSnapshot) -> Text:

@@ -18,7 +18,7 @@ from core import policy
 from core.exchange.models import AccountState, AssetContext
 from core.genome import RiskParams
 from core.monitor import proposals
-from core.monitor.freshness import feed_problem, next_feed_state
+from core.monitor.freshness import STALE_AFTER_INTERVALS, feed_problem, next_feed_state
 from core.monitor.gaps import GapCheck, accepted_px, check_gaps, gap_notes
 from core.monitor.indicators import CoinIndicators
 from core.monitor.levels import TAKER_FEE, ExitSchedule, position_risk
@@ -150,7 +150,10 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     hwm = (state.hwm_usd or equity) if gap.holding else max(state.hwm_usd or equity, equity)
     dd = policy.drawdown_fraction(equity, hwm)
     ratio = dd / p.max_drawdown_pct
-    new_state = state.breaker_state if gap.holding else policy.breaker_next_state(state.breaker_state, ratio)
+    was_stale = state.is_stale
+    # Older state rows stored STALE as the breaker itself; the breaker behind it was NORMAL then.
+    decided = policy.NORMAL if state.breaker_state == policy.STALE else state.breaker_state
+    new_state = decided if gap.holding else policy.breaker_next_state(decided, ratio)
     tracks = _tracks(state.tracks, acct, believed, market.indicators, market.opened_ms, ctx.entry_slippage,
                      ctx.best_from_marks)
     rows, schedules = [], {}
@@ -169,9 +172,14 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     reason = f"drawdown {dd:.2%} is {ratio:.2f} x max {p.max_drawdown_pct:.2%}"
     transition = None
     since_ms, why = state.breaker_since_ms, state.breaker_reason
-    if new_state != state.breaker_state:
-        transition = BreakerTransition(state.breaker_name, policy.BREAKER_NAMES[new_state], ratio, reason, now_ms)
+    if new_state != state.breaker_state:  # a decided change (or an older row's STALE): a new "since"
         since_ms, why = now_ms, reason
+    if new_state != state.breaker_state or was_stale:
+        # Fresh data after STALE is an event, but the breaker's "since" survives the flap.
+        from_name = "STALE" if was_stale else state.breaker_name
+        transition = BreakerTransition(from_name, policy.BREAKER_NAMES[new_state], ratio,
+                                       reason if new_state != decided or not was_stale else f"data fresh again; {reason}",
+                                       now_ms)
     if gap.holding:
         acts, reduce_done, exit_proposed = [], state.reduce_done, state.exit_proposed
     else:
@@ -186,7 +194,7 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     feed = next_feed_state(state, acct, market.mids, now_ms)
     new = replace(feed, hwm_usd=hwm, breaker_state=new_state, breaker_since_ms=since_ms, breaker_reason=why,
                   reduce_done=reduce_done, exit_proposed=exit_proposed, last_ok_poll_ms=now_ms,
-                  tracks=tracks, last_px=believed, price_gaps=gap.held)
+                  tracks=tracks, last_px=believed, price_gaps=gap.held, stale_since_ms=None, stale_reason="")
     if not gap.holding:  # the history plot shows confirmed drawdowns only
         new = new.with_history(ratio)
     snap = RiskSnapshot(
@@ -209,15 +217,34 @@ def _stop_view(stop: PlacedStop) -> dict:
             "trigger_px": stop.trigger_px, "cloid": stop.cloid}
 
 
+def unanswered_poll(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapshot | None,
+                   now_ms: int) -> Evaluation:
+    """A poll that failed (or was skipped while backing off). SPEC 5: STALE only once no poll has
+    succeeded for STALE_AFTER_INTERVALS intervals; until then the last good numbers stand, the
+    failure is a warning on the snapshot, and nothing is decided or proposed."""
+    last_ok = state.last_ok_poll_ms
+    window_ms = STALE_AFTER_INTERVALS * ctx.poll_interval_s * 1000
+    if state.is_stale or previous is None or last_ok is None or now_ms - last_ok >= window_ms \
+            or previous.breaker_state == "STALE":
+        return stale(ctx, problem, state, previous, now_ms)
+    snap = replace(previous, time_ms=now_ms, poll_warning=problem, genome_label=ctx.genome_label,
+                   data_error=None, price_gap=())
+    return Evaluation(snap, state, (), None)
+
+
 def stale(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapshot | None, now_ms: int) -> Evaluation:
     """STALE: no decision, no proposal, the high-water mark untouched; the last good numbers stay
-    visible (flagged by the state and `data_error`) so a data gap never reads as a drawdown."""
+    visible (flagged by the state and `data_error`) so a data gap never reads as a drawdown.
+    STALE overlays the breaker: its state and "since" are kept for when the data is fresh again."""
     transition = None
-    since_ms, why = state.breaker_since_ms, state.breaker_reason
-    if state.breaker_state != policy.STALE:
-        transition = BreakerTransition(state.breaker_name, "STALE", None, problem, now_ms)
-        since_ms, why = now_ms, problem
-    new = replace(state, breaker_state=policy.STALE, breaker_since_ms=since_ms, breaker_reason=why)
+    stale_since = state.stale_since_ms
+    if stale_since is None:
+        legacy = state.breaker_state == policy.STALE  # an older row: STALE was the breaker state
+        stale_since = state.breaker_since_ms if legacy else now_ms
+        if not legacy:
+            transition = BreakerTransition(state.breaker_name, "STALE", None, problem, now_ms)
+    new = replace(state, stale_since_ms=stale_since, stale_reason=problem)
+    since_ms, why = stale_since, problem
     p = ctx.params
     base = previous
     snap = RiskSnapshot(

@@ -25,8 +25,9 @@ from core.exchange.gateway import ExchangeGateway
 from core.genome import RiskParams
 from core.monitor import records as r
 from core.monitor.backoff import PollBackoff
+from core.monitor import supersede
 from core.monitor.db_health import DbHealth
-from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale
+from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale, unanswered_poll
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
 from core.monitor.held import opening_fill_ms
 from core.monitor.market_data import CandleCache
@@ -174,7 +175,7 @@ class MonitorService:
         delay_s = self.backoff.poll_failed(now, str(exc), retry_after_s)
         log.warning("poll failed (%d in a row): %s; next poll in %.0f s", self.backoff.failures, exc, delay_s)
         problem = f"exchange unavailable: {exc} (failed polls: {self.backoff.failures}; next poll in {delay_s:.0f} s)"
-        return stale(ctx, problem, self.state, self.last_snapshot, now)
+        return unanswered_poll(ctx, problem, self.state, self.last_snapshot, now)
 
     def _waiting_problem(self, wait_s: float) -> str:
         b = self.backoff
@@ -286,7 +287,7 @@ class MonitorService:
     def _evaluate(self, ctx: Context, now: int) -> Evaluation:
         wait_s = self.backoff.wait_s(now)
         if wait_s > 0:  # not a failed poll: nothing was asked
-            return stale(ctx, self._waiting_problem(wait_s), self.state, self.last_snapshot, now)
+            return unanswered_poll(ctx, self._waiting_problem(wait_s), self.state, self.last_snapshot, now)
         try:
             account = self.gateway.account_state(self.settings.address)
             mids = self.gateway.mids()
@@ -299,6 +300,7 @@ class MonitorService:
         self.backoff.poll_succeeded()
         if not self.read_only:
             self._apply_reset_request(account.equity_usd, now)
+            self._supersede_outdated(account.positions, now)
         self.candles.update(coins, ctx.params.vol_lookback, account.time_ms)
         if coins:
             self.funding.update(now)
@@ -306,6 +308,8 @@ class MonitorService:
                               decimals, self.funding.contexts, self._opened_ms(account))
         result = evaluate(ctx, market, self.state, now, self.last_snapshot)
         _log_gaps(result)
+        if not self.read_only and result.snapshot.breaker_state != "STALE" and not result.gaps.holding:
+            result = self._apply_exit_request(result, market, now)
         return result
 
     def _opened_ms(self, account) -> dict[str, int]:
@@ -319,6 +323,33 @@ class MonitorService:
         except ExchangeError as exc:
             log.warning("fills unavailable, held time counts from now: %s", exc)
             return {}
+
+    def _supersede_outdated(self, positions, now: int) -> None:
+        """Pending actions whose orders no longer fit the book are superseded; the breaker then
+        proposes again at the current positions on this cycle (core.monitor.supersede)."""
+        outdated = supersede.outdated_actions(self.repo.actions_with_status((r.PENDING,)), positions)
+        for action, why in outdated:
+            self.repo.set_action_status(action.id, r.EXPIRED, now, f"superseded: {why}")
+            log.warning("action %d superseded: %s", action.id, why)
+        if outdated:
+            self.state = supersede.reopen_episode(self.state, [a.kind for a, _ in outdated])
+
+    def _apply_exit_request(self, result: Evaluation, market: MarketInputs, now: int) -> Evaluation:
+        """An operator's `propose-exit`: decided by core, answered through an outcome row."""
+        request = self.repo.get_value(supersede.EXIT_REQUEST_KEY)
+        if not request:
+            return result
+        by = str(request.get("by", "operator"))
+        proposed, message = supersede.requested_exit(
+            request.get("coin"), by, market.account.positions, market.mids, market.sz_decimals,
+            self.repo.actions_with_status((r.PENDING,)), result.proposals)
+        self.repo.set_value(supersede.EXIT_REQUEST_KEY, None, now)
+        self.repo.set_value(supersede.EXIT_REQUEST_OUTCOME_KEY,
+                            {"proposed": proposed is not None, "message": message, "time_ms": now}, now)
+        log.warning("exit requested by %s: %s", by, message)
+        if proposed is None:
+            return result
+        return replace(result, proposals=result.proposals + (proposed,))
 
     def _sz_decimals(self, coins: tuple[str, ...]) -> dict[str, int]:
         """Venue size decimals per held coin, cached: they only change with a venue listing change."""

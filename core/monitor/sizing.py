@@ -109,8 +109,8 @@ def effective_breaker_state(state: MonitorState | None, equity_usd: float, param
     """
     if state is None:
         return policy.NORMAL, "no monitor state yet: NORMAL assumed"
-    if state.breaker_state == policy.STALE:
-        return policy.STALE, f"monitor state STALE ({state.breaker_reason})"
+    if state.is_stale:
+        return policy.STALE, f"monitor state STALE ({state.stale_reason or state.breaker_reason})"
     persisted = state.breaker_state
     if state.hwm_usd and math.isfinite(equity_usd):
         ratio = policy.drawdown_fraction(equity_usd, state.hwm_usd) / params.max_drawdown_pct

@@ -102,6 +102,9 @@ class RiskSnapshot:
     protected: bool | None = None  # standing exits rest on the exchange (None: not decided yet)
     protection: str = ""  # one plain sentence: on, or OFF and why (the banner shows it)
     standing_notes: tuple[str, ...] = ()  # exits of the schedule no resting order can express
+    # A poll failed but the data is not STALE yet (SPEC 5: 3 intervals): the numbers are the last
+    # good ones, shown with this warning; nothing was decided on this cycle.
+    poll_warning: str | None = None
 
     @property
     def data_age_s(self) -> float | None:

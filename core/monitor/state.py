@@ -99,6 +99,14 @@ class MonitorState:
     price_gaps: dict[str, PriceGap] = field(default_factory=dict)  # gaps waiting for confirmation
     standing: dict[str, StandingOrder] = field(default_factory=dict)  # standing exits by cloid (standing.py)
     standing_seq: dict[str, int] = field(default_factory=dict)  # next cloid sequence per "coin:role"
+    # STALE overlays the breaker instead of replacing it: breaker_state/since stay the last decided
+    # ones, so a feed that flaps STALE <-> NORMAL never resets "NORMAL since" (SPEC 5).
+    stale_since_ms: int | None = None  # monitor clock when the data became untrustworthy; None = fresh
+    stale_reason: str = ""
+
+    @property
+    def is_stale(self) -> bool:
+        return self.stale_since_ms is not None or self.breaker_state == policy.STALE  # the latter: older rows
 
     @property
     def breaker_name(self) -> str:
