@@ -52,6 +52,9 @@ class ClusterUnavailableError(BadInputError):
     """Dask is not installed, or the scheduler cannot be reached or has no workers."""
 
 
+DATASET_RESHIPS = 2  # a generation whose scattered Dataset died with its worker is re-run this often
+
+
 class ClusterLostError(EvoriskError):
     """The cluster went away during a generation; the run keeps its last checkpoint."""
 
@@ -210,18 +213,27 @@ class ClusterEvaluator:
         if len(genes) == 0:
             return np.empty(0)
         client = self.session.client
-        try:
-            if client.status != "running":
-                raise concurrent.futures.CancelledError
-            if self._dataset_future.status != "finished":  # every holder died: ship it again
+        for attempt in range(DATASET_RESHIPS + 1):
+            try:
+                if client.status != "running":
+                    raise concurrent.futures.CancelledError
+                if self._dataset_future.status != "finished":  # every holder died: ship it again
+                    self._dataset_future = self._scatter()
+                n_chunks = min(len(genes), max(1, _live_workers(client)) * self.chunks_per_worker)
+                futures = [client.submit(_run_chunk, self._dataset_future, chunk, self._digest, self.chunk_fitness,
+                                         retries=self.retries, pure=False)
+                           for chunk in np.array_split(genes, n_chunks)]
+                return np.concatenate([self._result(f) for f in futures])  # chunk order = genome order
+            except concurrent.futures.CancelledError:
+                if client.status != "running" or attempt == DATASET_RESHIPS:
+                    raise ClusterLostError(f"lost the Dask scheduler at {self.session.address} during a "
+                                           "generation") from None
+                # The scheduler lives but the scattered Dataset died with the only worker that held it
+                # (a worker that joined after the broadcast has no copy): ship it again and re-run the
+                # generation; evaluation is pure, so the result is the same bit for bit.
+                log.warning("the dataset was lost with a Dask worker: shipping it again, re-running the generation")
                 self._dataset_future = self._scatter()
-            n_chunks = min(len(genes), max(1, _live_workers(client)) * self.chunks_per_worker)
-            futures = [client.submit(_run_chunk, self._dataset_future, chunk, self._digest, self.chunk_fitness,
-                                     retries=self.retries, pure=False)
-                       for chunk in np.array_split(genes, n_chunks)]
-            return np.concatenate([self._result(f) for f in futures])  # chunk order = genome order
-        except concurrent.futures.CancelledError:
-            raise ClusterLostError(f"lost the Dask scheduler at {self.session.address} during a generation") from None
+        raise AssertionError("unreachable")
 
     def _scatter(self) -> Any:
         return self.session.client.scatter(self.dataset, broadcast=True, hash=False)
