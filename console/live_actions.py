@@ -56,15 +56,15 @@ class LiveActions:
             self.raise_alarm("; ".join(text for text, _ in events), severity)
         self._follow_approval(snap)
 
-    def raise_alarm(self, text: str, severity: str = "error") -> None:
+    def raise_alarm(self, text: str, severity: str = "error", title: str = "ALARM") -> None:
         """The one entry point for alarms (perp-risk alerts, order failures): safe from any thread."""
-        self.post_message(AlarmRaised(text, severity))
+        self.post_message(AlarmRaised(text, severity, title))
 
     def on_alarm_raised(self, message: AlarmRaised) -> None:
         """Seen from every tab: the status line flashes, the terminal bells, a toast says what."""
         self.panel("#status-line", StatusLine).flash(message.text)
         self.bell()
-        self.notify(message.text, title="ALARM", severity=message.severity, timeout=ALARM_TOAST_S)
+        self.notify(message.text, title=message.title, severity=message.severity, timeout=ALARM_TOAST_S)
 
     def on_alert_raised(self, message: AlertRaised) -> None:
         """An alert event of the dispatcher's console channel. Breaker transitions and new actions
@@ -74,8 +74,8 @@ class LiveActions:
         self.latest_alert = alert
         if alert.kind.value in SNAPSHOT_ALARM_KINDS:
             return
-        self.raise_alarm(f"{alert.title}: {alert.body}" if alert.body else alert.title,
-                         "error" if alert.severity.value == "critical" else "warning")
+        self.raise_alarm(alert.body or alert.title, "error" if alert.severity.value == "critical" else "warning",
+                         alert.title)
 
     def _follow_approval(self, snap) -> None:
         from console.screens.approval import ApprovalScreen

@@ -60,3 +60,4 @@ class AlarmRaised(Message):
 
     text: str
     severity: str = "error"  # "warning" | "error" (the toast's severity)
+    title: str = "ALARM"  # the toast's title (an alert event's own title when it comes from one)

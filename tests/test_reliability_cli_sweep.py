@@ -118,6 +118,9 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
         ["--data", "{good_csv}", "--genome", "{genome_json}", "--slippage", "-1"],
         ["--data", "{good_csv}", "--genome", "{genome_json}", "--html", "{good_db}"],
         ["--data", "{good_csv}", "--genome", "{genome_json}", "--html", "{good_csv}"])],
+    # propose-exit
+    *[("propose-exit", ["propose-exit", *a], {}) for a in (
+        ["--coin", "BTC;DROP"], ["--coin", "x" * 40], ["--db", "{random_db}"], ["--db", "{db_dir}"])],
     # alerts
     *[("alerts", a, {}) for a in (
         ["alerts", "--limit", "0"], ["alerts", "--limit", "-1"], ["alerts", "--limit", "nan"],

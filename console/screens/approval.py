@@ -79,7 +79,7 @@ class ApprovalScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#orders", DataTable)
-        for col in ("coin", "side", "size", "limit px", "mark now", "held now", "reduce-only", "cloid"):
+        for col in ("coin", "side", "size", "limit now", "mark now", "held now", "reduce-only", "cloid"):
             table.add_column(col)
         self._ready = True
         self._show()
@@ -101,7 +101,7 @@ class ApprovalScreen(ModalScreen[str | None]):
             pos = held.get(o["coin"])
             held_text = Text("not held", style="bold red") if pos is None and self.snapshot else (
                 Text(f"{pos.side} {abs(pos.size):g}") if pos else Text("-", style="dim"))
-            table.add_row(o["coin"], o["side"].upper(), f"{o['size']:g}", price(o["limit_px"]),
+            table.add_row(o["coin"], o["side"].upper(), f"{o['size']:g}", price(limit_now(o, pos)),
                           price(pos.mark_px) if pos else "-", held_text,
                           "yes" if o.get("reduce_only", True) else "NO", str(o.get("cloid", ""))[:18] + "...")
 
@@ -171,3 +171,13 @@ class ApprovalScreen(ModalScreen[str | None]):
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+
+def limit_now(order: dict, pos) -> float:
+    """The IOC limit the executor would send now: its first attempt's slippage from the current
+    mark (core.monitor.orders.aggressive_px, the executor's own rule), not the price at proposal."""
+    if pos is None or not pos.mark_px:
+        return order["limit_px"]
+    from core.monitor.orders import SLIPPAGE_BY_ATTEMPT, aggressive_px, size_decimals
+
+    return aggressive_px(pos.mark_px, order["side"] == "buy", SLIPPAGE_BY_ATTEMPT[0], size_decimals(order["size"]))
