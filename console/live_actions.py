@@ -35,6 +35,7 @@ class LiveActions:
         snap = message.snapshot
         before, self.snapshot = self.snapshot, snap
         self.panel("#breaker-banner", BreakerBanner).show(snap)
+        self._show_wallet()
         table = self.panel("#positions", PositionsTable)
         table.show(snap)
         self.panel("#account-line", Static).update(account_text(snap, compact=table.layout_name == "compact"))
@@ -55,6 +56,14 @@ class LiveActions:
             severity = "error" if any(sev == "error" for _, sev in events) else "warning"
             self.raise_alarm("; ".join(text for text, _ in events), severity)
         self._follow_approval(snap)
+
+    def _show_wallet(self) -> None:
+        from console.widgets.badge import NetworkBadge
+
+        badge = self.query_one("#network-badge", NetworkBadge)
+        if not badge.wallet_shown and self.session is not None:
+            gateway = self.session.service.gateway
+            badge.show_wallet(gateway.account_address, gateway.signer_address)
 
     def raise_alarm(self, text: str, severity: str = "error", title: str = "ALARM") -> None:
         """The one entry point for alarms (perp-risk alerts, order failures): safe from any thread."""

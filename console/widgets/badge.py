@@ -18,3 +18,21 @@ class NetworkBadge(Static):
         super().__init__(network.upper(), **kwargs)
         self.add_class(NETWORK_CLASSES.get(network, "-paper"))
         self.network = network
+        self.wallet_shown = False
+
+    def show_wallet(self, account: str | None, signer: str | None) -> None:
+        """The account watched and, when an approved agent wallet signs for it, that agent too:
+        reads must use the master address (the venue's common pitfall), so both are on screen."""
+        self.wallet_shown = True
+        if not account:
+            return
+        text = f"{self.network.upper()} {short_address(account)}"
+        if signer and signer.lower() != account.lower():
+            text += f" via agent {short_address(signer)}"
+        elif not signer:
+            text += " (watch only)"
+        self.update(text)
+
+
+def short_address(address: str) -> str:
+    return f"{address[:6]}…{address[-4:]}" if len(address) > 12 else address
