@@ -27,7 +27,7 @@ log = logging.getLogger("evorisk.bench.oos")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "crypto-daily"
-MODES = {"dn": [], "neutral": ["--fitness", "neutral"], "dn+folds": ["--fitness", "dn", "--folds", "2"],
+MODES = {"dn": ["--fitness", "dn", "--folds", "0"], "neutral": ["--fitness", "neutral", "--folds", "0"], "dn+folds": ["--fitness", "dn", "--folds", "2"],
          "neutral+folds": ["--fitness", "neutral", "--folds", "2"], "nsga2+folds": ["--fitness", "nsga2", "--folds", "2"]}
 SEEDS = (0, 1, 2)
 K = 5
