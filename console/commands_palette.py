@@ -6,9 +6,6 @@ from typing import Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-SCENARIOS = ("console-demo", "demo", "crash", "correlated-selloff", "flaky-exchange", "stale-feed", "gap")
-
-
 class EvoriskCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, object, str]]:
         app = self.app
@@ -17,7 +14,9 @@ class EvoriskCommands(Provider):
         for tab, key in (("Live", "live"), ("Evolution", "evolution"), ("Runs", "runs"), ("Log", "log")):
             yield f"Show {tab}", partial(app.action_show_tab, key), f"switch to the {tab} tab"
         if session is not None and session.can_switch_scenario:
-            for name in SCENARIOS:
+            from core.exchange.paper.scenario import available_scenarios
+
+            for name in available_scenarios():  # the shipped files: a new scenario needs no console change
                 yield (f"Paper scenario: {name}", partial(app.action_scenario, name),
                        "script the paper exchange's market from now on")
         if session is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 from textual.widgets import Button, Input
 
 from console.app import EvoriskApp
@@ -12,24 +11,9 @@ from console.screens.approval import CONFIRM_WORD, ApprovalScreen
 from console.screens.confirm import ConfirmScreen
 from storage import Store
 from storage.monitor_repo import MonitorRepo
-from tests.console_helpers import shallow_crash, wait_for
+from tests.console_helpers import pending, promote_tight_genome, shallow_crash, wait_for
 
 FAST = dict(poll_interval_s=0.5, paper_speed=600.0)  # ten simulated minutes per second
-
-
-def promote_tight_genome(db_path, max_dd_gene: float = 0.0) -> None:
-    """Max drawdown 5% (gene 13 = 0) and wide stops, so a crash reaches the breaker, not the stops."""
-    genes = np.full(22, 0.5)
-    genes[0] = 1.0  # stop 20%
-    genes[13] = max_dd_gene
-    MonitorRepo(Store(db_path)).promote(list(genes), "tight breaker", "test", 0)
-
-
-def pending(app, kind: str | None = None):
-    snap = app.snapshot
-    if snap is None:
-        return []
-    return [a for a in snap.pending_actions if a.status == "pending" and (kind is None or a.kind == kind)]
 
 
 async def test_demo_positions_are_live_and_moving(tmp_db):
