@@ -12,7 +12,7 @@ from core.backtest.api import (BacktestConfig, build_dataset, decode_matrix, eva
                                load_dataset, window_detail)
 from core.genome import GENE_SPECS, N_GENES, decode
 from core.regimes import REGIME_MULT
-from tests.kernel_helpers import make_series, neutral_params
+from tests.kernel_helpers import make_series, neutral_params, with_entries
 
 
 @pytest.fixture(scope="module")
@@ -62,16 +62,6 @@ def tiny_dataset(closes: dict[str, np.ndarray], **cfg) -> object:
     series = [make_series(name, c, wick=0.002) for name, c in closes.items()]
     return build_dataset(series, BacktestConfig(window_bars=len(next(iter(closes.values()))) - 1,
                                                 window_step_bars=1000, fee_pct=0.0, slippage_pct=0.0, **cfg))
-
-
-def with_entries(ds, long_bars=(), short_bars=(), asset=0):
-    el = np.zeros_like(ds.entry_long)
-    es = np.zeros_like(ds.entry_short)
-    for b in long_bars:
-        el[asset, b] = True
-    for b in short_bars:
-        es[asset, b] = True
-    return dataclasses.replace(ds, entry_long=el, entry_short=es)
 
 
 def test_time_exit_fires_without_vote():
