@@ -57,9 +57,9 @@ class CancelLeg:
 
 @dataclass(frozen=True)
 class ProposedAction:
-    """An action before it has a row: kind "reduce" | "exit_all" | "protective_stops"."""
+    """An action before it has a row."""
 
-    kind: str
+    kind: str  # a core.vocabulary.ActionKind
     reason: str
     legs: tuple[OrderLeg, ...]
     cancels: tuple[CancelLeg, ...] = ()
