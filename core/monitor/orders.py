@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from core.exchange.gateway import round_price
+from core.exchange.ticks import round_price
 from core.exchange.models import OrderRequest, Trigger
 
 # IOC closes: limit = mark -/+ this slippage, widening on each retry of the remainder.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from core import policy
-from core.exchange.gateway import round_price
+from core.exchange.ticks import round_price
 from core.exchange.models import Position
 from core.monitor.orders import (
     SLIPPAGE_BY_ATTEMPT, STOP_MARKET_SLIPPAGE, CancelLeg, OrderLeg, ProposedAction, aggressive_px, floor_size,
