@@ -1,8 +1,9 @@
 """The Store: one SQLite connection (sqlite-utils), its transactions and the schema, shared by threads.
 
 Each table group's SQL lives in its own repository (run_repo, candle_repo, log_repo,
-evolution_repo, alert_repo and the monitor's repositories), built over a Store. WAL lets the console read while a worker writes; a busy timeout absorbs short lock contention and
-turns long contention into StoreBusyError, which callers show as "DB busy" instead of crashing.
+evolution_repo, alert_repo and the monitor's repositories), built over a Store. WAL lets the
+console read while a worker writes; a busy timeout absorbs short lock contention and turns long
+contention into StoreBusyError, which callers show as "DB busy" (exit 4) instead of crashing.
 """
 from __future__ import annotations
 

@@ -66,7 +66,9 @@ class MonitorRepository(r.ActionLedger, Protocol):
     def set_value(self, key: str, value: Any, now_ms: int) -> None: ...
 
 
-GenomeSource = Callable[[], tuple[RiskParams, str]]
+# The genome of this cycle as (params, label); core.monitor.genome_source.GenomeSource is the
+# production one (a file, else the newest promotion, else the default); tests pass a lambda.
+CurrentGenome = Callable[[], tuple[RiskParams, str]]
 
 
 class Cancellable(Protocol):
@@ -106,7 +108,7 @@ class Lease(Protocol):
 
 class MonitorService:
     def __init__(self, gateway: ExchangeGateway, repo: MonitorRepository, settings: MonitorSettings,
-                 genome: GenomeSource, now_ms: Callable[[], int],
+                 genome: CurrentGenome, now_ms: Callable[[], int],
                  on_snapshot: Callable[[RiskSnapshot], None] | None = None,
                  start_timer: TimerStarter = start_thread_timer, lease: Lease | None = None,
                  alerts: AlertOutlet | None = None):
