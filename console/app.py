@@ -35,7 +35,6 @@ from console.widgets.log_panel import LogPanel
 from console.widgets.positions import PositionsTable
 from console.widgets.runs_panel import RunsTable
 from console.widgets.status_line import StatusLine
-from storage.log_repo import LogRepo
 
 log = logging.getLogger("evorisk.console")
 LOG_REFRESH_S = 2.0  # the event log tab re-reads app_log this often while visible
@@ -177,6 +176,8 @@ class EvoriskApp(LiveActions, RunsActions, App):
     def refresh_log(self) -> None:
         if self.store is None or self.panel("#tabs", TabbedContent).active != "log":
             return
+        from storage.log_repo import LogRepo  # storage loads sqlite-utils, which loads pandas
+
         level, text = self.panel("#log-panel", LogPanel).filters
         rows = LogRepo(self.store).recent_logs(limit=300, min_level=level, text=text or None)
         self.call_from_thread(self.panel("#log-panel", LogPanel).show, rows)

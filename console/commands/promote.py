@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 
 from console.exit_codes import EXIT_OK
 from console import argtypes as at
-from storage.run_repo import RunRepo
 
 
 def _repo(args: argparse.Namespace):
@@ -27,6 +26,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
     from core.errors import BadInputError
     from core.genome import load_genome_file, validate_genes
     from core.market.interval import promotion_note
+    from storage.run_repo import RunRepo
 
     repo = _repo(args)
     by = args.by or getpass.getuser()

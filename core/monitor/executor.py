@@ -276,7 +276,7 @@ class Executor:
             self.ledger.record_fill(row.cloid, row.action_id, row.coin, result.filled_size, result.avg_px, now_ms)
 
 
-def _action_status(legs: list[LegReport]) -> str:
+def _action_status(legs: list[LegReport]) -> ActionStatus:
     """SENDING while an outcome is unknown (reconciled next cycle), else DONE / PARTIAL / FAILED."""
     if any(leg.status == "unknown" for leg in legs):
         return ActionStatus.SENDING
