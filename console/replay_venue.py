@@ -22,7 +22,7 @@ from core.monitor.service import RESET_REQUEST_KEY, MonitorService, MonitorSetti
 from core.policy import DAYS_PER_YEAR, emergency_cooldown_bars
 from core.monitor.standing import PROTECTION_KEY, parse_cloid, protection_record
 from core.replay.compare import ExitEvent
-from core.vocabulary import BreakerState
+from core.vocabulary import ActionStatus, BreakerState
 from storage.monitor_repo import MonitorRepo
 from storage.store import Store
 
@@ -114,7 +114,7 @@ class ReplayVenue:
         for row in snap.positions:
             if row.exit_kind:
                 self.stop_kind[(row.coin, t)] = row.exit_kind
-        for action in self.repo.actions_with_status(("pending",)):
+        for action in self.repo.actions_with_status((ActionStatus.PENDING,)):
             self.repo.approve_action(action.id, "replay", self.now_ms)
             self.auto_approved.append(action.id)
 
