@@ -176,8 +176,10 @@ class EvoriskApp(LiveActions, RunsActions, App):
     def refresh_log(self) -> None:
         if self.store is None or self.panel("#tabs", TabbedContent).active != "log":
             return
+        from storage.log_repo import LogRepo  # storage loads sqlite-utils, which loads pandas
+
         level, text = self.panel("#log-panel", LogPanel).filters
-        rows = self.store.recent_logs(limit=300, min_level=level, text=text or None)
+        rows = LogRepo(self.store).recent_logs(limit=300, min_level=level, text=text or None)
         self.call_from_thread(self.panel("#log-panel", LogPanel).show, rows)
 
     # ---- live monitor ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 log = logging.getLogger("evorisk.cli")
 
-from console.exit_codes import EXIT_BAD_INPUT, EXIT_BUG, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
+from console.exit_codes import EXIT_BAD_INPUT, EXIT_BUG, EXIT_CANCELLED, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 
 # Subcommand modules under console/commands/, each with `register(sub, common)`; one line each.
 COMMAND_MODULES: list[str] = [
@@ -218,7 +218,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("evorisk: interrupted\n")
-        return 130
+        return EXIT_CANCELLED
     except Exception as exc:  # boundary: one readable line; the traceback only on request
         return _internal_error(exc, getattr(args, "verbose", False))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from storage import Store
+from storage.run_repo import RunRepo
 
 log = logging.getLogger("evorisk.console.headless")
 HEADLESS_POLL_S = 3600.0  # one cycle is run by hand; the timer must not fire meanwhile
@@ -31,7 +32,7 @@ def live_lines(store: Store, network: str) -> list[str]:
 
 
 def headless_summary(store: Store, network: str) -> str:
-    runs = store.list_runs(limit=5)
+    runs = RunRepo(store).list_runs(limit=5)
     lines = [f"evorisk (headless: no terminal) network={network.upper()} db={store.path}"]
     lines += live_lines(store, network)
     lines.append(f"runs: {len(runs)} recent")

@@ -18,6 +18,7 @@ from console.widgets.correlation import CorrelationPanel
 from console.widgets.drawdown import DrawdownPanel
 from console.widgets.positions import PositionsTable, account_text, protective_stops_text
 from console.widgets.status_line import StatusLine, alarm_events
+from core.vocabulary import ActionStatus
 
 log = logging.getLogger("evorisk.console")
 DECISION_WORDS = {"approve": "approved", "reject": "rejected"}
@@ -107,7 +108,7 @@ class LiveActions:
 
         table = self.panel("#pending", ActionsTable)
         action = table.selected()
-        if action is None or action.status != "pending":
+        if action is None or action.status != ActionStatus.PENDING:
             action = table.first_pending()
         if action is None:
             self.notify("no action waits for approval", severity="warning")
@@ -169,7 +170,7 @@ class LiveActions:
 
     def _waiting_count(self) -> int:
         snap = self.snapshot
-        return 0 if snap is None else sum(1 for a in snap.pending_actions if a.status == "pending")
+        return 0 if snap is None else sum(1 for a in snap.pending_actions if a.status == ActionStatus.PENDING)
 
     async def action_quit(self) -> None:
         from console.screens.confirm import ConfirmScreen

@@ -22,6 +22,7 @@ from core.monitor.service import RESET_REQUEST_KEY, MonitorService, MonitorSetti
 from core.policy import DAYS_PER_YEAR, emergency_cooldown_bars
 from core.monitor.standing import PROTECTION_KEY, parse_cloid, protection_record
 from core.replay.compare import ExitEvent
+from core.vocabulary import ActionStatus, BreakerState
 from storage.monitor_repo import MonitorRepo
 from storage.store import Store
 
@@ -75,7 +76,7 @@ class ReplayVenue:
                                    entry_slippage=slippage, best_from_marks=False, fee_per_side=fee)
         self.service = MonitorService(self.gateway, self.repo, settings, lambda: (params, GENOME_LABEL),
                                       lambda: self.now_ms, start_timer=lambda delay, fn: _NoTimer())
-        self.breaker_state = "NORMAL"
+        self.breaker_state = BreakerState.NORMAL.name
         self.emergency_polls = 0  # consecutive decision polls in EMERGENCY
         self.stop_kind: dict[tuple[str, int], str] = {}  # (coin, bar) -> "stop" | "trail" of the resting stop
         self.auto_approved: list[int] = []
@@ -109,11 +110,11 @@ class ReplayVenue:
             self.emergency_polls = 0
         snap = self.service.run_cycle()
         self.breaker_state = snap.breaker_state
-        self.emergency_polls = self.emergency_polls + 1 if snap.breaker_state == "EMERGENCY" else 0
+        self.emergency_polls = self.emergency_polls + 1 if snap.breaker_state == BreakerState.EMERGENCY.name else 0
         for row in snap.positions:
             if row.exit_kind:
                 self.stop_kind[(row.coin, t)] = row.exit_kind
-        for action in self.repo.actions_with_status(("pending",)):
+        for action in self.repo.actions_with_status((ActionStatus.PENDING,)):
             self.repo.approve_action(action.id, "replay", self.now_ms)
             self.auto_approved.append(action.id)
 

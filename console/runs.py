@@ -100,7 +100,7 @@ def promotion_candidate(store: Store, run_id: int) -> PromotionCandidate:
     from core.market.interval import promotion_note
 
     best, _ = best_champion(EvolutionRepo(store), run_id)
-    run = store.get_run(run_id) or {}
+    run = EvolutionRepo(store).get_run(run_id) or {}
     interval = promotion_note(run.get("bar_interval"), f"run {run_id}'s genome")  # refuses what cannot convert
     live_genes, live_label = active_genome(store)
     try:

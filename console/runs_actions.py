@@ -9,9 +9,10 @@ from textual.widgets import Button, TabbedContent
 from console.messages import EvolutionEnded, EvolutionProgress
 from console.widgets.evolution_panel import EvolutionPanel
 from console.widgets.runs_panel import RunsTable
+from core.vocabulary import RESUMABLE_RUN_STATUSES
 
 PROGRESS_MIN_INTERVAL_S = 0.1  # at most ten evolution progress updates a second reach the UI
-RESUMABLE = ("cancelled", "failed", "interrupted")
+RESUMABLE = RESUMABLE_RUN_STATUSES
 
 
 class RunsActions:

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import math
 
-# Breaker states, ordered by severity; STALE is live-only (no data means no decision).
-NORMAL, TIGHTENED, REDUCING, EMERGENCY, STALE = 0, 1, 2, 3, 4
-BREAKER_NAMES = ("NORMAL", "TIGHTENED", "REDUCING", "EMERGENCY", "STALE")
+from core.vocabulary import BreakerState
+
+# Breaker states (core.vocabulary.BreakerState) as plain ints, the type numba compiles.
+NORMAL = int(BreakerState.NORMAL)
+TIGHTENED = int(BreakerState.TIGHTENED)
+REDUCING = int(BreakerState.REDUCING)
+EMERGENCY = int(BreakerState.EMERGENCY)
+STALE = int(BreakerState.STALE)  # live-only: no data means no decision
+BREAKER_NAMES = tuple(state.name for state in BreakerState)  # index: the int state
 # Drawdown as a fraction of max_drawdown_pct at which each state starts.
 TIGHTEN_AT, REDUCE_AT, EMERGENCY_AT = 0.5, 0.7, 1.0
 HYSTERESIS = 0.1  # a state is left downwards only 0.1 below its threshold

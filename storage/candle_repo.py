@@ -1,5 +1,5 @@
-"""SQL of the candle cache beyond Store's basic methods: the newest cached candle per series,
-ranges for data specs, and the sources that hold a coin (implements core.market.hl_fetch.CandleSink).
+"""SQL of the `candles` cache: writes of one coin at a time, ranges for data specs, the newest
+cached candle per series and the sources that hold a coin (implements core.market.hl_fetch.CandleSink).
 """
 from __future__ import annotations
 
@@ -19,8 +19,13 @@ class CandleRepo:
         return None if not rows or rows[0]["last_ms"] is None else int(rows[0]["last_ms"])
 
     def write_candles(self, source: str, coin: str, interval: str, rows: Sequence[tuple]) -> int:
-        """All rows of one coin in one transaction (Store.upsert_candles), or none of them."""
-        return self.store.upsert_candles(source, coin, interval, list(rows))
+        """rows: (t_ms, open, high, low, close, volume); all written in one transaction or none."""
+        with self.store.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO candles (source, coin, interval, t_ms, open, high, low, close, volume)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(source, coin, interval, *r) for r in rows])
+        return len(rows)
 
     def candles(self, source: str, coin: str, interval: str, start_ms: int | None = None,
                 end_ms: int | None = None) -> list[tuple]:
@@ -49,4 +54,6 @@ class CandleRepo:
 
     def summary(self) -> list[dict[str, Any]]:
         """One row per (source, coin, interval): first_ms, last_ms, rows."""
-        return self.store.candle_summary()
+        return self.store.query(
+            "SELECT source, coin, interval, MIN(t_ms) AS first_ms, MAX(t_ms) AS last_ms, COUNT(*) AS rows"
+            " FROM candles GROUP BY source, coin, interval ORDER BY source, coin, interval")

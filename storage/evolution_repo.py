@@ -12,7 +12,12 @@ from typing import Any, Callable, Sequence
 
 from core.evolution.hall_of_fame import Champion
 from core.evolution.loop import GenerationStats
+from core.vocabulary import RunStatus
+from storage.run_repo import RunRepo
 from storage.store import Store, utc_now_iso
+
+
+RUN_KIND = "evolution"  # runs.kind of the runs this repository owns
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,13 @@ class EvolutionRepo:
 
     def __init__(self, store: Store):
         self.store = store
+        self.runs = RunRepo(store)
 
     def create_run(self, config: dict[str, Any], data_fingerprint: str, data_desc: str) -> int:
-        return self.store.create_run(config, data_fingerprint, data_desc, kind="evolution")
+        return self.runs.create_run(config, data_fingerprint, data_desc, kind=RUN_KIND)
 
     def get_run(self, run_id: int) -> dict[str, Any] | None:
-        return self.store.get_run(run_id)
+        return self.runs.get_run(run_id)
 
     def set_bar_interval(self, run_id: int, interval: str) -> None:
         """Record the bar interval the run evolves on (set once, right after create_run)."""
@@ -130,10 +136,10 @@ class EvolutionRepo:
                     return holder
             conn.execute("INSERT OR REPLACE INTO run_workers (run_id, pid, host, claimed_at) VALUES (?, ?, ?, ?)",
                          (run_id, pid, host, utc_now_iso()))
-            conn.execute("UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?", (run_id,))
+            conn.execute("UPDATE runs SET status = ?, finished_at = NULL WHERE id = ?", (RunStatus.RUNNING, run_id))
         return None
 
-    def release_run(self, run_id: int, status: str) -> None:
+    def release_run(self, run_id: int, status: RunStatus) -> None:
         """Leave the run as cancelled or failed (resumable) and drop our claim."""
         with self.store.transaction() as conn:
             conn.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, utc_now_iso(), run_id))
@@ -150,8 +156,8 @@ class EvolutionRepo:
                     (now, run_id, json.dumps([float(g) for g in champ.genes]), champ.fitness,
                      f"run {run_id} hall of fame #{rank}", json.dumps({"rank": rank})))
             best = champions[0].fitness if champions else None
-            conn.execute("UPDATE runs SET status = 'finished', finished_at = ?, best_fitness = COALESCE(?, best_fitness)"
-                         " WHERE id = ?", (now, best, run_id))
+            conn.execute("UPDATE runs SET status = ?, finished_at = ?, best_fitness = COALESCE(?, best_fitness)"
+                         " WHERE id = ?", (RunStatus.FINISHED, now, best, run_id))
             conn.execute("DELETE FROM run_workers WHERE run_id = ?", (run_id,))
 
     def run_summaries(self, limit: int = 100) -> list[dict[str, Any]]:
@@ -162,4 +168,4 @@ class EvolutionRepo:
             " (SELECT MAX(generation) FROM generations g WHERE g.run_id = r.id) AS last_generation,"
             " w.pid AS worker_pid, w.host AS worker_host"
             " FROM runs r LEFT JOIN run_workers w ON w.run_id = r.id"
-            " WHERE r.kind = 'evolution' ORDER BY r.id DESC LIMIT ?", (limit,))
+            " WHERE r.kind = ? ORDER BY r.id DESC LIMIT ?", (RUN_KIND, limit))

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from storage.log_repo import LogRepo
 from storage.store import Store, StoreBusyError
 
 LOG_FILE_BYTES = 5 * 1024 * 1024
@@ -30,6 +31,7 @@ class StoreLogHandler(logging.Handler):
     def __init__(self, store: Store, level: int = logging.INFO, clock: Callable[[], float] = time.monotonic):
         super().__init__(level)
         self.store = store
+        self.rows = LogRepo(store)
         self.dropped = 0  # records not written in the current episode
         self.dropped_total = 0
         self.last_error: str | None = None
@@ -46,9 +48,9 @@ class StoreLogHandler(logging.Handler):
             if self.dropped:
                 note = (f"{self.dropped} log record(s) were not stored in app_log while the database refused "
                         f"writes ({self.last_error}); the log file has them")
-                self.store.append_log(ts, "WARNING", "evorisk.logging", note)
+                self.rows.append_log(ts, "WARNING", "evorisk.logging", note)
                 self.dropped, self.last_error = 0, None
-            self.store.append_log(ts, record.levelname, record.name, message)
+            self.rows.append_log(ts, record.levelname, record.name, message)
         except (StoreBusyError, sqlite3.Error, ValueError, OSError) as exc:
             self._drop(exc)
 

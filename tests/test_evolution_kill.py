@@ -78,7 +78,7 @@ def test_kill_9_at_random_moments_then_resume_is_bit_identical(tmp_path):
         kills.append(kill_after(child, db, run_id, target, delay_s))
         fresh = Store(db)  # a new connection, as the next process would see it
         assert fresh.query("PRAGMA integrity_check")[0]["integrity_check"] == "ok"
-        run = fresh.get_run(run_id)
+        run = EvolutionRepo(fresh).get_run(run_id)
         assert run["status"] == "running"
         assert displayed_status(run["status"], EvolutionRepo(fresh).worker(run_id)) == "interrupted"
         fresh.close()

@@ -27,6 +27,7 @@ from console.commands.monitor import DbEpisodes, snapshot_line
 from core.files import write_text_atomic
 from storage.logsetup import StoreLogHandler
 from storage.monitor_repo import MonitorRepo
+from storage.run_repo import RunRepo
 from storage.store import Store
 from tests.support.hostile_files import build
 from tests.test_reliability_support import stop_paper_exchanges  # noqa: F401 - autouse cleanup
@@ -49,8 +50,9 @@ def sha256(path: Path) -> str:
 def seeded_db(tmp_path: Path) -> Path:
     db = tmp_path / "live.db"
     store = Store(db)
-    run_id = store.create_run({"population_size": 2}, "fp", "test data")
-    store.save_genome([0.5] * 22, fitness=0.25, run_id=run_id, label="best")
+    runs = RunRepo(store)
+    run_id = runs.create_run({"population_size": 2}, "fp", "test data")
+    runs.save_genome([0.5] * 22, fitness=0.25, run_id=run_id, label="best")
     store.close()
     return db
 

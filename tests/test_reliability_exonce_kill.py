@@ -18,6 +18,7 @@ from collections import Counter
 import pytest
 
 from core.monitor import records as r
+from core.vocabulary import ActionStatus
 from tests.exonce_helpers import Zygote, alive, kill9, rows_match_venue, small_reduce, wait_for, wall_rig
 
 KILLS = int(os.environ.get("EVORISK_KILL_LOOP_KILLS", "20"))
@@ -58,7 +59,7 @@ def test_s24_kill_9_loop_behind_a_slow_proxy_never_resends_a_booked_cloid(tmp_pa
             kill9(pid)
             kill_points[mode if hit else f"{mode} (nothing sent yet)"] += 1
         pid = zygote.spawn(argv)  # the last restart, left to finish everything
-        wait_for(lambda: all(rig.repo.get_action(a).status == r.DONE for a in actions), "every action done")
+        wait_for(lambda: all(rig.repo.get_action(a).status == ActionStatus.DONE for a in actions), "every action done")
         try:
             # SIGINT again every 2 s: when every action was already done the first one can land while
             # the freshly forked child still runs its after-fork hooks, where Python drops it.

@@ -8,8 +8,11 @@ import threading
 import pytest
 
 from storage import Store, StoreBusyError
+from storage.candle_repo import CandleRepo
+from storage.log_repo import LogRepo
 from storage.logsetup import configure_logging
 from storage.migrations import MIGRATIONS
+from storage.run_repo import RunRepo
 
 
 def test_migrations_apply_on_an_in_memory_db():
@@ -33,12 +36,12 @@ def test_file_db_uses_wal_and_busy_timeout(tmp_db):
 
 
 def test_runs_and_genomes_round_trip(tmp_db):
-    store = Store(tmp_db)
-    run_id = store.create_run({"pop": 50}, "abc", "BTC,ETH")
-    gid = store.save_genome([0.5] * 22, fitness=0.7, run_id=run_id, metrics={"sharpe": 1.0})
-    store.set_run_status(run_id, "finished", best_fitness=0.7)
-    assert store.get_run(run_id)["status"] == "finished"
-    g = store.get_genome(gid)
+    runs = RunRepo(Store(tmp_db))
+    run_id = runs.create_run({"pop": 50}, "abc", "BTC,ETH")
+    gid = runs.save_genome([0.5] * 22, fitness=0.7, run_id=run_id, metrics={"sharpe": 1.0})
+    runs.set_run_status(run_id, "finished", best_fitness=0.7)
+    assert runs.get_run(run_id)["status"] == "finished"
+    g = runs.get_genome(gid)
     assert g["genes"] == [0.5] * 22 and g["metrics"] == {"sharpe": 1.0}
 
 
@@ -46,8 +49,8 @@ def test_a_failed_write_leaves_nothing(tmp_db):
     store = Store(tmp_db)
     rows = [(1, 1.0, 2.0, 0.5, 1.5, 10.0), (2, 1.0, 2.0, 0.5, 1.5, None)]  # NOT NULL violation
     with pytest.raises(sqlite3.IntegrityError):
-        store.upsert_candles("paper", "BTC", "1d", rows)
-    assert store.candles("paper", "BTC", "1d") == []
+        CandleRepo(store).write_candles("paper", "BTC", "1d", rows)
+    assert CandleRepo(store).candles("paper", "BTC", "1d") == []
 
 
 def test_locked_database_reports_busy_and_commits_nothing(tmp_db):
@@ -57,10 +60,10 @@ def test_locked_database_reports_busy_and_commits_nothing(tmp_db):
     other.execute("BEGIN EXCLUSIVE")
     try:
         with pytest.raises(StoreBusyError):
-            store.create_run({}, "fp")
+            RunRepo(store).create_run({}, "fp")
     finally:
         other.execute("ROLLBACK")
-    assert store.list_runs() == []
+    assert RunRepo(store).list_runs() == []
 
 
 def test_concurrent_writers_from_threads(tmp_db):
@@ -70,7 +73,7 @@ def test_concurrent_writers_from_threads(tmp_db):
     def writer(k):
         try:
             for i in range(50):
-                store.append_log("2026-01-01T00:00:00", "INFO", f"t{k}", f"msg {i}")
+                LogRepo(store).append_log("2026-01-01T00:00:00", "INFO", f"t{k}", f"msg {i}")
         except Exception as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
@@ -87,7 +90,7 @@ def test_logging_goes_to_file_and_app_log(tmp_path):
     store = Store(tmp_path / "x.db")
     configure_logging(tmp_path / "x.log", store)
     logging.getLogger("core.test").warning("breaker moved to %s", "TIGHTENED")
-    rows = store.recent_logs(min_level="WARNING")
+    rows = LogRepo(store).recent_logs(min_level="WARNING")
     assert rows and rows[0]["message"] == "breaker moved to TIGHTENED" and rows[0]["logger"] == "core.test"
     for h in logging.getLogger().handlers:
         h.flush()
@@ -101,4 +104,4 @@ def test_non_durable_transaction_restores_full_sync(tmp_db):
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL while writing
         conn.execute("INSERT INTO app_log (ts, level, logger, message) VALUES ('t', 'INFO', 'x', 'y')")
     assert store.query("PRAGMA synchronous")[0]["synchronous"] == 2  # FULL for everything else
-    assert store.recent_logs()[0]["message"] == "y"
+    assert LogRepo(store).recent_logs()[0]["message"] == "y"

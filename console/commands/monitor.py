@@ -211,14 +211,14 @@ def _execute_here(args: argparse.Namespace, repo, action_id: int) -> int:
     """No live monitor: claim the action under the same rule as a monitor and send; while an
     outcome is unknown (a POST may still be in flight) wait and ask again."""
     from core.monitor.executor import HELD, Executor
-    from core.monitor.records import SENDING
+    from core.vocabulary import ActionStatus
 
     executor = Executor(_gateway(args), repo, args.address)
     deadline_s = time.monotonic() + APPROVE_WAIT_S
     while True:
         executor.reconcile_unknown(_now_ms())
         report = executor.execute(action_id, _now_ms())
-        if report.status != SENDING or time.monotonic() > deadline_s:
+        if report.status != ActionStatus.SENDING or time.monotonic() > deadline_s:
             break
         time.sleep(APPROVE_RETRY_S)
     if report.status == HELD:

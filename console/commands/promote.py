@@ -26,17 +26,18 @@ def cmd_promote(args: argparse.Namespace) -> int:
     from core.errors import BadInputError
     from core.genome import load_genome_file, validate_genes
     from core.market.interval import promotion_note
+    from storage.run_repo import RunRepo
 
     repo = _repo(args)
     by = args.by or getpass.getuser()
     if args.genome_id is not None:
-        row = repo.store.get_genome(args.genome_id)
+        row = RunRepo(repo.store).get_genome(args.genome_id)
         if row is None:
             raise BadInputError(f"no genome with id {args.genome_id}")
         genes = [float(g) for g in validate_genes(row["genes"])]
         label = row["label"] or f"genome {args.genome_id}"
         run_id, metrics = args.run or row["run_id"], row["metrics"]
-        run = repo.store.get_run(row["run_id"]) if row["run_id"] is not None else None
+        run = RunRepo(repo.store).get_run(row["run_id"]) if row["run_id"] is not None else None
         evolved_on = run.get("bar_interval") if run else None
     else:
         g, meta = load_genome_file(args.file)[0]

@@ -11,9 +11,11 @@ from typing import Iterable, Sequence
 
 from core.alerts.model import Alert, AlertKind, Severity
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
+from core.vocabulary import ActionStatus, BreakerState
 
-BREAKER_SEVERITY = {"NORMAL": Severity.INFO, "TIGHTENED": Severity.WARNING, "REDUCING": Severity.CRITICAL,
-                    "EMERGENCY": Severity.CRITICAL, "STALE": Severity.WARNING}
+BREAKER_SEVERITY = {BreakerState.NORMAL.name: Severity.INFO, BreakerState.TIGHTENED.name: Severity.WARNING,
+                    BreakerState.REDUCING.name: Severity.CRITICAL, BreakerState.EMERGENCY.name: Severity.CRITICAL,
+                    BreakerState.STALE.name: Severity.WARNING}
 FAILED_LEG_STATUSES = ("rejected", "incomplete", "unknown")
 
 
@@ -42,7 +44,7 @@ class LegFailure:
 
 
 def _transition_alert(t: TransitionFacts, now_ms: int) -> Alert:
-    if t.to_state == "STALE":
+    if t.to_state == BreakerState.STALE.name:
         return Alert(AlertKind.STALE, Severity.WARNING, f"STALE (was {t.from_state})", t.reason, "stale", now_ms)
     return Alert(AlertKind.BREAKER, BREAKER_SEVERITY.get(t.to_state, Severity.WARNING),
                  f"breaker {t.from_state} -> {t.to_state}", t.reason, f"breaker:{t.to_state}", now_ms)
@@ -71,13 +73,13 @@ def cycle_alerts(snap: RiskSnapshot, previous: RiskSnapshot | None, transition: 
     out: list[Alert] = []
     if transition is not None:
         out.append(_transition_alert(transition, now_ms))
-    if snap.watch and not (previous is not None and previous.watch) and snap.breaker_state == "NORMAL":
+    if snap.watch and not (previous is not None and previous.watch) and snap.breaker_state == BreakerState.NORMAL.name:
         out.append(Alert(AlertKind.WATCH, Severity.WARNING,
                          f"WATCH: drawdown {snap.drawdown_ratio:.2f} of max",
                          f"drawdown {snap.drawdown or 0:.2%}; WATCH from {snap.watch_fraction:.2f} x max "
                          f"{snap.max_drawdown_pct:.2%}; nothing is done", "watch", now_ms))
     for a in new_actions:
-        if a.status == "pending":
+        if a.status == ActionStatus.PENDING:
             out.append(Alert(AlertKind.PENDING_ACTION, Severity.CRITICAL, f"action #{a.id} ({a.kind}) needs approval",
                              a.reason, f"action:{a.id}", now_ms))
     out.extend(failure_alerts(failures, now_ms))

@@ -23,6 +23,7 @@ from core.evolution.config import EvolutionConfig
 from core.evolution.hall_of_fame import Champion
 from core.evolution.loop import Evaluator, GenerationReport, GenerationStats, evolve
 from core.evolution.walkforward import Split
+from core.vocabulary import RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +52,14 @@ class RunRepository(Protocol):
     def generations(self, run_id: int) -> list[dict[str, Any]]: ...
     def claim_run(self, run_id: int, pid: int, host: str,
                   holder_alive: Callable[[Any], bool]) -> _Worker | None: ...
-    def release_run(self, run_id: int, status: str) -> None: ...
+    def release_run(self, run_id: int, status: RunStatus) -> None: ...
     def finish_run(self, run_id: int, champions: Sequence[Champion]) -> None: ...
 
 
 @dataclass(frozen=True)
 class RunOutcome:
     run_id: int
-    status: str  # "finished" or "cancelled"
+    status: RunStatus  # FINISHED or CANCELLED
     generation: int  # last completed generation
     config: EvolutionConfig
     hall_of_fame: list[Champion]
@@ -112,7 +113,7 @@ def _resumable(repo: RunRepository, run_id: int, data_fingerprint: str, config: 
     if data_fingerprint != run["data_fingerprint"]:
         raise BadInputError(f"run {run_id}: refusing to resume: the data or backtest settings changed "
                             f"(fingerprint {data_fingerprint[:12]} != {run['data_fingerprint'][:12]})")
-    if run["status"] == "finished":
+    if run["status"] == RunStatus.FINISHED:
         raise BadInputError(f"run {run_id} is already finished")
     row = repo.latest_checkpoint(run_id)
     if row is None:
@@ -197,18 +198,18 @@ def execute_run(repo: RunRepository, run_id: int, evaluate: Evaluator, data_fing
         completed = evolve(state, evaluate, commit, run_id=run_id, on_progress=on_progress,
                            should_stop=should_stop)
     except KeyboardInterrupt:
-        _release_quietly(repo, run_id, "cancelled")
+        _release_quietly(repo, run_id, RunStatus.CANCELLED)
         raise
     except Exception:  # boundary: record the failure on the run, then let the caller report it
-        _release_quietly(repo, run_id, "failed")
+        _release_quietly(repo, run_id, RunStatus.FAILED)
         raise
     if completed:
         champions = choose(state) if choose is not None else state.hall_of_fame
         repo.finish_run(run_id, champions)
-        status = "finished"
+        status = RunStatus.FINISHED
     else:
-        repo.release_run(run_id, "cancelled")
-        status = "cancelled"
+        repo.release_run(run_id, RunStatus.CANCELLED)
+        status = RunStatus.CANCELLED
     log.info("run %d: %s at generation %d", run_id, status, state.generation)
     saved = champions if completed else state.hall_of_fame
     return RunOutcome(run_id, status, state.generation, state.config, list(saved), tuple(corrupt))
@@ -254,7 +255,7 @@ def _holder_alive(worker: _Worker) -> bool:
     return True
 
 
-def _release_quietly(repo: RunRepository, run_id: int, status: str) -> None:
+def _release_quietly(repo: RunRepository, run_id: int, status: RunStatus) -> None:
     try:
         repo.release_run(run_id, status)
     except Exception:  # the original error matters more; a busy DB leaves status 'running'
@@ -283,7 +284,7 @@ def _stored_config(run: dict[str, Any], run_id: int) -> EvolutionConfig:
 
 
 def displayed_status(status: str, worker: _Worker | None) -> str:
-    """'interrupted' for a run marked running whose process is gone (killed): it can be resumed."""
-    if status == "running" and (worker is None or not _holder_alive(worker)):
-        return "interrupted"
+    """INTERRUPTED for a run marked RUNNING whose process is gone (killed): it can be resumed."""
+    if status == RunStatus.RUNNING and (worker is None or not _holder_alive(worker)):
+        return RunStatus.INTERRUPTED
     return status

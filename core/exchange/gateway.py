@@ -26,14 +26,12 @@ from core.exchange.network import Venue, private_key_from_env, resolve_venue
 from core.exchange.nonce import NowMs, nonce_source_for, wall_clock_ms
 from core.exchange.sdk_errors import LastResponse, sdk_errors, watch_session
 from core.exchange.sdk_exchange import NonceExchange
+from core.exchange.ticks import round_price
 
 log = logging.getLogger("evorisk.exchange")
 
 # Reads are retried by callers; a bounded timeout keeps one hung request from stalling a poll.
 DEFAULT_TIMEOUT_S = 5.0
-# Hyperliquid perps: prices carry at most 5 significant figures and 6 - szDecimals decimals.
-PRICE_SIG_FIGS = 5
-PERP_MAX_DECIMALS = 6
 # The venue refuses a dead-man switch armed less than 5 s ahead; refuse it here without a request.
 SCHEDULE_CANCEL_MIN_LEAD_MS = 5_000
 SCHEDULE_CANCEL_VOLUME_GATE = "Cannot set scheduled cancel time until enough volume traded"
@@ -78,13 +76,6 @@ class ExchangeGateway(Protocol):
     def cancel_by_cloid(self, coin: str, cloid: str) -> str | None: ...
 
     def schedule_cancel(self, time_ms: int | None) -> None: ...
-
-
-def round_price(px: float, sz_decimals: int) -> float:
-    """The SDK's documented rounding: 5 significant figures, then 6 - szDecimals decimals."""
-    if px == int(px):
-        return float(px)
-    return round(float(f"{px:.{PRICE_SIG_FIGS}g}"), PERP_MAX_DECIMALS - sz_decimals)
 
 
 class HyperliquidGateway:

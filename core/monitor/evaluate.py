@@ -27,6 +27,7 @@ from core.monitor.perp import account_risk, clamp_protective, with_perp_risk
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
 from core.monitor.state import MonitorState, PlacedStop, Track
 from core.operator_settings import PerpRiskSettings
+from core.vocabulary import BreakerState
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
         since_ms, why = now_ms, reason
     if new_state != state.breaker_state or was_stale:
         # Fresh data after STALE is an event, but the breaker's "since" survives the flap.
-        from_name = "STALE" if was_stale else state.breaker_name
+        from_name = BreakerState.STALE.name if was_stale else state.breaker_name
         transition = BreakerTransition(from_name, policy.BREAKER_NAMES[new_state], ratio,
                                        reason if new_state != decided or not was_stale else f"data fresh again; {reason}",
                                        now_ms)
@@ -225,7 +226,7 @@ def unanswered_poll(ctx: Context, problem: str, state: MonitorState, previous: R
     last_ok = state.last_ok_poll_ms
     window_ms = STALE_AFTER_INTERVALS * ctx.poll_interval_s * 1000
     if state.is_stale or previous is None or last_ok is None or now_ms - last_ok >= window_ms \
-            or previous.breaker_state == "STALE":
+            or previous.breaker_state == BreakerState.STALE.name:
         return stale(ctx, problem, state, previous, now_ms)
     snap = replace(previous, time_ms=now_ms, poll_warning=problem, genome_label=ctx.genome_label,
                    data_error=None, price_gap=())
@@ -242,7 +243,7 @@ def stale(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapsho
         legacy = state.breaker_state == policy.STALE  # an older row: STALE was the breaker state
         stale_since = state.breaker_since_ms if legacy else now_ms
         if not legacy:
-            transition = BreakerTransition(state.breaker_name, "STALE", None, problem, now_ms)
+            transition = BreakerTransition(state.breaker_name, BreakerState.STALE.name, None, problem, now_ms)
     new = replace(state, stale_since_ms=stale_since, stale_reason=problem)
     since_ms, why = stale_since, problem
     p = ctx.params
@@ -251,7 +252,7 @@ def stale(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapsho
         time_ms=now_ms, network=ctx.network, equity_usd=base.equity_usd if base else None,
         hwm_usd=state.hwm_usd, drawdown=base.drawdown if base else None,
         drawdown_ratio=base.drawdown_ratio if base else None, max_drawdown_pct=p.max_drawdown_pct,
-        breaker_state="STALE", breaker_since_ms=since_ms, breaker_reason=why,
+        breaker_state=BreakerState.STALE.name, breaker_since_ms=since_ms, breaker_reason=why,
         positions=base.positions if base else (), correlation_coins=base.correlation_coins if base else (),
         correlation_matrix=base.correlation_matrix if base else (),
         weighted_correlation=base.weighted_correlation if base else None, correlation_limit=p.correlation_limit,

@@ -26,6 +26,7 @@ from core.monitor import claims
 from core.monitor import records as r
 from core.monitor.reconcile import EPS_SIZE, Reconciler
 from core.monitor.state import PlacedStop
+from core.vocabulary import ActionStatus
 
 log = logging.getLogger("evorisk.monitor.executor")
 
@@ -84,7 +85,7 @@ class Executor:
         if action.status not in r.OPEN_FOR_EXECUTION:
             raise ApprovalMissing(f"action {action_id} is {action.status}, not approved")
         approval = self.ledger.get_approval(action_id)
-        if approval is None or approval.decision != "approved":
+        if approval is None or approval.decision != ActionStatus.APPROVED:
             raise ApprovalMissing(f"action {action_id} has no approval row")
         expected = intent_hash(action.id, action.kind, legs_to_json(action.legs), cancels_to_json(action.cancels))
         if not (expected == action.intent_hash == approval.intent_hash):
@@ -137,16 +138,16 @@ class Executor:
             return self._execute_claimed(action, now_ms)
         except ClaimLost as exc:
             log.error("%s; stopped sending", exc)
-            return ExecutionReport(action_id, r.SENDING, detail=str(exc))
+            return ExecutionReport(action_id, ActionStatus.SENDING, detail=str(exc))
         finally:
             self.ledger.release_claim(action_id, self.owner, self.gateway.now_ms())
 
     def _execute_claimed(self, action: r.ActionRecord, now_ms: int) -> ExecutionReport:
         approval = self.ledger.get_approval(action.id)
         may_send = approval is not None and now_ms - approval.decided_ms <= SEND_WINDOW_MS
-        if action.status != r.SENDING:
-            self.ledger.set_action_status(action.id, r.SENDING, now_ms)
-        report = ExecutionReport(action.id, r.SENDING)
+        if action.status != ActionStatus.SENDING:
+            self.ledger.set_action_status(action.id, ActionStatus.SENDING, now_ms)
+        report = ExecutionReport(action.id, ActionStatus.SENDING)
         for cancel in action.cancels:
             self._renew(action.id)
             reason = self.gateway.cancel_by_cloid(cancel.coin, cancel.cloid)
@@ -275,10 +276,10 @@ class Executor:
             self.ledger.record_fill(row.cloid, row.action_id, row.coin, result.filled_size, result.avg_px, now_ms)
 
 
-def _action_status(legs: list[LegReport]) -> str:
+def _action_status(legs: list[LegReport]) -> ActionStatus:
     """SENDING while an outcome is unknown (reconciled next cycle), else DONE / PARTIAL / FAILED."""
     if any(leg.status == "unknown" for leg in legs):
-        return r.SENDING
+        return ActionStatus.SENDING
     if all(leg.status in ("filled", "placed", "flat") for leg in legs):
-        return r.DONE
-    return r.PARTIAL if any(leg.filled > EPS_SIZE for leg in legs) else r.FAILED
+        return ActionStatus.DONE
+    return ActionStatus.PARTIAL if any(leg.filled > EPS_SIZE for leg in legs) else ActionStatus.FAILED

@@ -13,7 +13,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from core.exchange.gateway import round_price
+from core.exchange.ticks import round_price
 from core.exchange.models import OrderRequest, Trigger
 
 # IOC closes: limit = mark -/+ this slippage, widening on each retry of the remainder.
@@ -57,9 +57,9 @@ class CancelLeg:
 
 @dataclass(frozen=True)
 class ProposedAction:
-    """An action before it has a row: kind "reduce" | "exit_all" | "protective_stops"."""
+    """An action before it has a row."""
 
-    kind: str
+    kind: str  # a core.vocabulary.ActionKind
     reason: str
     legs: tuple[OrderLeg, ...]
     cancels: tuple[CancelLeg, ...] = ()

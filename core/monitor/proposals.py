@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from core import policy
-from core.exchange.gateway import round_price
+from core.exchange.ticks import round_price
 from core.exchange.models import Position
 from core.monitor.orders import (
     SLIPPAGE_BY_ATTEMPT, STOP_MARKET_SLIPPAGE, CancelLeg, OrderLeg, ProposedAction, aggressive_px, floor_size,
@@ -15,6 +15,7 @@ from core.monitor.orders import (
 )
 from core.monitor.levels import ExitSchedule
 from core.monitor.state import MonitorState, Track
+from core.vocabulary import ActionKind
 
 AUTO_APPROVER_TIGHTENED = "policy:tightened"
 # A stop is moved when its level moved more than this fraction (avoids an order per tick).
@@ -49,11 +50,11 @@ def breaker_actions(new_state: int, state: MonitorState, positions: Sequence[Pos
     if act == policy.ACT_EXIT:
         legs = close_legs(positions, mids, 1.0, sz_decimals)
         if legs:
-            acts.append(ProposedAction("exit_all", f"EMERGENCY: {reason}; close every position", legs))
+            acts.append(ProposedAction(ActionKind.EXIT_ALL, f"EMERGENCY: {reason}; close every position", legs))
     elif act == policy.ACT_REDUCE:
         legs = close_legs(positions, mids, policy.REDUCE_FRACTION, sz_decimals)
         if legs:
-            acts.append(ProposedAction("reduce", f"REDUCING: {reason}; halve every position", legs))
+            acts.append(ProposedAction(ActionKind.REDUCE, f"REDUCING: {reason}; halve every position", legs))
     return acts, reduce_done, exit_proposed
 
 
@@ -93,7 +94,7 @@ def stop_actions(new_state: int, state: MonitorState, positions: Sequence[Positi
         why = "positions closed: their protective stops withdrawn"
     if not legs and not cancels:
         return []
-    return [ProposedAction("protective_stops", why, tuple(legs), tuple(cancels), AUTO_APPROVER_TIGHTENED)]
+    return [ProposedAction(ActionKind.PROTECTIVE_STOPS, why, tuple(legs), tuple(cancels), AUTO_APPROVER_TIGHTENED)]
 
 
 def time_exit_actions(positions: Sequence[Position], schedules: Mapping[str, ExitSchedule],
@@ -108,7 +109,7 @@ def time_exit_actions(positions: Sequence[Position], schedules: Mapping[str, Exi
             continue
         legs = close_legs([pos], mids, 1.0, sz_decimals)
         if legs:
-            acts.append(ProposedAction("time_exit", f"time exit due: {pos.coin} held past max_hold_days; close it",
+            acts.append(ProposedAction(ActionKind.TIME_EXIT, f"time exit due: {pos.coin} held past max_hold_days; close it",
                                        legs))
         out[pos.coin] = Track(track.side, track.first_seen_ms, track.best_px, track.tp_done, True)
     return acts, out

@@ -1,5 +1,6 @@
 """Typed rows the monitor and the executor exchange with storage, and the Protocol storage
-implements (storage/monitor_repo.py), so core never sees SQL and storage never decides.
+implements (storage/monitor_repo.py), so core never sees SQL and storage never decides: the
+ledger's rules (cloids, intent hash, supersession, expiry) are core.monitor.ledger_rules.
 """
 from __future__ import annotations
 
@@ -9,11 +10,9 @@ from typing import Any, Protocol
 from core.errors import BadInputError
 from core.monitor.claims import ClaimState
 from core.monitor.orders import CancelLeg, OrderLeg, ProposedAction
+from core.vocabulary import ActionKind, ActionStatus
 
-# Action statuses; the executor only ever sends for APPROVED or SENDING.
-PENDING, APPROVED, SENDING, DONE, PARTIAL, FAILED, REJECTED, EXPIRED = (
-    "pending", "approved", "sending", "done", "partial", "failed", "rejected", "expired")
-OPEN_FOR_EXECUTION = (APPROVED, SENDING)
+OPEN_FOR_EXECUTION = (ActionStatus.APPROVED, ActionStatus.SENDING)  # the only statuses the executor sends for
 # Order row statuses: INTENT is committed before the POST; its outcome is unknown until answered.
 INTENT, NOT_FOUND = "intent", "not_found"
 
@@ -25,8 +24,8 @@ class ActionStateError(BadInputError):
 @dataclass(frozen=True)
 class ActionRecord:
     id: int
-    kind: str
-    status: str
+    kind: ActionKind
+    status: ActionStatus
     created_ms: int
     expires_ms: int
     reason: str
@@ -40,7 +39,7 @@ class ActionRecord:
 @dataclass(frozen=True)
 class ApprovalRecord:
     action_id: int
-    decision: str  # "approved" | "rejected"
+    decision: str  # ActionStatus.APPROVED or ActionStatus.REJECTED
     decided_by: str
     decided_ms: int
     intent_hash: str

@@ -36,12 +36,13 @@ from core.monitor.snapshot import PendingActionView, RiskSnapshot
 from core.monitor.standing import PROTECTION_KEY, Protection, StandingOrders, protection
 from core.monitor.state import MonitorState, Track
 from core.operator_settings import PerpRiskSettings
+from core.vocabulary import ActionStatus, BreakerState
 
 log = logging.getLogger("evorisk.monitor")
 
 DEFAULT_POLL_INTERVAL_S = 30.0
 ACTION_TTL_MS = 10 * 60_000  # a proposal is priced at its creation; after 10 min it must be re-proposed
-VISIBLE_STATUSES = (r.PENDING, r.APPROVED, r.SENDING)
+VISIBLE_STATUSES = (ActionStatus.PENDING, ActionStatus.APPROVED, ActionStatus.SENDING)
 RESET_REQUEST_KEY = "reset_request"
 
 
@@ -65,7 +66,9 @@ class MonitorRepository(r.ActionLedger, Protocol):
     def set_value(self, key: str, value: Any, now_ms: int) -> None: ...
 
 
-GenomeSource = Callable[[], tuple[RiskParams, str]]
+# The genome of this cycle as (params, label); core.monitor.genome_source.GenomeSource is the
+# production one (a file, else the newest promotion, else the default); tests pass a lambda.
+CurrentGenome = Callable[[], tuple[RiskParams, str]]
 
 
 class Cancellable(Protocol):
@@ -105,7 +108,7 @@ class Lease(Protocol):
 
 class MonitorService:
     def __init__(self, gateway: ExchangeGateway, repo: MonitorRepository, settings: MonitorSettings,
-                 genome: GenomeSource, now_ms: Callable[[], int],
+                 genome: CurrentGenome, now_ms: Callable[[], int],
                  on_snapshot: Callable[[RiskSnapshot], None] | None = None,
                  start_timer: TimerStarter = start_thread_timer, lease: Lease | None = None,
                  alerts: AlertOutlet | None = None):
@@ -272,7 +275,7 @@ class MonitorService:
             report = self.executor.execute(action_id, now_ms)
         except ApprovalMissing as exc:
             log.error("refusing to send: %s", exc)
-            self.repo.set_action_status(action_id, r.FAILED, now_ms, str(exc))
+            self.repo.set_action_status(action_id, ActionStatus.FAILED, now_ms, str(exc))
             return None
         except (ExchangeError, GatewayConfigError) as exc:  # stays open: reconciled and resumed next cycle
             log.warning("action %d paused: %s", action_id, exc)
@@ -308,7 +311,7 @@ class MonitorService:
                               decimals, self.funding.contexts, self._opened_ms(account))
         result = evaluate(ctx, market, self.state, now, self.last_snapshot)
         _log_gaps(result)
-        if not self.read_only and result.snapshot.breaker_state != "STALE" and not result.gaps.holding:
+        if not self.read_only and result.snapshot.breaker_state != BreakerState.STALE.name and not result.gaps.holding:
             result = self._apply_exit_request(result, market, now)
         return result
 
@@ -327,9 +330,9 @@ class MonitorService:
     def _supersede_outdated(self, positions, now: int) -> None:
         """Pending actions whose orders no longer fit the book are superseded; the breaker then
         proposes again at the current positions on this cycle (core.monitor.supersede)."""
-        outdated = supersede.outdated_actions(self.repo.actions_with_status((r.PENDING,)), positions)
+        outdated = supersede.outdated_actions(self.repo.actions_with_status((ActionStatus.PENDING,)), positions)
         for action, why in outdated:
-            self.repo.set_action_status(action.id, r.EXPIRED, now, f"superseded: {why}")
+            self.repo.set_action_status(action.id, ActionStatus.EXPIRED, now, f"superseded: {why}")
             log.warning("action %d superseded: %s", action.id, why)
         if outdated:
             self.state = supersede.reopen_episode(self.state, [a.kind for a, _ in outdated])
@@ -342,7 +345,7 @@ class MonitorService:
         by = str(request.get("by", "operator"))
         proposed, message = supersede.requested_exit(
             request.get("coin"), by, market.account.positions, market.mids, market.sz_decimals,
-            self.repo.actions_with_status((r.PENDING,)), result.proposals)
+            self.repo.actions_with_status((ActionStatus.PENDING,)), result.proposals)
         self.repo.set_value(supersede.EXIT_REQUEST_KEY, None, now)
         self.repo.set_value(supersede.EXIT_REQUEST_OUTCOME_KEY,
                             {"proposed": proposed is not None, "message": message, "time_ms": now}, now)
@@ -367,7 +370,7 @@ class MonitorService:
         old = self.state.breaker_name
         self.state = replace(self.state, hwm_usd=equity_usd, breaker_state=policy.NORMAL, breaker_since_ms=now,
                              breaker_reason=f"manual reset by {by}", reduce_done=False, exit_proposed=False)
-        self.repo.log_breaker_event(now, old, "NORMAL", 0.0, f"manual reset: high-water mark := {equity_usd:.2f}", by)
+        self.repo.log_breaker_event(now, old, BreakerState.NORMAL.name, 0.0, f"manual reset: high-water mark := {equity_usd:.2f}", by)
         self.repo.set_value(RESET_REQUEST_KEY, None, now)
         log.warning("breaker reset by %s; high-water mark now %.2f", by, equity_usd)
 
@@ -375,7 +378,7 @@ class MonitorService:
         """Reconcile the standing exits with the exchange (never while STALE or backing off); with
         protection off, withdraw any still resting. Returns notes on exits no order can express."""
         snap = result.snapshot
-        if snap.breaker_state == "STALE" or not self.settings.can_trade or self.backoff.down or self.read_only:
+        if snap.breaker_state == BreakerState.STALE.name or not self.settings.can_trade or self.backoff.down or self.read_only:
             return []  # read-only: the monitor holding the lease keeps the standing orders
         if not self.protection.on and not self.state.standing:
             return []
@@ -441,7 +444,7 @@ class MonitorService:
         self.repo.save_monitor_state(new_state.to_json(), now)
         self.state = new_state
         for action in created:
-            if action.status == r.APPROVED:
+            if action.status == ActionStatus.APPROVED:
                 self._execute(action.id, now)
         notes = self._standing_exits(result, now, label)
         self.repo.save_monitor_state(self.state.to_json(), now)  # the stops and standing orders just placed

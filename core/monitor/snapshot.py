@@ -50,8 +50,8 @@ class PositionRisk:
 @dataclass(frozen=True)
 class PendingActionView:
     id: int
-    kind: str  # "reduce" | "exit_all" | "protective_stops"
-    status: str  # "pending" | "approved" | "rejected" | "sent" | "done" | "failed" | "expired"
+    kind: str  # a core.vocabulary.ActionKind
+    status: str  # a core.vocabulary.ActionStatus
     created_ms: int
     reason: str
     orders: tuple[dict[str, Any], ...]  # coin, side ("buy"/"sell"), size, reduce_only, limit_px, cloid

@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from core.exchange.errors import ExchangeError
-from core.exchange.gateway import ExchangeGateway, round_price
+from core.exchange.gateway import ExchangeGateway
+from core.exchange.ticks import round_price
 from core.exchange.models import OpenOrder, OrderRequest, Trigger
 from core.monitor.levels import ExitSchedule
 from core.monitor.orders import STOP_MARKET_SLIPPAGE, floor_size

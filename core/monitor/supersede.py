@@ -16,10 +16,10 @@ from core.monitor.orders import ProposedAction
 from core.monitor.proposals import close_legs
 from core.monitor.records import ActionRecord
 from core.monitor.state import MonitorState
+from core.vocabulary import OPERATOR_APPROVED_KINDS, ActionKind
 
 EXIT_REQUEST_KEY = "exit_request"  # {"by", "coin" (None = everything), "requested_ms"}
 EXIT_REQUEST_OUTCOME_KEY = "exit_request_outcome"  # {"action_id" | None, "message", "time_ms"}
-OPERATOR_KINDS = ("reduce", "exit_all", "exit_coin")  # kinds an operator approves (stops are auto-approved)
 SIZE_TOLERANCE = 1e-9  # relative: venue sizes are decimals, compare them as such
 
 
@@ -37,9 +37,9 @@ def outdated_reason(action: ActionRecord, positions: Sequence[Position]) -> str 
             return f"{coin} is no longer held"
         if (pos.size < 0) != leg.is_buy:
             return f"{coin} flipped side"
-        if action.kind in ("exit_all", "exit_coin") and not _same_size(leg.size, abs(pos.size)):
+        if action.kind in (ActionKind.EXIT_ALL, ActionKind.EXIT_COIN) and not _same_size(leg.size, abs(pos.size)):
             return f"{coin} size is now {abs(pos.size):g}, the order closes {leg.size:g}"
-        if action.kind == "reduce" and leg.size > abs(pos.size) * (1 + SIZE_TOLERANCE):
+        if action.kind == ActionKind.REDUCE and leg.size > abs(pos.size) * (1 + SIZE_TOLERANCE):
             return f"{coin} size is now {abs(pos.size):g}, below the order's {leg.size:g}"
     return None  # a coin opened since is simply not in the action: what it sends is still right
 
@@ -49,7 +49,7 @@ def outdated_actions(actions: Sequence[ActionRecord], positions: Sequence[Positi
     """Pending operator actions to supersede, each with the reason in words."""
     out = []
     for action in actions:
-        if action.kind in OPERATOR_KINDS:
+        if action.kind in OPERATOR_APPROVED_KINDS:
             why = outdated_reason(action, positions)
             if why is not None:
                 out.append((action, why))
@@ -59,24 +59,24 @@ def outdated_actions(actions: Sequence[ActionRecord], positions: Sequence[Positi
 def reopen_episode(state: MonitorState, superseded_kinds: Sequence[str]) -> MonitorState:
     """A superseded breaker action no longer counts as proposed in this episode, so the breaker
     proposes it again, at the current positions, on this very cycle."""
-    return replace(state, exit_proposed=state.exit_proposed and "exit_all" not in superseded_kinds,
-                   reduce_done=state.reduce_done and "reduce" not in superseded_kinds)
+    return replace(state, exit_proposed=state.exit_proposed and ActionKind.EXIT_ALL not in superseded_kinds,
+                   reduce_done=state.reduce_done and ActionKind.REDUCE not in superseded_kinds)
 
 
 def requested_exit(coin: str | None, by: str, positions: Sequence[Position], mids: Mapping[str, float],
                    sz_decimals: Mapping[str, int], waiting: Sequence[ActionRecord],
                    proposed_now: Sequence[ProposedAction]) -> tuple[ProposedAction | None, str]:
     """The exit an operator asked for (one coin or everything), or None and why not."""
-    kind = "exit_all" if coin is None else "exit_coin"
+    kind = ActionKind.EXIT_ALL if coin is None else ActionKind.EXIT_COIN
     chosen = [p for p in positions if coin is None or p.coin == coin]
     if not chosen:
         return None, f"{coin} is not held" if coin else "no open positions to exit"
     for action in waiting:
-        covers = action.kind == "exit_all" or (action.kind == "exit_coin" and coin is not None
+        covers = action.kind == ActionKind.EXIT_ALL or (action.kind == ActionKind.EXIT_COIN and coin is not None
                                                and any(leg.coin == coin for leg in action.legs))
         if covers:
             return None, f"action {action.id} already proposes this exit and waits for a decision"
-    if any(p.kind == "exit_all" for p in proposed_now):
+    if any(p.kind == ActionKind.EXIT_ALL for p in proposed_now):
         return None, "the breaker proposes the exit on this cycle"
     legs = close_legs(chosen, mids, 1.0, sz_decimals)
     what = "close every position" if coin is None else f"close {coin}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from core.exchange.paper.wire import round_px
+from core.exchange.ticks import round_price
 
 BPS = 1e-4
 
@@ -29,7 +29,7 @@ def level_prices(mid_px: float, is_buy: bool, book: BookSettings, sz_decimals: i
     """
     sign = 1.0 if is_buy else -1.0
     direction = 1 if is_buy else -1
-    return [round_px(mid_px * (1 + sign * (book.half_spread_bps + k * book.level_step_bps) * BPS), sz_decimals,
+    return [round_price(mid_px * (1 + sign * (book.half_spread_bps + k * book.level_step_bps) * BPS), sz_decimals,
                      direction) for k in range(book.levels)]
 
 

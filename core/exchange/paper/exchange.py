@@ -32,7 +32,7 @@ from core.exchange.paper.player import MS_PER_MINUTE, ScenarioPlayer
 from core.exchange.paper.request_check import BodyError, check_exchange_body, check_info_body, parse_body
 from core.exchange.paper.ratelimit import WEIGHT_BUDGET_PER_MINUTE, WeightWindow, exchange_weight, info_weight
 from core.exchange.paper.scenario import Scenario, load_scenario
-from core.exchange.paper.wire import round_px
+from core.exchange.ticks import round_price
 from core.exchange.paper.server import DEFAULT_IDLE_TIMEOUT_S, HttpReply, LoopbackServer
 from core.market.loader import load_csv
 
@@ -188,7 +188,7 @@ class PaperExchange:
         """The mids as clients see them in allMids (on the venue's tick)."""
         with self._lock:
             self._sync()
-            return {coin: round_px(px, self.market.sz_decimals(coin)) for coin, px in self.market.mids().items()}
+            return {coin: round_price(px, self.market.sz_decimals(coin)) for coin, px in self.market.mids().items()}
 
     # -- HTTP ------------------------------------------------------------------------------------
     def handle_request(self, path: str, body: bytes) -> HttpReply:

@@ -18,7 +18,8 @@ from core.exchange.paper.ledger import Account, Ledger, PaperOrder
 from core.exchange.paper.margin import (account_value, cross_coins, cross_value, isolated_value, maintenance_margin,
                                         total_maintenance)
 from core.exchange.paper.market import MarketSim
-from core.exchange.paper.wire import px_str, round_px
+from core.exchange.paper.wire import px_str
+from core.exchange.ticks import round_price
 
 log = logging.getLogger("evorisk.paper")
 
@@ -105,5 +106,5 @@ class RiskDesk:
                 self.ledger.apply_fill(account, order, sz, px, now_ms, crossed=True, liquidation=detail)
         rest = account.positions.get(coin)
         if rest is not None and abs(rest.szi) > EPS_SZ:
-            self.ledger.apply_fill(account, order, abs(rest.szi), round_px(mark, decimals), now_ms, crossed=True,
+            self.ledger.apply_fill(account, order, abs(rest.szi), round_price(mark, decimals), now_ms, crossed=True,
                                    liquidation={**detail, "method": "backstop"})

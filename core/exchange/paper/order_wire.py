@@ -1,7 +1,7 @@
 """Validation of incoming order wires, returning Hyperliquid's error strings.
 
-Checks follow the documented rules: 5 significant figures and 6 - szDecimals decimals for
-prices (integers always allowed), szDecimals for sizes, and a $10 minimum order value.
+Checks follow the documented rules: the price tick of core.exchange.ticks (5 significant figures,
+6 - szDecimals decimals, integers always allowed), szDecimals for sizes, a $10 minimum order value.
 """
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from decimal import Decimal, InvalidOperation
 
 from core.exchange.models import CLOID_PATTERN
 from core.exchange.paper.market import CoinSpec
+from core.exchange.ticks import PERP_MAX_DECIMALS, PRICE_SIG_FIGS
 
-PRICE_SIG_FIGS = 5
-PERP_MAX_DECIMALS = 6
 MIN_ORDER_VALUE_USD = 10.0
 PLAIN_DECIMAL = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?")
 MAX_WIRE_NUMBER = 1e15  # no price or size on the venue comes near; "1e400" parses as a finite Decimal

@@ -1,16 +1,15 @@
 """Number strings in the venue's style: every number a decimal string with a point, never padded.
 
 Measured on the SDK's cassettes (HYPERLIQUID.md section 11): "26951.0", "0.00785", "1182.312496";
-never "27505" nor "0.000000". Prices are on the venue's tick: at most 5 significant figures and
-at most 6 - szDecimals decimals, integers always allowed, so any price we print is one our own
-order check accepts.
+never "27505" nor "0.000000". Prices are on the venue's tick (core.exchange.ticks, the rule the
+gateway rounds with too), so any price we print is one our own order check accepts.
 """
 from __future__ import annotations
 
 import math
 
-PRICE_SIG_FIGS = 5
-PERP_MAX_DECIMALS = 6
+from core.exchange.ticks import price_decimals, round_price
+
 USD_DECIMALS = 6  # "1182.312496"
 RATE_DECIMALS = 8  # funding rates, premiums, returnOnEquity: "-0.00061334"
 
@@ -24,28 +23,9 @@ def num_str(value: float, decimals: int) -> str:
     return "0.0" if text == "-0.0" else text
 
 
-def price_decimals(px: float, sz_decimals: int) -> int:
-    """Decimals a price may carry: 5 significant figures, at most 6 - szDecimals, 0 for >= 10^4."""
-    if px <= 0 or not math.isfinite(px):
-        return 0
-    sig_decimals = PRICE_SIG_FIGS - 1 - math.floor(math.log10(px))
-    return max(0, min(sig_decimals, PERP_MAX_DECIMALS - sz_decimals))
-
-
-def round_px(px: float, sz_decimals: int, direction: int = 0) -> float:
-    """The nearest valid price (direction -1: at or below, +1: at or above)."""
-    decimals = price_decimals(px, sz_decimals)
-    scale = 10.0 ** decimals
-    if direction < 0:
-        return math.floor(px * scale + 1e-9) / scale
-    if direction > 0:
-        return math.ceil(px * scale - 1e-9) / scale
-    return round(px, decimals)
-
-
 def px_str(px: float, sz_decimals: int) -> str:
     """A price on the venue's tick: "65012.0", "3201.4", "0.60123"."""
-    rounded = round_px(px, sz_decimals)
+    rounded = round_price(px, sz_decimals)
     return num_str(rounded, price_decimals(rounded, sz_decimals))
 
 
