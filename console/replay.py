@@ -105,7 +105,7 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
     kernel_events = exit_events(kernel, ds.names)
     k_equity = [float(x) for x in kernel.equity]
     # the monitor decides bar t's breaker at the decision poll of bar t+1: compare like with like
-    parity = compare(kernel_events, booked, k_equity, r_equity, kernel.states[:-1], r_states[1:])
+    parity = compare(kernel_events, booked, k_equity, r_equity, kernel.states[:-1], r_states[1:], w0)
     dates = [str(np.datetime64(int(x), "ns").astype("datetime64[D]")) for x in ds.time_ns[w0:w0 + n_bars]]
     return ReplayRun(tuple(coins), dates, parity, k_equity, r_equity, kernel.states, r_states,
                      time.perf_counter() - t0, kernel_events, booked)

@@ -60,3 +60,17 @@ def test_every_mismatch_carries_a_reason():
     assert p.matched_trades == 1 and p.match_share == 0.5
     reasons = [m["reason"] for m in p.mismatches]
     assert any("bar 19 instead of bar 20" in r for r in reasons) and any("extra booked" in r for r in reasons)
+
+
+def test_a_breaker_action_on_another_bar_quotes_both_equities_at_the_deciding_close():
+    k = [ExitEvent("BCH", 1, 8, 12, "breaker_reduce", 430.0, 0.75)]
+    b = [ExitEvent("BCH", 1, 8, 11, "breaker_reduce", 439.4, 0.75)]
+    # equity curves start at bar 5: bar 10 (the close before the replay's halving) is index 5
+    kernel_eq = [10_000.0, 9_900.0, 9_800.0, 9_700.0, 9_600.0, 9_181.67, 9_170.0]
+    replay_eq = [10_000.0, 9_900.0, 9_800.0, 9_700.0, 9_600.0, 9_181.38, 9_173.0]
+    p = compare(k, b, kernel_eq, replay_eq, ["NORMAL"] * 6, ["NORMAL"] * 6, first_bar=5)
+    assert p.matched_trades == 0
+    missed, extra = p.mismatches
+    assert "bar 11 instead of bar 12" in missed["reason"]
+    assert "close of bar 10" in missed["reason"] and "9,181.67" in missed["reason"] and "9,181.38" in missed["reason"]
+    assert "the kernel's breaker_reduce is at bar 12" in extra["reason"]
