@@ -268,3 +268,40 @@ def test_banner_says_plainly_when_positions_are_unprotected():
     assert protection_text(replace(snap, protected=True)) == ""
     text = protection_text(replace(snap, protected=False, protection="standing exits OFF (--protect off): x"))
     assert "POSITIONS UNPROTECTED" in text and "--protect off" in text
+
+
+TINY_XRP = {"name": "drop-tiny-xrp", "events": [{"kind": "crash", "at_min": 3, "over_min": 30, "pct": 25}],
+            "demo_account": {"cash_usd": 100_000.0,
+                             "positions": [{"coin": "XRP", "side": "short", "notional_usd": 1.2}]}}
+
+
+def test_a_take_profit_too_small_to_rest_becomes_a_pending_action_once_reached(tmp_path):
+    rig = make_rig(tmp_path, TINY_XRP)
+    try:
+        service = rig.service(genes(g6=1.0, g7=1.0), label=PROMOTED)  # four scale-out levels
+        snap = service.run_cycle()
+        size = rig.position_sizes()["XRP"]
+        assert size in (-1.0, -2.0, -3.0)  # XRP trades in whole units: each of four levels is under one
+        assert sorted(ours(rig, service)) == [("XRP", 0)], "only the stop can rest"
+        assert any("take-profit level 1" in n for n in snap.standing_notes)
+        assert not rig.repo.actions_with_status(("pending",)), "nothing to do before a level is reached"
+        for _ in range(40):
+            rig.step()
+            service.run_cycle()
+            pending = rig.repo.actions_with_status(("pending",))
+            if pending:
+                break
+        (action,) = pending
+        assert action.kind == "take_profit" and "XRP" in action.reason
+        (leg,) = action.legs
+        assert (leg.coin, leg.side, leg.size) == ("XRP", "buy", 1.0)  # one lot, the smallest exit there is
+        taken = service.state.tracks["XRP"].tp_done
+        assert taken >= 1
+        service.run_cycle()
+        assert len([a for a in rig.repo.actions_with_status(("pending",)) if a.kind == "take_profit"]) <= 1, \
+            "a level is proposed once"
+        rig.repo.approve_action(action.id, "operator", rig.clock.now_ms())
+        service.run_cycle()
+        assert rig.position_sizes().get("XRP", 0.0) == pytest.approx(size + 1.0), "the approved close was sent"
+    finally:
+        rig.paper.stop()

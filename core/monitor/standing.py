@@ -68,6 +68,12 @@ def parse_cloid(salt: str, coin: str, cloid: str | None) -> tuple[int, int] | No
     return (role, seq) if cloid_for(salt, coin, role, seq) == cloid.lower() else None
 
 
+def resting_tp_units(tp_units: float, position_size: float, sz_decimals: int) -> float:
+    """Size a take-profit trigger can rest with: the level's units rounded down to the venue's size
+    lot, never more than the position; 0 means no resting order can express the level."""
+    return floor_size(min(tp_units, abs(position_size)), sz_decimals)
+
+
 def wanted_orders(positions: Sequence[tuple[str, float]], schedules: Mapping[str, ExitSchedule],
                   sz_decimals: Mapping[str, int]) -> tuple[list[Wanted], list[str]]:
     """What should rest for (coin, signed size) positions, and notes on exits no order can express."""
@@ -81,9 +87,10 @@ def wanted_orders(positions: Sequence[tuple[str, float]], schedules: Mapping[str
         if sched.adverse_px is not None:
             out.append(Wanted(coin, ROLE_STOP, is_buy, abs(size), round_price(sched.adverse_px, dec)))
         for tp in sched.take_profits:
-            units = floor_size(min(tp.size, abs(size)), dec)
+            units = resting_tp_units(tp.size, size, dec)
             if units <= 0:
-                notes.append(f"{coin} take-profit level {tp.level}: {tp.size:g} rounds to 0 at {dec} decimals")
+                notes.append(f"{coin} take-profit level {tp.level}: {tp.size:g} rounds to 0 at {dec} decimals; "
+                             "proposed as a pending action when its level is reached")
                 continue
             out.append(Wanted(coin, tp.level, is_buy, units, round_price(tp.px, dec)))
     return out, notes
