@@ -53,6 +53,17 @@ class ReplayRun:
     kernel_events: list[ExitEvent] = field(default_factory=list)
     booked_events: list[ExitEvent] = field(default_factory=list)
 
+    def breaker_by_bar(self) -> tuple[list[str], list[str], list[str]]:
+        """(date, kernel state, replay state) per bar, compared like with like."""
+        kernel, replay = decided_alike(self.kernel_states, self.replay_states)
+        return self.dates[:len(kernel)], kernel, replay
+
+
+def decided_alike(kernel_states: list[str], replay_states: list[str]) -> tuple[list[str], list[str]]:
+    """The kernel decides bar t's breaker at bar t's close, the monitor at the decision poll of
+    bar t+1 (on that same close): pair kernel[t] with replay[t+1]."""
+    return kernel_states[:-1], replay_states[1:]
+
 
 def first_replay_bar(ds, start: str | None) -> int:
     """The first bar with WARMUP_BARS of history for every coin with data then, not before --start."""
@@ -102,11 +113,9 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
         booked = venue.booked_events(w0 + n_bars - 1)
     finally:
         venue.stop()
-    kernel_events = exit_events(kernel, ds.names)
-    k_equity = [float(x) for x in kernel.equity]
-    # the monitor decides bar t's breaker at the decision poll of bar t+1: compare like with like
-    parity = compare(kernel_events, booked, k_equity, r_equity, kernel.states[:-1], r_states[1:], w0)
     dates = [str(np.datetime64(int(x), "ns").astype("datetime64[D]")) for x in ds.time_ns[w0:w0 + n_bars]]
+    kernel_events, k_equity = exit_events(kernel, ds.names), [float(x) for x in kernel.equity]
+    parity = compare(kernel_events, booked, k_equity, r_equity, *decided_alike(kernel.states, r_states), w0)
     return ReplayRun(tuple(coins), dates, parity, k_equity, r_equity, kernel.states, r_states,
                      time.perf_counter() - t0, kernel_events, booked)
 

@@ -20,10 +20,15 @@ def two_coins():
     return [str(DAILY / "BTC.csv"), str(DAILY / "ETH.csv")]
 
 
-def test_replay_reproduces_the_kernels_exits_bar_for_bar(two_coins):
+@pytest.fixture(scope="module")
+def default_run(two_coins):
     from console.replay import run_replay
 
-    run = run_replay(two_coins, default_genes(), end="2019-09-01")
+    return run_replay(two_coins, default_genes(), end="2019-09-01")
+
+
+def test_replay_reproduces_the_kernels_exits_bar_for_bar(default_run):
+    run = default_run
     p = run.parity
     assert p.kernel_trades >= 5, "the comparison must cover real exits"
     assert p.match_share == 1.0, p.mismatches
@@ -42,7 +47,20 @@ def test_replay_json_carries_the_contract_fields(two_coins, tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(doc) >= {"kernel_trades", "matched_trades", "match_share", "final_equity_diff_pct", "mismatches"}
     assert 0.0 <= doc["match_share"] <= 1.0 and all("reason" in m for m in doc["mismatches"])
-    assert "Replay parity" in html.read_text()
+    page = html.read_text()
+    assert "Replay parity" in page and "Breaker state per bar" in page
+
+
+def test_html_breaker_chart_shows_both_sides_state_per_bar_as_compared(default_run):
+    from console.commands.replay import BREAKER_AXIS, breaker_figure
+
+    kernel, replay = breaker_figure(default_run).data
+    n = len(default_run.dates) - 1  # the last bar's replay decision comes after the replay ends
+    assert len(kernel.x) == len(replay.x) == n and list(kernel.x) == default_run.dates[:n]
+    assert list(kernel.y) == default_run.kernel_states[:n] and list(replay.y) == default_run.replay_states[1:]
+    assert set(kernel.y) | set(replay.y) <= set(BREAKER_AXIS)
+    agree = sum(a == b for a, b in zip(kernel.y, replay.y)) / n
+    assert agree == pytest.approx(default_run.parity.breaker_state_agreement)
 
 
 def test_replay_bad_genome_is_one_line_and_exit_2(two_coins, tmp_path, capsys):

@@ -43,8 +43,24 @@ def table_text(doc: dict) -> str:
     return "\n".join(lines)
 
 
+BREAKER_AXIS = ("NORMAL", "TIGHTENED", "REDUCING", "EMERGENCY")  # severity upwards; STALE never occurs in replay
+
+
+def breaker_figure(run):
+    """Breaker state per bar, kernel vs replay, paired as the comparison pairs them."""
+    import plotly.graph_objects as go
+
+    dates, kernel, replay = run.breaker_by_bar()
+    fig = go.Figure([go.Scatter(x=dates, y=kernel, name="kernel", mode="lines", line_shape="hv"),
+                     go.Scatter(x=dates, y=replay, name="replay (live monitor)", mode="lines", line_shape="hv",
+                                line_dash="dot")])
+    fig.update_layout(title="Breaker state per bar: kernel vs live monitor", yaxis_title="breaker state",
+                      yaxis={"categoryorder": "array", "categoryarray": list(BREAKER_AXIS)})
+    return fig
+
+
 def write_html(path: str, run, doc: dict) -> None:
-    """Equity curves of kernel and replay and the parity table, one self-contained page."""
+    """Equity curves and breaker states of kernel and replay, and the parity table, one page."""
     import plotly.graph_objects as go
     from plotly.io import to_html
 
@@ -52,6 +68,7 @@ def write_html(path: str, run, doc: dict) -> None:
                      go.Scatter(x=run.dates, y=run.replay_equity, name="replay (paper exchange)", mode="lines")])
     fig.update_layout(title="Equity: kernel vs live monitor on the paper exchange", yaxis_title="USD")
     body = to_html(fig, include_plotlyjs=True, full_html=False)
+    body += to_html(breaker_figure(run), include_plotlyjs=False, full_html=False)
     page = (f"<html><head><meta charset='utf-8'><title>evorisk replay</title></head><body>"
             f"<h1>Replay parity</h1><pre>{html.escape(table_text(doc))}</pre>{body}</body></html>")
     from core.files import write_text_atomic
