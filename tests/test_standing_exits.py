@@ -305,3 +305,28 @@ def test_a_take_profit_too_small_to_rest_becomes_a_pending_action_once_reached(t
         assert rig.position_sizes().get("XRP", 0.0) == pytest.approx(size + 1.0), "the approved close was sent"
     finally:
         rig.paper.stop()
+
+
+def test_small_take_profits_reached_together_close_their_sum_to_the_nearest_lot_and_only_once():
+    from core.exchange.models import Position
+    from core.monitor.levels import ExitSchedule, TakeProfitLevel
+    from core.monitor.proposals import small_take_profit_actions
+    from core.monitor.state import Track
+
+    long_3 = Position("XRP", 3.0, 1.00, 1.10, 0.3, 3.3, 0.2, 20.0, None)
+    levels = tuple(TakeProfitLevel(k, 1.0 + 0.05 * k, 0.75) for k in range(1, 5))
+    sched = ExitSchedule(0.9, "stop", levels, False, 0.1, 0.05, 0.2, 0.9, None)
+    track = Track("long", 0, 1.12)  # the best price since entry passed levels 1 and 2 (1.05, 1.10), not 3
+    acts, tracks = small_take_profit_actions([long_3], {"XRP": sched}, {"XRP": track}, {"XRP": 1.08}, {"XRP": 0})
+    (action,) = acts
+    assert action.kind == "take_profit" and "levels 1, 2" in action.reason
+    (leg,) = action.legs
+    assert (leg.side, leg.size, leg.reduce_only) == ("sell", 2.0, True)  # 1.5 units -> 2 lots of 1
+    assert tracks["XRP"].tp_done == 2
+    # the next cycle's schedule starts after level 2: nothing is proposed again for 1 and 2
+    later = ExitSchedule(0.9, "stop", levels[2:], False, 0.1, 0.05, 0.2, 0.9, None)
+    again, _ = small_take_profit_actions([long_3], {"XRP": later}, tracks, {"XRP": 1.08}, {"XRP": 0})
+    assert again == []
+    # a level that can rest (one lot or more) is left to its standing order
+    big = ExitSchedule(0.9, "stop", (TakeProfitLevel(1, 1.05, 1.5),), False, 0.1, 0.05, 0.2, 0.9, None)
+    assert small_take_profit_actions([long_3], {"XRP": big}, {"XRP": track}, {"XRP": 1.08}, {"XRP": 0})[0] == []

@@ -145,10 +145,10 @@ def small_take_profit_actions(positions: Sequence[Position], schedules: Mapping[
         is_buy = pos.size < 0
         leg = OrderLeg(leg=0, coin=pos.coin, side="buy" if is_buy else "sell", size=units,
                        limit_px=aggressive_px(mids[pos.coin], is_buy, SLIPPAGE_BY_ATTEMPT[0], decimals))
-        levels = ", ".join(str(tp.level) for tp in due)
+        levels = ("levels " if len(due) > 1 else "level ") + ", ".join(str(tp.level) for tp in due)
         acts.append(ProposedAction(
-            ActionKind.TAKE_PROFIT, f"take-profit level {levels} of {pos.coin} reached: its scale-out of "
-            f"{sum(tp.size for tp in due):g} is under one size lot ({lot:g}) and cannot rest as an order; "
+            ActionKind.TAKE_PROFIT, f"take-profit {levels} of {pos.coin} reached: scale-out of "
+            f"{sum(tp.size for tp in due):g} under one size lot ({lot:g}) cannot rest as an order; "
             f"close {units:g}", (leg,)))
         out[pos.coin] = replace(track, tp_done=max(track.tp_done, max(tp.level for tp in due)))
     return acts, out
