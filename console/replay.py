@@ -52,6 +52,7 @@ class ReplayRun:
     seconds: float
     kernel_events: list[ExitEvent] = field(default_factory=list)
     booked_events: list[ExitEvent] = field(default_factory=list)
+    sides: str = "long"  # the kernel's test entries: "long" or "both"
 
     def breaker_by_bar(self) -> tuple[list[str], list[str], list[str]]:
         """(date, kernel state, replay state) per bar, compared like with like."""
@@ -117,7 +118,7 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
     kernel_events, k_equity = exit_events(kernel, ds.names), [float(x) for x in kernel.equity]
     parity = compare(kernel_events, booked, k_equity, r_equity, *decided_alike(kernel.states, r_states), w0)
     return ReplayRun(tuple(coins), dates, parity, k_equity, r_equity, kernel.states, r_states,
-                     time.perf_counter() - t0, kernel_events, booked)
+                     time.perf_counter() - t0, kernel_events, booked, sides)
 
 
 def entry_request(coin: str, side: int, units: float, open_px: float) -> OrderRequest:

@@ -330,3 +330,18 @@ def test_small_take_profits_reached_together_close_their_sum_to_the_nearest_lot_
     # a level that can rest (one lot or more) is left to its standing order
     big = ExitSchedule(0.9, "stop", (TakeProfitLevel(1, 1.05, 1.5),), False, 0.1, 0.05, 0.2, 0.9, None)
     assert small_take_profit_actions([long_3], {"XRP": big}, {"XRP": track}, {"XRP": 1.08}, {"XRP": 0})[0] == []
+
+
+def test_a_take_profit_that_closes_the_position_takes_its_stop_away_in_the_same_cycle(drop):
+    # one level (no scale-out), 5 % away: the 25 % drop takes the whole ETH short off by its take-profit
+    service = drop.service(genes(g5=0.0, g6=0.0), label=PROMOTED)
+    service.run_cycle()
+    assert ("ETH", 0) in ours(drop, service) and ("ETH", 1) in ours(drop, service)
+    for _ in range(30):
+        drop.step()
+        if "ETH" not in drop.position_sizes():
+            break
+    assert "ETH" not in drop.position_sizes(), "the take-profit never closed ETH"
+    service.run_cycle()  # the first cycle that sees ETH flat
+    assert not [key for key in ours(drop, service) if key[0] == "ETH"], \
+        "a stale reduce-only stop would act on the next ETH position"

@@ -184,8 +184,11 @@ class StandingOrders:
                 role, seq = parse_cloid(salt, found.coin, cloid)  # type: ignore[misc]
                 log.warning("standing order %s on the exchange is not in the saved state: adopted", cloid)
                 resting[cloid] = _from_open(found, role, seq, genome)
-        # a coin whose take-profit just filled is re-planned next cycle, on its new size and count
-        skip = set(tp_filled)
+        # a coin whose take-profit just filled and is still held is re-planned next cycle, on its new
+        # size and count; one the take-profit closed is planned now (nothing wanted: its stop is
+        # cancelled at once, or it would act on the next position opened on the coin)
+        held = {coin for coin, _ in positions}
+        skip = {coin for coin in tp_filled if coin in held}
         wanted, notes = wanted_orders([(c, z) for c, z in positions if c not in skip], schedules, sz_decimals)
         p = plan(wanted, {k: v for k, v in resting.items() if v.coin not in skip}, seqs, salt, genome)
         place = list(p.place) + [o for o in p.keep if not o.placed]
