@@ -92,3 +92,10 @@ def test_a_breaker_action_on_another_bar_quotes_both_equities_at_the_deciding_cl
     assert "bar 11 instead of bar 12" in missed["reason"]
     assert "close of bar 10" in missed["reason"] and "9,181.67" in missed["reason"] and "9,181.38" in missed["reason"]
     assert "the kernel's breaker_reduce is at bar 12" in extra["reason"]
+
+
+def test_a_lagging_resting_take_profit_is_explained_like_a_lagging_stop():
+    k = [ExitEvent("ETH", -1, 1367, 1381, "take_profit", 410.10, 5.0)]
+    b = [ExitEvent("ETH", -1, 1367, 1381, "take_profit", 410.79, 5.0)]
+    (m,) = compare(k, b, [1.0], [1.0], ["NORMAL"], ["NORMAL"]).mismatches
+    assert m["matched"] and "resting take-profit was within the 0.2 % move tolerance" in m["reason"]

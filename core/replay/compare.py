@@ -9,16 +9,19 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 EXIT_PX_TOLERANCE = 1e-3  # a matched exit whose price differs more than this is explained too
-# A resting stop is moved only when the schedule moved more than core.monitor.standing.MOVE_TOLERANCE
-# (0.2 %, the venue's rate limits); with price rounding a stop fill can sit this far from the kernel's.
+# A resting stop or take-profit is moved only when the schedule moved more than
+# core.monitor.standing.MOVE_TOLERANCE (0.2 %, the venue's rate limits); with price rounding its fill
+# can sit this far from the kernel's.
 STOP_LAG_EXPLAINED = 0.0025
 BREAKER_KINDS = ("breaker_reduce", "breaker_exit")
+RESTING_KINDS = ("stop", "trail", "take_profit")  # exits filled by a resting trigger order
 
 
 def _price_reason(k: ExitEvent, b: ExitEvent, diff: float) -> str:
-    if k.kind in ("stop", "trail") and diff <= STOP_LAG_EXPLAINED:
-        return (f"exit price differs by {diff:.3%}: the resting stop was within the 0.2 % move tolerance of the "
-                "schedule's level and was not moved (to spare the venue's rate limit)")
+    if k.kind in RESTING_KINDS and diff <= STOP_LAG_EXPLAINED:
+        order = "take-profit" if k.kind == "take_profit" else "stop"
+        return (f"exit price differs by {diff:.3%}: the resting {order} was within the 0.2 % move tolerance of "
+                "the schedule's level and was not moved (to spare the venue's rate limit)")
     return f"exit price differs by {diff:.3%}: " + (b.note or "venue fill price")
 
 
