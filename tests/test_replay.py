@@ -51,6 +51,17 @@ def test_replay_json_carries_the_contract_fields(two_coins, tmp_path, capsys):
     assert "Replay parity" in page and "Breaker state per bar" in page
 
 
+def test_replay_with_shorts_reproduces_the_kernels_long_and_short_exits(two_coins):
+    from console.replay import run_replay
+
+    run = run_replay(two_coins, default_genes(), end="2019-09-01", sides="both")
+    p = run.parity
+    shorts = [e for e in run.kernel_events if e.side < 0]
+    assert len(shorts) >= 5 and {e.kind for e in shorts} & {"stop", "trail", "take_profit"}
+    assert p.match_share == 1.0 and p.booked_trades == p.kernel_trades, p.mismatches
+    assert abs(p.final_equity_diff_pct) < 0.5 and p.breaker_state_agreement == 1.0
+
+
 def test_html_breaker_chart_shows_both_sides_state_per_bar_as_compared(default_run):
     from console.commands.replay import BREAKER_AXIS, breaker_figure
 
