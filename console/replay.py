@@ -11,25 +11,26 @@ Per CSV bar t (all coins), on a simulated clock whose day is the bar's date:
   3. the adverse extreme, the favourable extreme and the close as ticks, visiting on the way every
      resting trigger price the path crosses (a continuous path passes through them).
 The paper book fills takers at the mid x (1 +- slippage) with unlimited depth and charges the
-kernel's fee, so fills reproduce the kernel's execution prices up to venue rounding.
+kernel's fee, so fills reproduce the kernel's execution prices up to venue rounding. Both sides
+run on the same bars: the CSV prices put on the venue's tick once (core.replay.venue_prices), so
+equity, drawdown and levels come from the prices the paper exchange serves.
 """
 from __future__ import annotations
 
 import logging
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from core.backtest.api import BacktestConfig, decode_matrix, load_dataset
-from core.backtest import enums as E
-from core.backtest.kernel_nb import simulate_window_nb
 from core.exchange.models import OrderRequest
+from core.market.loader import load_many
 from core.monitor.indicators import AVG_VOL_BARS
-from core.policy import BREAKER_NAMES
-from core.regimes import DECISION_LOOKBACK_BARS, REGIME_MULT
+from core.regimes import DECISION_LOOKBACK_BARS
 from core.replay.compare import ExitEvent, Parity, compare
+from core.replay.kernel_trades import entries_by_bar, exit_events, kernel_run
+from core.replay.venue_prices import series_sz_decimals, venue_rounded
 
 log = logging.getLogger("evorisk.replay")
 MS_PER_DAY = 86_400_000
@@ -51,27 +52,18 @@ class ReplayRun:
     seconds: float
     kernel_events: list[ExitEvent] = field(default_factory=list)
     booked_events: list[ExitEvent] = field(default_factory=list)
+    sides: str = "long"  # the kernel's test entries: "long" or "both"
+
+    def breaker_by_bar(self) -> tuple[list[str], list[str], list[str]]:
+        """(date, kernel state, replay state) per bar, compared like with like."""
+        kernel, replay = decided_alike(self.kernel_states, self.replay_states)
+        return self.dates[:len(kernel)], kernel, replay
 
 
-def _sz_decimals(median_px: float) -> int:
-    """Size decimals that keep both size and price rounding near 1e-4 for ~$1000 orders
-    (Hyperliquid allows 6 - szDecimals price decimals)."""
-    return int(min(6, max(0, math.ceil(1.0 + math.log10(median_px)))))
-
-
-def kernel_run(ds, params_row: np.ndarray, w0: int, n_bars: int):
-    """One continuous kernel window over the replayed bars, every exit event recorded."""
-    c = ds.config
-    participates = np.array([not np.isnan(ds.open[a, w0 - WARMUP_BARS:w0 + n_bars]).any()
-                             for a in range(len(ds.names))])
-    trades = np.zeros((100_000, E.N_TRADE_FIELDS))
-    equity = np.empty(n_bars)
-    states = np.empty(n_bars, dtype=np.int64)
-    _, n = simulate_window_nb(np.ascontiguousarray(params_row), w0, n_bars, ds.open, ds.high, ds.low, ds.close,
-                              ds.vol, ds.avg_vol, ds.atr, ds.regime, ds.momentum, ds.entry_long, ds.entry_short,
-                              ds.corr, participates, REGIME_MULT, c.fee_pct, c.slippage_pct, c.initial_cash_usd,
-                              c.sides == "both", ds.periods_per_year, True, trades, equity, states)
-    return trades[:n], equity, states, participates
+def decided_alike(kernel_states: list[str], replay_states: list[str]) -> tuple[list[str], list[str]]:
+    """The kernel decides bar t's breaker at bar t's close, the monitor at the decision poll of
+    bar t+1 (on that same close): pair kernel[t] with replay[t+1]."""
+    return kernel_states[:-1], replay_states[1:]
 
 
 def first_replay_bar(ds, start: str | None) -> int:
@@ -91,7 +83,10 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
 
     t0 = time.perf_counter()
     cfg = BacktestConfig(fee_pct=fee, slippage_pct=slippage, sides=sides, end=end)
-    ds = load_dataset(paths, cfg)
+    # Kernel and paper exchange run on the same bars: the CSV prices on the venue's tick.
+    raw = load_many(paths)
+    sz_decimals = {s.name: series_sz_decimals(s) for s in raw}
+    ds = load_dataset(paths, cfg, load=lambda _: [venue_rounded(s, sz_decimals[s.name]) for s in raw])
     params = decode_matrix(genes[None, :])[0]
     w0 = first_replay_bar(ds, start)
     last = ds.open.shape[1]
@@ -102,12 +97,11 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
         from core.errors import BadInputError
 
         raise BadInputError("replay: fewer than 2 bars after the 200-bar warm-up and --start")
-    trades, k_equity, k_states, participates = kernel_run(ds, params, w0, n_bars)
-    coins = [ds.names[a] for a in range(len(ds.names)) if participates[a]]
-    venue = ReplayVenue(ds, coins, genes, fee, slippage,
-                        {c: _sz_decimals(float(np.nanmedian(ds.close[ds.names.index(c)]))) for c in coins})
+    kernel = kernel_run(ds, params, w0, n_bars, WARMUP_BARS)
+    coins = [ds.names[a] for a in range(len(ds.names)) if kernel.participates[a]]
+    venue = ReplayVenue(ds, coins, genes, fee, slippage, {c: sz_decimals[c] for c in coins})
     try:
-        entries = _entries(trades, ds.names)
+        entries = entries_by_bar(kernel, ds.names)
         venue.warm_up(w0)
         r_equity, r_states = [], []
         for i in range(n_bars):
@@ -120,31 +114,11 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
         booked = venue.booked_events(w0 + n_bars - 1)
     finally:
         venue.stop()
-    kernel_events = [_kernel_event(row, ds.names, slippage) for row in trades]
-    names_states = [BREAKER_NAMES[int(s)] for s in k_states]
-    # the monitor decides bar t's breaker at the decision poll of bar t+1: compare like with like
-    parity = compare(kernel_events, booked, list(k_equity), r_equity, names_states[:-1], r_states[1:])
     dates = [str(np.datetime64(int(x), "ns").astype("datetime64[D]")) for x in ds.time_ns[w0:w0 + n_bars]]
-    return ReplayRun(tuple(coins), dates, parity, list(k_equity), r_equity, names_states, r_states,
-                     time.perf_counter() - t0, kernel_events, booked)
-
-
-def _entries(trades: np.ndarray, names: tuple[str, ...]) -> dict[int, list[tuple[str, int, float]]]:
-    """Kernel entries by bar: (coin, side, units) with units summed over the trade's exit events."""
-    units: dict[tuple[int, int, int], float] = {}
-    for row in trades:
-        key = (int(row[E.T_ENTRY_BAR]), int(row[E.T_ASSET]), int(row[E.T_SIDE]))
-        units[key] = units.get(key, 0.0) + float(row[E.T_UNITS])
-    out: dict[int, list] = {}
-    for (bar, a, side), u in sorted(units.items()):
-        out.setdefault(bar, []).append((names[a], side, u))
-    return out
-
-
-def _kernel_event(row: np.ndarray, names: tuple[str, ...], slippage: float) -> ExitEvent:
-    kind = E.EXIT_NAMES[int(row[E.T_KIND])]
-    return ExitEvent(names[int(row[E.T_ASSET])], int(row[E.T_SIDE]), int(row[E.T_ENTRY_BAR]), int(row[E.T_EXIT_BAR]),
-                     kind, float(row[E.T_EXIT_PX]), float(row[E.T_UNITS]))
+    kernel_events, k_equity = exit_events(kernel, ds.names), [float(x) for x in kernel.equity]
+    parity = compare(kernel_events, booked, k_equity, r_equity, *decided_alike(kernel.states, r_states), w0)
+    return ReplayRun(tuple(coins), dates, parity, k_equity, r_equity, kernel.states, r_states,
+                     time.perf_counter() - t0, kernel_events, booked, sides)
 
 
 def entry_request(coin: str, side: int, units: float, open_px: float) -> OrderRequest:

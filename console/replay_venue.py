@@ -29,8 +29,8 @@ from storage.store import Store
 log = logging.getLogger("evorisk.replay")
 MS_PER_DAY = 86_400_000
 MS_PER_MINUTE = 60_000
-ACTION_KIND = {"time_exit": "time", "reduce": "breaker_reduce", "exit_all": "breaker_exit",
-               "protective_stops": "stop"}
+ACTION_KIND = {"time_exit": "time", "take_profit": "take_profit", "reduce": "breaker_reduce",
+               "exit_all": "breaker_exit", "protective_stops": "stop"}
 GENOME_LABEL = "replay genome"
 
 

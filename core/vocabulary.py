@@ -29,6 +29,7 @@ class ActionKind(StrEnum):
     EXIT_ALL = "exit_all"  # close every position (EMERGENCY)
     EXIT_COIN = "exit_coin"  # close one position (operator's choice)
     TIME_EXIT = "time_exit"  # a position held past max_hold_days
+    TAKE_PROFIT = "take_profit"  # a reached scale-out level too small to rest as a trigger order
     PROTECTIVE_STOPS = "protective_stops"  # reduce-only stops from TIGHTENED up (auto-approved)
 
 

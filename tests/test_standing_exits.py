@@ -268,3 +268,80 @@ def test_banner_says_plainly_when_positions_are_unprotected():
     assert protection_text(replace(snap, protected=True)) == ""
     text = protection_text(replace(snap, protected=False, protection="standing exits OFF (--protect off): x"))
     assert "POSITIONS UNPROTECTED" in text and "--protect off" in text
+
+
+TINY_XRP = {"name": "drop-tiny-xrp", "events": [{"kind": "crash", "at_min": 3, "over_min": 30, "pct": 25}],
+            "demo_account": {"cash_usd": 100_000.0,
+                             "positions": [{"coin": "XRP", "side": "short", "notional_usd": 1.2}]}}
+
+
+def test_a_take_profit_too_small_to_rest_becomes_a_pending_action_once_reached(tmp_path):
+    rig = make_rig(tmp_path, TINY_XRP)
+    try:
+        service = rig.service(genes(g6=1.0, g7=1.0), label=PROMOTED)  # four scale-out levels
+        snap = service.run_cycle()
+        size = rig.position_sizes()["XRP"]
+        assert size in (-1.0, -2.0, -3.0)  # XRP trades in whole units: each of four levels is under one
+        assert sorted(ours(rig, service)) == [("XRP", 0)], "only the stop can rest"
+        assert any("take-profit level 1" in n for n in snap.standing_notes)
+        assert not rig.repo.actions_with_status(("pending",)), "nothing to do before a level is reached"
+        for _ in range(40):
+            rig.step()
+            service.run_cycle()
+            pending = rig.repo.actions_with_status(("pending",))
+            if pending:
+                break
+        (action,) = pending
+        assert action.kind == "take_profit" and "XRP" in action.reason
+        (leg,) = action.legs
+        assert (leg.coin, leg.side, leg.size) == ("XRP", "buy", 1.0)  # one lot, the smallest exit there is
+        taken = service.state.tracks["XRP"].tp_done
+        assert taken >= 1
+        service.run_cycle()
+        assert len([a for a in rig.repo.actions_with_status(("pending",)) if a.kind == "take_profit"]) <= 1, \
+            "a level is proposed once"
+        rig.repo.approve_action(action.id, "operator", rig.clock.now_ms())
+        service.run_cycle()
+        assert rig.position_sizes().get("XRP", 0.0) == pytest.approx(size + 1.0), "the approved close was sent"
+    finally:
+        rig.paper.stop()
+
+
+def test_small_take_profits_reached_together_close_their_sum_to_the_nearest_lot_and_only_once():
+    from core.exchange.models import Position
+    from core.monitor.levels import ExitSchedule, TakeProfitLevel
+    from core.monitor.proposals import small_take_profit_actions
+    from core.monitor.state import Track
+
+    long_3 = Position("XRP", 3.0, 1.00, 1.10, 0.3, 3.3, 0.2, 20.0, None)
+    levels = tuple(TakeProfitLevel(k, 1.0 + 0.05 * k, 0.75) for k in range(1, 5))
+    sched = ExitSchedule(0.9, "stop", levels, False, 0.1, 0.05, 0.2, 0.9, None)
+    track = Track("long", 0, 1.12)  # the best price since entry passed levels 1 and 2 (1.05, 1.10), not 3
+    acts, tracks = small_take_profit_actions([long_3], {"XRP": sched}, {"XRP": track}, {"XRP": 1.08}, {"XRP": 0})
+    (action,) = acts
+    assert action.kind == "take_profit" and "levels 1, 2" in action.reason
+    (leg,) = action.legs
+    assert (leg.side, leg.size, leg.reduce_only) == ("sell", 2.0, True)  # 1.5 units -> 2 lots of 1
+    assert tracks["XRP"].tp_done == 2
+    # the next cycle's schedule starts after level 2: nothing is proposed again for 1 and 2
+    later = ExitSchedule(0.9, "stop", levels[2:], False, 0.1, 0.05, 0.2, 0.9, None)
+    again, _ = small_take_profit_actions([long_3], {"XRP": later}, tracks, {"XRP": 1.08}, {"XRP": 0})
+    assert again == []
+    # a level that can rest (one lot or more) is left to its standing order
+    big = ExitSchedule(0.9, "stop", (TakeProfitLevel(1, 1.05, 1.5),), False, 0.1, 0.05, 0.2, 0.9, None)
+    assert small_take_profit_actions([long_3], {"XRP": big}, {"XRP": track}, {"XRP": 1.08}, {"XRP": 0})[0] == []
+
+
+def test_a_take_profit_that_closes_the_position_takes_its_stop_away_in_the_same_cycle(drop):
+    # one level (no scale-out), 5 % away: the 25 % drop takes the whole ETH short off by its take-profit
+    service = drop.service(genes(g5=0.0, g6=0.0), label=PROMOTED)
+    service.run_cycle()
+    assert ("ETH", 0) in ours(drop, service) and ("ETH", 1) in ours(drop, service)
+    for _ in range(30):
+        drop.step()
+        if "ETH" not in drop.position_sizes():
+            break
+    assert "ETH" not in drop.position_sizes(), "the take-profit never closed ETH"
+    service.run_cycle()  # the first cycle that sees ETH flat
+    assert not [key for key in ours(drop, service) if key[0] == "ETH"], \
+        "a stale reduce-only stop would act on the next ETH position"

@@ -192,6 +192,10 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
         time_acts, tracks = proposals.time_exit_actions(acct.positions, schedules, tracks, market.mids,
                                                         market.sz_decimals)
         acts += time_acts
+        if ctx.standing_exits:  # without standing exits no level rests, small or not
+            tp_acts, tracks = proposals.small_take_profit_actions(acct.positions, schedules, tracks, market.mids,
+                                                                  market.sz_decimals)
+            acts += tp_acts
     feed = next_feed_state(state, acct, market.mids, now_ms)
     new = replace(feed, hwm_usd=hwm, breaker_state=new_state, breaker_since_ms=since_ms, breaker_reason=why,
                   reduce_done=reduce_done, exit_proposed=exit_proposed, last_ok_poll_ms=now_ms,

@@ -4,6 +4,7 @@ exchange-side stops at the tightened levels, approved automatically by the polic
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping, Sequence
 
 from core import policy
@@ -13,7 +14,8 @@ from core.monitor.orders import (
     SLIPPAGE_BY_ATTEMPT, STOP_MARKET_SLIPPAGE, CancelLeg, OrderLeg, ProposedAction, aggressive_px, floor_size,
     size_decimals,
 )
-from core.monitor.levels import ExitSchedule
+from core.monitor.levels import ExitSchedule, TakeProfitLevel
+from core.monitor.standing import resting_tp_units
 from core.monitor.state import MonitorState, Track
 from core.vocabulary import ActionKind
 
@@ -112,4 +114,41 @@ def time_exit_actions(positions: Sequence[Position], schedules: Mapping[str, Exi
             acts.append(ProposedAction(ActionKind.TIME_EXIT, f"time exit due: {pos.coin} held past max_hold_days; close it",
                                        legs))
         out[pos.coin] = Track(track.side, track.first_seen_ms, track.best_px, track.tp_done, True)
+    return acts, out
+
+
+def _reached(level: TakeProfitLevel, side: int, mark_px: float, best_px: float) -> bool:
+    """The price touched the level: the mark now, or the best price since entry (bar extremes)."""
+    return (max(mark_px, best_px) if side > 0 else min(mark_px, best_px)) * side >= level.px * side
+
+
+def small_take_profit_actions(positions: Sequence[Position], schedules: Mapping[str, ExitSchedule],
+                              tracks: Mapping[str, Track], mids: Mapping[str, float],
+                              sz_decimals: Mapping[str, int]) -> tuple[list[ProposedAction], dict[str, Track]]:
+    """Take-profit scale-outs smaller than one size lot cannot rest as trigger orders
+    (core.monitor.standing.resting_tp_units); once the price reached such levels they become one
+    operator-approved reduce-only close: their units together rounded to the nearest lot, at
+    least one lot (the smallest exit the venue takes), at most the position. The track then
+    counts those levels as taken, so each is proposed once and a rejected one is not repeated."""
+    acts, out = [], dict(tracks)
+    for pos in positions:
+        sched, track = schedules.get(pos.coin), out.get(pos.coin)
+        if sched is None or track is None:
+            continue
+        side, decimals = (1 if pos.size > 0 else -1), _decimals(pos, sz_decimals)
+        due = [tp for tp in sched.take_profits if _reached(tp, side, mids[pos.coin], track.best_px)
+               and resting_tp_units(tp.size, pos.size, decimals) <= 0]
+        if not due:
+            continue
+        lot = 10.0 ** -decimals
+        units = min(abs(pos.size), max(lot, round(sum(tp.size for tp in due), decimals)))
+        is_buy = pos.size < 0
+        leg = OrderLeg(leg=0, coin=pos.coin, side="buy" if is_buy else "sell", size=units,
+                       limit_px=aggressive_px(mids[pos.coin], is_buy, SLIPPAGE_BY_ATTEMPT[0], decimals))
+        levels = ("levels " if len(due) > 1 else "level ") + ", ".join(str(tp.level) for tp in due)
+        acts.append(ProposedAction(
+            ActionKind.TAKE_PROFIT, f"take-profit {levels} of {pos.coin} reached: scale-out of "
+            f"{sum(tp.size for tp in due):g} under one size lot ({lot:g}) cannot rest as an order; "
+            f"close {units:g}", (leg,)))
+        out[pos.coin] = replace(track, tp_done=max(track.tp_done, max(tp.level for tp in due)))
     return acts, out

@@ -69,6 +69,12 @@ def parse_cloid(salt: str, coin: str, cloid: str | None) -> tuple[int, int] | No
     return (role, seq) if cloid_for(salt, coin, role, seq) == cloid.lower() else None
 
 
+def resting_tp_units(tp_units: float, position_size: float, sz_decimals: int) -> float:
+    """Size a take-profit trigger can rest with: the level's units rounded down to the venue's size
+    lot, never more than the position; 0 means no resting order can express the level."""
+    return floor_size(min(tp_units, abs(position_size)), sz_decimals)
+
+
 def wanted_orders(positions: Sequence[tuple[str, float]], schedules: Mapping[str, ExitSchedule],
                   sz_decimals: Mapping[str, int]) -> tuple[list[Wanted], list[str]]:
     """What should rest for (coin, signed size) positions, and notes on exits no order can express."""
@@ -82,9 +88,10 @@ def wanted_orders(positions: Sequence[tuple[str, float]], schedules: Mapping[str
         if sched.adverse_px is not None:
             out.append(Wanted(coin, ROLE_STOP, is_buy, abs(size), round_price(sched.adverse_px, dec)))
         for tp in sched.take_profits:
-            units = floor_size(min(tp.size, abs(size)), dec)
+            units = resting_tp_units(tp.size, size, dec)
             if units <= 0:
-                notes.append(f"{coin} take-profit level {tp.level}: {tp.size:g} rounds to 0 at {dec} decimals")
+                notes.append(f"{coin} take-profit level {tp.level}: {tp.size:g} rounds to 0 at {dec} decimals; "
+                             "proposed as a pending action when its level is reached")
                 continue
             out.append(Wanted(coin, tp.level, is_buy, units, round_price(tp.px, dec)))
     return out, notes
@@ -178,8 +185,11 @@ class StandingOrders:
                 role, seq = parse_cloid(salt, found.coin, cloid)  # type: ignore[misc]
                 log.warning("standing order %s on the exchange is not in the saved state: adopted", cloid)
                 resting[cloid] = _from_open(found, role, seq, genome)
-        # a coin whose take-profit just filled is re-planned next cycle, on its new size and count
-        skip = set(tp_filled)
+        # a coin whose take-profit just filled and is still held is re-planned next cycle, on its new
+        # size and count; one the take-profit closed is planned now (nothing wanted: its stop is
+        # cancelled at once, or it would act on the next position opened on the coin)
+        held = {coin for coin, _ in positions}
+        skip = {coin for coin in tp_filled if coin in held}
         wanted, notes = wanted_orders([(c, z) for c, z in positions if c not in skip], schedules, sz_decimals)
         p = plan(wanted, {k: v for k, v in resting.items() if v.coin not in skip}, seqs, salt, genome)
         place = list(p.place) + [o for o in p.keep if not o.placed]
