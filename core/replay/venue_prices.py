@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from core.exchange.gateway import round_price
+from core.exchange.ticks import round_price
 from core.market.ohlcv import OHLCV
 
 MAX_SZ_DECIMALS = 6  # Hyperliquid perps: 6 - szDecimals price decimals, so szDecimals <= 6
