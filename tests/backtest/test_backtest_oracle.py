@@ -38,13 +38,9 @@ EXPECTED_KIND = {"stop_loss": E.EXIT_SL, "trailing": E.EXIT_TRAIL, "take_profit"
 
 
 @pytest.fixture(scope="module")
-def datasets(request):
-    from tests.conftest import DAILY
-
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
+def datasets(request, daily_dir):
     cfg = BacktestConfig(start="2018-01-01", end="2022-01-01")
-    return {coin: load_dataset([DAILY / f"{coin}.csv"], cfg) for coin in ("BTC", "ETH", "XRP")}
+    return {coin: load_dataset([daily_dir / f"{coin}.csv"], cfg) for coin in ("BTC", "ETH", "XRP")}
 
 
 def vbt_run(ds, kwargs):

@@ -16,12 +16,8 @@ from tests.support.kernel_inputs import make_series, neutral_params, with_entrie
 
 
 @pytest.fixture(scope="module")
-def ten_coins():
-    from tests.conftest import DAILY
-
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
-    return load_dataset([DAILY], BacktestConfig(start="2018-01-01", end="2022-01-01", sides="both"))
+def ten_coins(daily_dir):
+    return load_dataset([daily_dir], BacktestConfig(start="2018-01-01", end="2022-01-01", sides="both"))
 
 
 def base_genes() -> np.ndarray:

@@ -18,13 +18,8 @@ from core.market.loader import load_many
 
 
 @pytest.fixture(scope="module")
-def hourly():
-    from tests.conftest import DAILY
-
-    path = DAILY.parent / "crypto-hourly" / "BTC.csv"
-    if not path.exists():
-        pytest.skip("../shared/data/crypto-hourly is not beside the checkout")
-    series = load_many([path])
+def hourly(hourly_dir):
+    series = load_many([hourly_dir / "BTC.csv"])
     cut = series[0].slice(0, 12_000)  # enough for two 180-day windows, fast to build
     return build_dataset([cut], BacktestConfig())
 
@@ -92,17 +87,15 @@ def test_promote_refuses_a_genome_it_cannot_convert_and_stores_nothing(tmp_path,
     assert "nothing promoted" in capsys.readouterr().out
 
 
-def test_the_console_promotion_evidence_names_the_interval_and_refuses_a_coarse_one(tmp_path):
+def test_the_console_promotion_evidence_names_the_interval_and_refuses_a_coarse_one(
+        tmp_path, daily_dir):
     from console.cli import main
     from console.runs import promotion_candidate
     from core.errors import BadInputError
     from storage import Store
-    from tests.conftest import DAILY
 
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
     db = tmp_path / "c.db"
-    assert main(["evolve", "--data", str(DAILY / "BTC.csv"), str(DAILY / "ETH.csv"), "--pop", "4", "--gens", "1",
+    assert main(["evolve", "--data", str(daily_dir / "BTC.csv"), str(daily_dir / "ETH.csv"), "--pop", "4", "--gens", "1",
                  "--db", str(db), "--json"]) == 0
     store = Store(db)
     cand = promotion_candidate(store, 1)

@@ -15,19 +15,16 @@ from core.exchange.paper.market import DEFAULT_COINS
 from core.genome import save_genome_file
 from storage import Store
 from storage.evolution_repo import EvolutionRepo
-from tests.conftest import HOURLY
 
 DAYS_OF_HISTORY = 370  # a 180-bar training window and a 180-bar test window of daily candles
 MINUTES_PER_DAY = 1440
 
 
 @pytest.fixture(scope="module")
-def replay_paper():
-    if not HOURLY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
+def replay_paper(hourly_dir):
     coins = tuple(c for c in DEFAULT_COINS if c.name in ("BTC", "ETH"))
     settings = PaperSettings(history_minutes=DAYS_OF_HISTORY * MINUTES_PER_DAY, coins=coins, demo_address=None,
-                             replay_csv={"BTC": str(HOURLY / "BTC.csv"), "ETH": str(HOURLY / "ETH.csv")})
+                             replay_csv={"BTC": str(hourly_dir / "BTC.csv"), "ETH": str(hourly_dir / "ETH.csv")})
     with PaperExchange(settings, clock=ManualClock()) as ex:
         yield ex
 

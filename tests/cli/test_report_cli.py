@@ -18,14 +18,10 @@ METRICS = {"sharpe", "max_drawdown", "win_rate", "profit_factor", "total_return"
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
+def finished_run(tmp_path_factory, daily_dir):
     """One small real evolution with the default split: (db path, data paths)."""
-    from tests.conftest import DAILY
-
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
     db = tmp_path_factory.mktemp("report") / "evorisk.db"
-    paths = [str(DAILY / a) for a in ASSETS]
+    paths = [str(daily_dir / a) for a in ASSETS]
     assert main(["evolve", "--data", *paths, "--pop", "6", "--gens", "2", "--seed", "5", "--db", str(db),
                  "--json"]) == 0
     return db, paths

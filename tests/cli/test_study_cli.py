@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from tests.conftest import DAILY
+from tests.support.paths import DAILY
 
-pytestmark = pytest.mark.skipif(not DAILY.exists(), reason="../shared/data is not beside the checkout")
+pytestmark = pytest.mark.usefixtures("shared_data")  # DAILY below names paths; the fixture skips
 
 
-def test_study_json_on_two_coins(capsys):
-    rc = main(["study", "--data", str(DAILY), "--assets", "BTC,ETH", "--windows", "8", "--seed", "9", "--json"])
+def test_study_json_on_two_coins(capsys, daily_dir):
+    rc = main(["study", "--data", str(daily_dir), "--assets", "BTC,ETH", "--windows", "8", "--seed", "9", "--json"])
     out = capsys.readouterr().out
     assert rc == 0
     payload = json.loads(out)
@@ -24,9 +24,9 @@ def test_study_json_on_two_coins(capsys):
     assert payload["overall"]["n_samples"] == 16
 
 
-def test_study_tables_and_self_contained_html(capsys, tmp_path: Path):
+def test_study_tables_and_self_contained_html(capsys, tmp_path: Path, daily_dir):
     html = tmp_path / "study.html"
-    rc = main(["study", "--data", str(DAILY), "--assets", "btc,eth,xrp", "--windows", "6", "--html", str(html)])
+    rc = main(["study", "--data", str(daily_dir), "--assets", "btc,eth,xrp", "--windows", "6", "--html", str(html)])
     out = capsys.readouterr().out
     assert rc == 0
     assert "Stop study: 9,000 backtests, 3 coins x 6 windows" in out

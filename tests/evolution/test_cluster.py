@@ -25,7 +25,7 @@ from core.evolution.evaluator import make_evaluator  # noqa: E402
 from storage import Store  # noqa: E402
 from storage.evolution_repo import EvolutionRepo  # noqa: E402
 from tests.support import cluster_workers as helpers  # noqa: E402
-from tests.conftest import DAILY, ROOT  # noqa: E402
+from tests.support.paths import ROOT  # noqa: E402
 
 CFG = EvolutionConfig(population_size=10, generations=3, seed=7, folds=0)  # plain kernel fitness: the chunk helpers compute exactly that
 ASSETS = ("BTC", "ETH")
@@ -33,10 +33,8 @@ SCHEDULER_START_S = 30.0  # a cold `dask scheduler` / `dask worker` on a busy 2-
 
 
 @pytest.fixture(scope="module")
-def paths() -> list[str]:
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
-    return [str(DAILY / f"{name}.csv") for name in ASSETS]
+def paths(daily_dir) -> list[str]:
+    return [str(daily_dir / f"{name}.csv") for name in ASSETS]
 
 
 @pytest.fixture(scope="module")

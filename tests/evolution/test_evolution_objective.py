@@ -105,13 +105,10 @@ def test_stored_configs_without_the_new_fields_mean_the_design_note_fitness():
     assert cfg.fitness == "dn" and cfg.folds == 0
 
 
-def test_the_returned_genome_is_the_best_on_the_validation_block_not_the_training_best():
+def test_the_returned_genome_is_the_best_on_the_validation_block_not_the_training_best(daily_dir):
     from core.evolution.evaluator import make_evaluator
-    from tests.conftest import DAILY
 
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
-    evaluate, _, _ = make_evaluator([DAILY / f"{a}.csv" for a in ("BTC", "ETH", "XRP")],
+    evaluate, _, _ = make_evaluator([daily_dir / f"{a}.csv" for a in ("BTC", "ETH", "XRP")],
                                     objective=Objective("neutral", 2, 0.5, 3))
     cfg = EvolutionConfig(population_size=10, generations=3, seed=4, fitness="neutral", folds=2)
     state = EvolutionState.fresh(cfg, "fp")

@@ -13,7 +13,6 @@ from core.exchange.paper.market import DEFAULT_COINS
 from core.exchange.paper.replay import CsvReplay
 from core.exchange.paper.scenario import parse_scenario
 from core.market.loader import load_csv
-from tests.conftest import HOURLY
 
 TIMEOUT_S = 5.0
 
@@ -82,10 +81,8 @@ def test_csv_replay_cycles_back_to_its_start_instead_of_compounding(tmp_path):
         ex.stop()
 
 
-def test_a_year_of_the_hourly_btc_file_stays_within_its_own_range():
-    if not HOURLY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
-    csv = load_csv(HOURLY / "BTC.csv", "BTC")
+def test_a_year_of_the_hourly_btc_file_stays_within_its_own_range(hourly_dir):
+    csv = load_csv(hourly_dir / "BTC.csv", "BTC")
     replay = CsvReplay(csv)
     level = np.exp(np.cumsum(np.concatenate([replay.next_chunk(1440)[0] for _ in range(400)])))
     file_range = csv.close / csv.close[0]  # x4.5 from first to last bar: compounded, 400 days is ~1e13

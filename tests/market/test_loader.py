@@ -95,8 +95,8 @@ def test_shared_daily_data_passes_with_summary(daily_dir, capsys):
     assert "2707" in out and "2014-09-17" in out and "2022-02-13" in out
 
 
-def test_hourly_data_reports_its_gaps(daily_dir):
-    s = load_csv(daily_dir.parent / "crypto-hourly" / "BTC.csv")
+def test_hourly_data_reports_its_gaps(hourly_dir):
+    s = load_csv(hourly_dir / "BTC.csv")
     assert len(s) == 45013
     assert s.gap_bars() == 127  # SOURCE.md: 127 missing hours in 27 runs
     assert s.periods_per_year == pytest.approx(8760)

@@ -12,12 +12,8 @@ from core.replay.compare import ExitEvent, compare
 
 
 @pytest.fixture(scope="module")
-def two_coins():
-    from tests.conftest import DAILY
-
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
-    return [str(DAILY / "BTC.csv"), str(DAILY / "ETH.csv")]
+def two_coins(daily_dir):
+    return [str(daily_dir / "BTC.csv"), str(daily_dir / "ETH.csv")]
 
 
 def test_replay_reproduces_the_kernels_exits_bar_for_bar(two_coins):

@@ -17,12 +17,8 @@ GENES = np.array([0.3, 0.2, 0.4, 0.1, 0.7, 0.5, 0.2, 0.6, 0.3, 0.5, 0.4, 0.6, 0.
 
 
 @pytest.fixture(scope="module")
-def datasets():
-    from tests.conftest import DAILY
-
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
-    series = load_many([DAILY / f"{a}.csv" for a in ("BTC", "ETH", "XRP", "LTC")])
+def datasets(daily_dir):
+    series = load_many([daily_dir / f"{a}.csv" for a in ("BTC", "ETH", "XRP", "LTC")])
     return split_datasets(series, resolve_split(time_axis(series)))
 
 

@@ -17,12 +17,8 @@ TOL = 1e-9
 
 
 @pytest.fixture(scope="module")
-def test_windows():
-    from tests.conftest import DAILY
-
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
-    series = load_many([DAILY / f"{a}.csv" for a in ASSETS])
+def test_windows(daily_dir):
+    series = load_many([daily_dir / f"{a}.csv" for a in ASSETS])
     return split_datasets(series, resolve_split(time_axis(series)))[1]
 
 

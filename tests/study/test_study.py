@@ -8,7 +8,6 @@ from core.study.enums import N_EXIT_KINDS, ExitKind
 from core.study.runner import StudyConfig, load_study_inputs, run_study
 from core.study.study_nb import exit_bar_and_price_nb, long_total_return_nb, study_returns_nb
 from core.study.vectorbt_reference import vectorbt_backtests
-from tests.conftest import DAILY
 
 FEE = SLIP = 0.0025
 
@@ -99,11 +98,9 @@ def test_kernel_shapes_and_hold_repeated_across_levels():
 # ---- vectorbt as the oracle ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def full_study():
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
+def full_study(daily_dir):
     config = StudyConfig()
-    inputs = load_study_inputs(DAILY, None, config.start, config.end)
+    inputs = load_study_inputs(daily_dir, None, config.start, config.end)
     return inputs, run_study(inputs, config)
 
 

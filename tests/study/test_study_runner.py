@@ -11,16 +11,13 @@ from core.study.enums import ExitKind
 from core.study.runner import (StudyConfig, evenly_spaced_starts, load_study_inputs, random_exit_offsets,
                                run_study)
 from core.study.summary import level_ranges, summary_lines
-from tests.conftest import DAILY
 
 SMALL = StudyConfig(n_windows=12, seed=5)
 
 
 @pytest.fixture(scope="module")
-def small_study():
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
-    inputs = load_study_inputs(DAILY, ["BTC", "ETH", "XRP"], SMALL.start, SMALL.end)
+def small_study(daily_dir):
+    inputs = load_study_inputs(daily_dir, ["BTC", "ETH", "XRP"], SMALL.start, SMALL.end)
     return inputs, run_study(inputs, SMALL)
 
 
@@ -83,8 +80,6 @@ def test_level_ranges_are_compressed():
     assert level_ranges([]) == "none"
 
 
-def test_coins_must_cover_the_whole_period():
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
+def test_coins_must_cover_the_whole_period(daily_dir):
     with pytest.raises(BadInputError, match="share one calendar"):
-        load_study_inputs(DAILY, ["BTC", "ETH"], "2017-01-01", "2018-06-01")  # ETH starts 2017-11-09
+        load_study_inputs(daily_dir, ["BTC", "ETH"], "2017-01-01", "2018-06-01")  # ETH starts 2017-11-09
