@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from tests.support import paper as paper_rig
 from tests.support.paths import DAILY, HOURLY, MISSING_DATA_REASON, ROOT, SHARED_DATA, shared_data_present
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))
@@ -35,3 +37,33 @@ def hourly_dir(shared_data) -> Path:
 def tmp_db(tmp_path: Path) -> Path:
     return tmp_path / "evorisk.db"
 
+
+@pytest.fixture(autouse=True)
+def stop_paper_exchanges():
+    """Stop every paper exchange a test started through tests/support (rigs included)."""
+    yield
+    paper_rig.stop_started()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The manual clock `paper` runs on: tests move time, nothing sleeps."""
+    return ManualClock()
+
+
+@pytest.fixture
+def paper_settings() -> PaperSettings:
+    """Settings of the `paper` fixture; a module overrides this fixture to change them."""
+    return PaperSettings(history_minutes=600)
+
+
+@pytest.fixture
+def paper(paper_settings, clock) -> PaperExchange:
+    """The paper exchange on loopback, started on `clock`, stopped after the test."""
+    return paper_rig.start_paper(paper_settings, clock)
+
+
+@pytest.fixture
+def trader(paper):
+    """A wallet with a funded account on `paper`."""
+    return paper_rig.funded_wallet(paper)

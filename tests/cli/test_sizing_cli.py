@@ -8,7 +8,7 @@ import pytest
 
 from console.cli import main
 from core import policy
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from core.exchange.paper import PaperSettings
 from core.genome import GENE_INDEX, decode, default_genes
 from core.monitor.state import MonitorState
 from storage import Store
@@ -18,9 +18,8 @@ CASH_USD = 100_000.0
 
 
 @pytest.fixture
-def paper():
-    with PaperExchange(PaperSettings(), clock=ManualClock()) as ex:
-        yield ex
+def paper_settings() -> PaperSettings:
+    return PaperSettings()
 
 
 @pytest.fixture

@@ -11,28 +11,21 @@ from hyperliquid.utils.constants import MAINNET_API_URL
 from core.exchange.errors import GatewayConfigError, OrderRejected
 from core.exchange.gateway import HyperliquidGateway
 from core.exchange.models import OrderRequest, Trigger
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from core.exchange.paper import ManualClock, PaperSettings
+from tests.support.paper import funded_wallet
 
 CLOID_A = "0x" + "a" * 32
 CLOID_B = "0x" + "b" * 32
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def paper(clock):
-    with PaperExchange(PaperSettings(history_minutes=6000), clock=clock) as ex:
-        yield ex
+def paper_settings() -> PaperSettings:
+    return PaperSettings(history_minutes=6000)
 
 
 @pytest.fixture
 def key(paper) -> str:
-    wallet = eth_account.Account.create()
-    paper.open_account(wallet.address, 100_000.0)
-    return wallet.key.hex()
+    return funded_wallet(paper).key.hex()
 
 
 @pytest.fixture

@@ -9,15 +9,8 @@ from hyperliquid.exchange import Exchange
 from core.exchange.errors import OrderRejected
 from core.exchange.gateway import HyperliquidGateway
 from core.exchange.models import OrderRequest
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 
 TIMEOUT_S = 5.0
-
-
-@pytest.fixture
-def paper():
-    with PaperExchange(PaperSettings(history_minutes=600), clock=ManualClock()) as ex:
-        yield ex
 
 
 def test_an_agent_key_trades_for_the_master_and_reads_the_masters_account(paper):

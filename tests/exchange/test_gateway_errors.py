@@ -1,7 +1,6 @@
 """Every way the venue can fail becomes one typed error at the gateway (RELIABILITY section 2)."""
 from __future__ import annotations
 
-import eth_account
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,26 +16,14 @@ from core.exchange.errors import (
 )
 from core.exchange.gateway import HyperliquidGateway
 from core.exchange.models import OrderRequest
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from tests.support.paper import funded_wallet
 
 CLOID = "0x" + "c" * 32
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def paper(clock):
-    with PaperExchange(PaperSettings(history_minutes=600), clock=clock) as ex:
-        yield ex
-
-
-@pytest.fixture
 def gateway(paper) -> HyperliquidGateway:
-    wallet = eth_account.Account.create()
-    paper.open_account(wallet.address, 100_000.0)
+    wallet = funded_wallet(paper)
     gw = HyperliquidGateway("paper", base_url=paper.base_url, private_key=wallet.key.hex(), timeout_s=0.5)
     gw.mids()  # build the SDK objects before faults are injected
     return gw

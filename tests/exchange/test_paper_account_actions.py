@@ -3,33 +3,16 @@ from __future__ import annotations
 
 import eth_account
 import pytest
-from hyperliquid.exchange import Exchange
-from hyperliquid.info import Info
 
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
-
-TIMEOUT_S = 5.0
-
-
-@pytest.fixture
-def paper():
-    with PaperExchange(PaperSettings(history_minutes=600), clock=ManualClock()) as ex:
-        yield ex
+from tests.support.paper import funded_wallet, sdk_exchange, sdk_info
 
 
 @pytest.fixture
 def master(paper):
-    wallet = eth_account.Account.create()
-    paper.open_account(wallet.address, 100_000.0)
-    return wallet
+    return funded_wallet(paper)
 
 
-def _exchange(paper, wallet, account_address=None) -> Exchange:
-    return Exchange(wallet, paper.base_url, account_address=account_address, timeout=TIMEOUT_S)
-
-
-def _info(paper) -> Info:
-    return Info(paper.base_url, skip_ws=True, timeout=TIMEOUT_S)
+_exchange, _info = sdk_exchange, sdk_info
 
 
 def _position(state: dict, coin: str) -> dict:

@@ -8,7 +8,6 @@ import time
 
 import eth_account
 import pytest
-from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils.error import ClientError
 from hyperliquid.utils.signing import sign_l1_action
@@ -17,6 +16,7 @@ from hyperliquid.utils.types import Cloid
 from core.errors import BadInputError
 from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 from core.exchange.paper.scenario import available_scenarios, load_scenario
+from tests.support.paper import sdk_exchange, sdk_info
 
 TIMEOUT_S = 5.0
 REAL_TIME_TOLERANCE_MS = 5_000
@@ -24,29 +24,11 @@ HISTORY_MINUTES = 6000  # > 5000 so the candle cap shows
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def paper_settings() -> PaperSettings:
+    return PaperSettings(history_minutes=HISTORY_MINUTES)
 
 
-@pytest.fixture
-def paper(clock):
-    with PaperExchange(PaperSettings(history_minutes=HISTORY_MINUTES), clock=clock) as ex:
-        yield ex
-
-
-@pytest.fixture
-def trader(paper):
-    wallet = eth_account.Account.create()
-    paper.open_account(wallet.address, 100_000.0)
-    return wallet
-
-
-def sdk_exchange(paper, wallet, account_address=None) -> Exchange:
-    return Exchange(wallet, paper.base_url, account_address=account_address, timeout=TIMEOUT_S)
-
-
-def info(paper) -> Info:
-    return Info(paper.base_url, skip_ws=True, timeout=TIMEOUT_S)
+info = sdk_info
 
 
 def test_shipped_scenarios_load():

@@ -6,11 +6,12 @@ import pytest
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from core.exchange.paper import PaperExchange, PaperSettings
 from core.exchange.paper.funding import FUNDING_CAP_PER_HOUR, INTEREST_RATE_8H, hourly_rate
 from core.exchange.paper.margin import maintenance_margin
 from core.exchange.paper.scenario import parse_scenario
 from tests.support.hl_shapes import load_reference, mismatches
+from tests.support.paper import start_paper
 
 TIMEOUT_S = 5.0
 MS_PER_HOUR = 3_600_000
@@ -21,15 +22,13 @@ def info(paper: PaperExchange) -> Info:
 
 
 @pytest.fixture
-def paper():
-    with PaperExchange(PaperSettings(history_minutes=3 * 1440), clock=ManualClock()) as ex:
-        yield ex
+def paper_settings() -> PaperSettings:
+    return PaperSettings(history_minutes=3 * 1440)
 
 
 @pytest.fixture
-def liquidation_paper():
-    with PaperExchange(PaperSettings(scenario="liquidation", history_minutes=1440), clock=ManualClock()) as ex:
-        yield ex
+def liquidation_paper() -> PaperExchange:
+    return start_paper(PaperSettings(scenario="liquidation", history_minutes=1440))
 
 
 def _position(state: dict, coin: str) -> dict | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from hyperliquid.info import Info
 
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from core.exchange.paper import PaperExchange, PaperSettings
 from core.exchange.parse import candle_time_utc
 from core.market.candles import INTERVAL_MS, missing_candles
 from core.market.hl_fetch import VENUE_CANDLE_LIMIT, fetch_coin, fetch_coins
@@ -16,22 +16,20 @@ from core.market.weight_limiter import WeightLimiter, candle_snapshot_weight
 from storage import Store
 from storage.candle_repo import CandleRepo
 from tests.support.hl_data_rig import CandleEditingServer, FakeTime, gateway_for, settings_for
+from tests.support.paper import start_paper
 
 HISTORY_MINUTES = 12_000  # 1m candles: more than two full 5000-candle pages
 STEP_MS = INTERVAL_MS["1m"]
 
 
 @pytest.fixture
-def paper():
-    with PaperExchange(PaperSettings(history_minutes=HISTORY_MINUTES), clock=ManualClock()) as ex:
-        yield ex
+def paper_settings() -> PaperSettings:
+    return PaperSettings(history_minutes=HISTORY_MINUTES)
 
 
 @pytest.fixture
-def archive():
-    settings = PaperSettings(history_minutes=HISTORY_MINUTES, candles_kept=None)
-    with PaperExchange(settings, clock=ManualClock()) as ex:
-        yield ex
+def archive() -> PaperExchange:
+    return start_paper(PaperSettings(history_minutes=HISTORY_MINUTES, candles_kept=None))
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from core.monitor.executor import Executor
 from core.exchange.gateway import HyperliquidGateway
 from core.monitor.orders import derive_cloid
 from tests.support.exonce_rig import rows_match_venue, small_reduce, wait_for, wall_rig
-from tests.support.reliability_rig import stop_paper_exchanges  # noqa: F401 - autouse cleanup
 from tests.support.reliability_rig import propose_exit, rig
 
 NOW = 1_800_000_000_000

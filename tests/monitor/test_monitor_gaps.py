@@ -10,7 +10,7 @@ import pytest
 from core.monitor.evaluate import evaluate
 from core.monitor.gaps import GAP_CONFIRM_PCT, MAX_GAP_HOLDS
 from core.monitor.state import MonitorState
-from tests.monitor.test_monitor_evaluate import BOOK, T0, ctx, market, pos
+from tests.support.monitor_inputs import BOOK, T0, ctx, market, pos
 
 
 def poll(state: MonitorState, equity: float, minute: int, btc: float = 1.0, bad_btc: bool = False):

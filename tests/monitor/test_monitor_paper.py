@@ -11,16 +11,12 @@ from tests.support.monitor_rig import CALM, SLOW_CRASH, make_rig
 
 @pytest.fixture
 def crash(tmp_path):
-    rig = make_rig(tmp_path, SLOW_CRASH)
-    yield rig
-    rig.paper.stop()
+    return make_rig(tmp_path, SLOW_CRASH)  # stopped by tests/conftest.py
 
 
 @pytest.fixture
 def calm(tmp_path):
-    rig = make_rig(tmp_path, CALM)
-    yield rig
-    rig.paper.stop()
+    return make_rig(tmp_path, CALM)  # stopped by tests/conftest.py
 
 
 def walk_to(rig, service, target: str, max_minutes: int = 40):

@@ -21,9 +21,7 @@ LEVERAGED = {"name": "leveraged-crash", "description": "10x long into a 20 % fal
 
 @pytest.fixture
 def rig(tmp_path):
-    r = make_rig(tmp_path, LEVERAGED)
-    yield r
-    r.paper.stop()
+    return make_rig(tmp_path, LEVERAGED)  # stopped by tests/conftest.py
 
 
 def test_a_stop_beyond_liquidation_is_clamped_on_the_exchange_and_a_close_liquidation_alerts(rig, caplog):

@@ -33,16 +33,12 @@ def genes(**changes):
 
 @pytest.fixture
 def drop(tmp_path):
-    rig = make_rig(tmp_path, DROP)
-    yield rig
-    rig.paper.stop()
+    return make_rig(tmp_path, DROP)  # stopped by tests/conftest.py
 
 
 @pytest.fixture
 def calm(tmp_path):
-    rig = make_rig(tmp_path, CALM_SMALL)
-    yield rig
-    rig.paper.stop()
+    return make_rig(tmp_path, CALM_SMALL)  # stopped by tests/conftest.py
 
 
 def ours(rig, service):

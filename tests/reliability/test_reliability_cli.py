@@ -29,7 +29,6 @@ from storage.logsetup import StoreLogHandler
 from storage.monitor_repo import MonitorRepo
 from storage.store import Store
 from tests.support.hostile_files import build
-from tests.support.reliability_rig import stop_paper_exchanges  # noqa: F401 - autouse cleanup
 from tests.support.reliability_rig import exchange_calls, integrity_ok, propose_exit, rig
 
 HOLD_LOCK = """

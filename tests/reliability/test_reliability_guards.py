@@ -23,7 +23,6 @@ from core.exchange.models import OrderRequest
 from core.exchange.network import resolve_venue
 from core.exchange.nonce import NonceSource
 from core.monitor.executor import Executor
-from tests.support.reliability_rig import stop_paper_exchanges  # noqa: F401 - autouse cleanup
 from tests.support.reliability_rig import exchange_calls, fills_table, propose_exit, rig
 
 NEAR_MISSES = [

@@ -10,7 +10,6 @@ import pytest
 
 from core.monitor.service import MonitorService, MonitorSettings
 from tests.support.monitor_rig import INTERVAL_S
-from tests.support.reliability_rig import stop_paper_exchanges  # noqa: F401 - autouse cleanup
 from tests.support.reliability_rig import exchange_calls, propose_exit, rig
 
 
@@ -145,7 +144,7 @@ def test_s07_an_old_venue_timestamp_is_stale_and_proposes_nothing():
     that would be EMERGENCY shows up once 3 intervals have passed: STALE, never a breaker action."""
     from core.monitor.evaluate import evaluate
     from core.monitor.state import MonitorState
-    from tests.monitor.test_monitor_evaluate import BOOK, T0, ctx, market
+    from tests.support.monitor_inputs import BOOK, T0, ctx, market
 
     state, seen, proposed = MonitorState(), [], []
     polls = [(100_000, T0), (100_000, T0 - 5_000), (100_000, T0), (80_000, T0), (80_000, T0 - 60_000)]

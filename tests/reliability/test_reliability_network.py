@@ -10,7 +10,6 @@ from core.exchange.errors import ReplyLost
 from core.exchange.models import OrderRequest
 from core.monitor.executor import Executor
 from core.monitor.orders import derive_cloid
-from tests.support.reliability_rig import stop_paper_exchanges  # noqa: F401 - autouse cleanup
 from tests.support.reliability_rig import exchange_calls, fills_table, propose_exit, rig
 
 

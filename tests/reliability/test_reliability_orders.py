@@ -12,7 +12,6 @@ from core.exchange.models import OrderRequest, Trigger
 from core.monitor.executor import ApprovalMissing, Executor
 from core.monitor.orders import derive_cloid
 from core.monitor.service import MonitorService, MonitorSettings
-from tests.support.reliability_rig import stop_paper_exchanges  # noqa: F401 - autouse cleanup
 from tests.support.reliability_rig import exchange_calls, propose_exit, rig
 
 # HYPERLIQUID error-responses page (RELIABILITY section 3): per-order errors of a processed action.

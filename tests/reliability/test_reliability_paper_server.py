@@ -27,9 +27,8 @@ FUZZ_CASES = 400
 
 
 @pytest.fixture
-def paper():
-    with PaperExchange(PaperSettings(history_minutes=600, idle_timeout_s=IDLE_TIMEOUT_S), clock=ManualClock()) as ex:
-        yield ex
+def paper_settings() -> PaperSettings:
+    return PaperSettings(history_minutes=600, idle_timeout_s=IDLE_TIMEOUT_S)
 
 
 def _post(paper: PaperExchange, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, str]:

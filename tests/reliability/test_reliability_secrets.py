@@ -17,7 +17,6 @@ from core.exchange.gateway import HyperliquidGateway
 from core.exchange.models import OrderRequest
 from core.monitor.executor import Executor
 from tests.support.console_rig import wait_for
-from tests.support.reliability_rig import stop_paper_exchanges  # noqa: F401 - autouse cleanup
 from tests.support.reliability_rig import propose_exit, rig
 
 ROOT = Path(__file__).resolve().parents[2]

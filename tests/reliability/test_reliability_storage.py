@@ -19,7 +19,6 @@ import pytest
 from core.monitor.executor import ApprovalMissing, Executor
 from core.monitor.orders import derive_cloid
 from storage.store import StoreBusyError
-from tests.support.reliability_rig import stop_paper_exchanges  # noqa: F401 - autouse cleanup
 from tests.support.reliability_rig import exchange_calls, integrity_ok, propose_exit, rig
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,22 +1,24 @@
-"""Shared rig for the monitor tests (no tests here): the in-process paper exchange on a manual
-clock, an agent key approved for the demo account, the real SDK gateway, a MonitorService on a
-temporary database. One simulated minute per step, so nothing sleeps."""
+"""The monitor rig (no tests here): the in-process paper exchange on a manual clock, an agent key
+approved for the demo account, the real SDK gateway, a MonitorService on a temporary database.
+One simulated minute per step, so nothing sleeps. The exchange is stopped after the test by the
+autouse fixture in tests/conftest.py."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import eth_account
 import numpy as np
 
 from core.exchange.gateway import HyperliquidGateway
 from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
-from core.exchange.paper.book import BookSettings
 from core.genome import decode, default_genes
 from core.monitor.service import MonitorService, MonitorSettings
 from storage.monitor_repo import MonitorRepo
 from storage.store import Store
+from tests.support.paper import start_paper
 
 INTERVAL_S = 1.0
 # Net long 200k on 100k cash: a 0.2 %/min crash costs ~0.4 % of equity a minute, so a 5 % breaker
@@ -76,13 +78,16 @@ class Rig:
         return {p.coin: p.size for p in self.gateway.account_state(self.paper.demo_address).positions}
 
 
-def make_rig(tmp_path: Path, scenario: dict, book: BookSettings | None = None) -> Rig:
+def make_rig(tmp_path: Path, scenario: dict = CALM, *, timeout_s: float = 2.0, key: str | None = None,
+             **paper_settings: Any) -> Rig:
+    """Paper exchange on `scenario` at real speed on a manual clock, an agent (or `key`) approved for
+    the demo account, the real SDK gateway with `timeout_s`, a MonitorRepo on a file database;
+    `paper_settings` go to PaperSettings (book, volume gates, ...)."""
     clock = ManualClock()
-    settings = PaperSettings(scenario=write_scenario(tmp_path, scenario), speed=1.0, book=book or BookSettings())
-    paper = PaperExchange(settings, clock=clock).start()
-    agent = eth_account.Account.create()
+    paper = start_paper(PaperSettings(scenario=write_scenario(tmp_path, scenario), speed=1.0, **paper_settings), clock)
+    agent = eth_account.Account.from_key(key) if key else eth_account.Account.create()
     paper.approve_agent(paper.demo_address, agent.address)
     gateway = HyperliquidGateway("paper", base_url=paper.base_url, private_key=agent.key.hex(),
-                                 account_address=paper.demo_address, timeout_s=2.0, now_ms=clock.now_ms)
+                                 account_address=paper.demo_address, timeout_s=timeout_s, now_ms=clock.now_ms)
     db_path = tmp_path / "monitor.db"
     return Rig(paper, clock, agent.key.hex(), gateway, MonitorRepo(Store(db_path)), db_path)
