@@ -19,7 +19,7 @@ from console.widgets.actions import REPROPOSE_KEY
 from console.widgets.status_line import StatusLine
 from core.monitor.snapshot import PendingActionView
 from storage.monitor_repo import MonitorRepo
-from tests.support.console_rig import pending, promote_tight_genome, shallow_crash, wait_for
+from tests.support.console_rig import pending, promote_tight_genome, record_notices, shallow_crash, wait_for
 from tests.support.risk_snapshots import T0_MS, snapshot
 
 FAST = dict(poll_interval_s=0.5, paper_speed=600.0)
@@ -41,6 +41,7 @@ async def started(pilot) -> None:
 # ---- 1. status line and alarms --------------------------------------------------------------------
 async def test_an_alarm_is_seen_from_the_evolution_tab(tmp_path):
     app = offline(tmp_path)
+    notices = record_notices(app)
     bells = []
     async with app.run_test(size=(120, 36)) as pilot:
         await started(pilot)
@@ -59,7 +60,7 @@ async def test_an_alarm_is_seen_from_the_evolution_tab(tmp_path):
         assert "EMERGENCY" in line and "ratio 1.07" in line and "pending 1" in line and "data 4s" in line
         # the line is on screen above the footer while the Evolution tab is shown
         assert app.screen.get_widget_at(5, 36 - 2)[0] is status
-        assert any("ALARM" == (n.title or "") for n in app._notifications)
+        assert any(n.title == "ALARM" for n in notices)
         import threading  # the perp-risk alerts raise theirs from a worker thread
 
         threading.Thread(target=app.raise_alarm, args=("BTC is 3% from liquidation",)).start()
@@ -98,6 +99,7 @@ def superseding(snap, new_id: int = 5):
 
 async def test_an_action_superseded_while_its_modal_is_open(tmp_path):
     app = offline(tmp_path)
+    notices = record_notices(app)
     async with app.run_test(size=(160, 45)) as pilot:
         await started(pilot)
         crash = snapshot("EMERGENCY", 1.07, pending=True)
@@ -115,7 +117,7 @@ async def test_an_action_superseded_while_its_modal_is_open(tmp_path):
         assert coins == ["BTC", "ETH"]  # the orders as they would be sent now
         await fed(pilot, replace(crash, pending_actions=(), time_ms=T0_MS + 4000))
         assert not isinstance(app.screen, ApprovalScreen)  # gone: closed, with a notice
-        assert any("no longer waits" in n.message for n in app._notifications)
+        assert any("no longer waits" in n.message for n in notices)
 
 
 async def test_a_confirmation_above_the_modal_closes_with_it(tmp_path):
@@ -231,6 +233,7 @@ async def test_help_lists_the_keys_of_the_current_tab(tmp_path):
 async def test_read_only_watches_but_refuses_approve_and_promote(tmp_db, tmp_path):
     promote_tight_genome(tmp_db)
     app = EvoriskApp(db_path=tmp_db, read_only=True, **FAST)
+    notices = record_notices(app)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
         assert app.session.service.gateway.signer_address is None  # nothing could be signed at all
@@ -240,7 +243,8 @@ async def test_read_only_watches_but_refuses_approve_and_promote(tmp_db, tmp_pat
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, ApprovalScreen))
         assert app.screen.query_one("#approve", Button).disabled and app.screen.query_one("#reject", Button).disabled
-        app.screen._approve()  # even a direct call refuses
+        app.screen.post_message(Button.Pressed(app.screen.query_one("#approve", Button)))  # a press that slips
+        await pilot.pause()  # past the disabled button is refused by the screen itself
         await pilot.press("escape")
         app.decide_action(action.id, "approve")
         await pilot.press("f3")
@@ -249,7 +253,7 @@ async def test_read_only_watches_but_refuses_approve_and_promote(tmp_db, tmp_pat
         repo = MonitorRepo(app.store)
         assert repo.get_action(action.id).status in ("pending", "expired")  # never approved
         assert repo.get_approval(action.id) is None and repo.active_promotion()["label"] == "tight breaker"
-        assert sum("read-only" in n.message for n in app._notifications) >= 2
+        assert sum("read-only" in n.message for n in notices) >= 2
         assert app.session.paper.request_counts["exchange"] == 0  # not one order, not even a stop
 
 
@@ -257,6 +261,7 @@ async def test_read_only_watches_but_refuses_approve_and_promote(tmp_db, tmp_pat
 async def test_reject_asks_then_the_exit_can_be_proposed_again(tmp_db, tmp_path):
     promote_tight_genome(tmp_db)
     app = EvoriskApp(db_path=tmp_db, **FAST)
+    notices = record_notices(app)
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.equity_usd is not None)
         app.session.switch_scenario(shallow_crash(tmp_path))
@@ -274,7 +279,7 @@ async def test_reject_asks_then_the_exit_can_be_proposed_again(tmp_db, tmp_path)
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: repo.get_action(rejected).status == "rejected")
-        await wait_for(pilot, lambda: any(n.message == f"action {rejected}: rejected" for n in app._notifications))
+        await wait_for(pilot, lambda: any(n.message == f"action {rejected}: rejected" for n in notices))
         # the pending panel says how to propose it again
         await wait_for(pilot, lambda: REPROPOSE_KEY in [k.value for k in app.panel("#pending").rows])
         await pilot.press("p")

@@ -36,7 +36,9 @@ def app_for(tmp_path) -> EvoriskApp:
 async def settle(pilot) -> None:
     """Wait out the status line's alarm flash and clear the toasts, so every frame is the same."""
     status = pilot.app.panel("#status-line")
-    await wait_for(pilot, lambda: not status.has_class("-flash") and status._phases_left == 0, timeout_s=10)
+    # over when the line neither flashes nor still names the alarm (it does for every flash phase)
+    await wait_for(pilot, lambda: not status.has_class("-flash") and "ALARM:" not in str(status.content),
+                   timeout_s=10)
     pilot.app.clear_notifications()
     await pilot.pause(0.1)
 

@@ -16,7 +16,7 @@ from hyperliquid.utils.types import Cloid
 from core.errors import BadInputError
 from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 from core.exchange.paper.scenario import available_scenarios, load_scenario
-from tests.support.paper import sdk_exchange, sdk_info
+from tests.support.paper import post_exchange, sdk_exchange, sdk_info
 
 TIMEOUT_S = 5.0
 REAL_TIME_TOLERANCE_MS = 5_000
@@ -156,15 +156,14 @@ def test_agent_signs_for_its_master(paper):
 
 
 def test_reused_and_out_of_window_nonces_are_rejected(paper, trader, clock):
-    ex = sdk_exchange(paper, trader)
     action = {"type": "scheduleCancel"}
     nonce = clock.now_ms()
     signature = sign_l1_action(trader, action, None, nonce, None, False)
-    assert ex._post_action(action, signature, nonce)["status"] == "ok"
-    again = ex._post_action(action, signature, nonce)
+    assert post_exchange(paper.base_url, action, signature, nonce)["status"] == "ok"
+    again = post_exchange(paper.base_url, action, signature, nonce)
     assert again["status"] == "err" and again["response"].startswith("Invalid nonce")
     old = clock.now_ms() - 3 * 86_400_000
-    stale = ex._post_action(action, sign_l1_action(trader, action, None, old, None, False), old)
+    stale = post_exchange(paper.base_url, action, sign_l1_action(trader, action, None, old, None, False), old)
     assert stale["status"] == "err" and "window" in stale["response"]
 
 

@@ -16,8 +16,7 @@ from hyperliquid.utils.types import Cloid
 
 from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 from core.exchange.paper.info import NOT_SERVED
-from core.exchange.paper.order_wire import _decimal, _price_ok
-from tests.support.hl_shapes import NUMSTR, load_reference, mismatches, shapes_dir
+from tests.support.hl_shapes import NUMSTR, load_reference, mismatches, shapes_dir, venue_tick_ok
 
 TIMEOUT_S = 5.0
 CLOID = Cloid.from_int(20240521)
@@ -137,4 +136,4 @@ def test_every_book_mid_and_fill_price_passes_the_venues_own_tick_check(venue):
     prices += [(f["coin"], f["px"]) for f in client.user_fills(address)]
     prices += [(c["s"], c[k]) for c in client.candles_snapshot("XRP", "5m", 0, paper.market.now_ms) for k in "ohlc"]
     assert len(prices) > 100
-    assert [(c, p) for c, p in prices if not _price_ok(_decimal(p), decimals[c])] == []
+    assert [(c, p) for c, p in prices if not venue_tick_ok(p, decimals[c])] == []

@@ -303,12 +303,13 @@ def test_s33_mainnet_console_without_a_terminal_is_refused_before_any_gateway(tm
 
 def test_s33_read_only_mainnet_market_data_never_loads_the_key(monkeypatch):
     from console.data_spec import read_gateway
+    from core.exchange.errors import GatewayConfigError
 
     monkeypatch.setenv("EVORISK_PRIVATE_KEY", "0x" + "4" * 64)
     gateway = read_gateway("mainnet", None, 5.0)  # only when mainnet is named explicitly
     assert gateway.network == "mainnet" and gateway.signer_address is None
-    with pytest.raises(Exception, match="no signing key"):
-        gateway._sdk_exchange()  # no key: it cannot sign anything
+    with pytest.raises(GatewayConfigError, match="no signing key"):
+        gateway.schedule_cancel(None)  # no key: it cannot sign anything (refused before any request)
 
 
 def test_s33_the_confirmation_accepts_exactly_the_typed_word():

@@ -7,6 +7,9 @@ hang it). Every case records its command, so the scorecard can count cases per c
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main
+from console.cli import build_parser, main
 from tests.support.hostile_files import ADDRESS, HostileFiles, build
 
 URL = "http://127.0.0.1:9"  # nothing listens there: a case that got past validation would show exit 3
@@ -178,13 +181,22 @@ def test_bad_value_is_one_line_exit_2_no_traceback(index, hostile, capsys, monke
     assert good_db.read_bytes()[:100] == before
 
 
-def test_every_command_is_swept():
-    """The sweep names every subcommand the parser offers."""
-    from console.cli import build_parser
+def subcommands(argv: list[str]) -> list[str]:
+    """The subcommands `evorisk ARGV --help` offers, read from its usage line (argparse writes a
+    subcommand group as `{a,b,c} ...`); none for a leaf command."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        build_parser().parse_args([*argv, "--help"])
+    found = re.search(r"\{([\w,-]+)\}\s+\.\.\.", out.getvalue())
+    return found.group(1).split(",") if found else []
 
-    parser = build_parser()
-    sub = next(a for a in parser._actions if a.dest == "command")
-    offered = set(sub.choices) - {"data", "genome"} | {"data check", "data fetch", "data list", "genome show"}
+
+def test_every_command_is_swept():
+    """The sweep names every command and subcommand the help offers a user."""
+    offered = set()
+    for command in subcommands([]):
+        offered |= {f"{command} {sub}" for sub in subcommands([command])} or {command}
+    assert {"console", "data check", "genome show", "size"} <= offered  # the usage line was read
     assert offered <= set(case_counts()), f"not swept: {sorted(offered - set(case_counts()))}"
 
 

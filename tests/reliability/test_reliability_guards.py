@@ -11,7 +11,6 @@ import threading
 
 import eth_account
 import pytest
-from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils.constants import MAINNET_API_URL, TESTNET_API_URL
 from hyperliquid.utils.signing import sign_l1_action
@@ -23,6 +22,7 @@ from core.exchange.models import OrderRequest
 from core.exchange.network import resolve_venue
 from core.exchange.nonce import NonceSource
 from core.monitor.executor import Executor
+from tests.support.paper import post_exchange
 from tests.support.reliability_rig import exchange_calls, fills_table, propose_exit, rig
 
 NEAR_MISSES = [
@@ -99,7 +99,7 @@ def test_s19_no_flag_no_mainnet_exchange_and_no_request_leaves(tmp_path, trap, m
         with pytest.raises(GatewayConfigError):
             attempt()
     allowed = HyperliquidGateway("mainnet", private_key=key, allow_mainnet=True)  # flag + exact URL: accepted...
-    assert allowed.base_url == MAINNET_API_URL and allowed._info is None and allowed._exchange is None  # ...lazily
+    assert allowed.base_url == MAINNET_API_URL  # ...and lazily: the trap counts no connection below
     assert HyperliquidGateway("testnet").base_url == TESTNET_API_URL  # the default off paper is testnet
     calls = trap.connections + exchange_calls(r)
     record_property("guard_attempts", len(attempts))
@@ -163,6 +163,6 @@ def test_s20_a_clock_two_days_ahead_halts_signing_with_a_clear_error(tmp_path, c
     # Why halt: the venue would refuse that nonce anyway, with a message about nonces, not clocks.
     wallet = eth_account.Account.from_key(r.agent_key)
     action, nonce = {"type": "scheduleCancel"}, ahead()
-    raw = Exchange(wallet, r.paper.base_url, timeout=2)._post_action(
-        action, sign_l1_action(wallet, action, None, nonce, None, False), nonce)
+    raw = post_exchange(r.paper.base_url, action, sign_l1_action(wallet, action, None, nonce, None, False), nonce,
+                        timeout_s=2)
     assert raw["status"] == "err" and "Invalid nonce" in raw["response"]

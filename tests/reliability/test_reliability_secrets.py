@@ -111,14 +111,22 @@ def test_s16_the_canary_key_never_leaks_from_gateway_monitor_or_cli(tmp_path, ca
     assert found == 0
 
 
-async def test_s16_the_console_screen_never_shows_the_signing_key(tmp_path, caplog, record_property):
+async def test_s16_the_console_screen_never_shows_the_signing_key(tmp_path, caplog, record_property,
+                                                                  monkeypatch):
+    import eth_account
+
     from console.app import EvoriskApp
 
+    created = []  # the paper session's agent, made by the real eth_account and seen as it is made
+    make_account = eth_account.Account.create
+    monkeypatch.setattr(eth_account.Account, "create",
+                        lambda *a, **k: created.append(make_account(*a, **k)) or created[-1])
     caplog.set_level(logging.DEBUG)
     app = EvoriskApp(network="paper", db_path=tmp_path / "console.db")
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.session is not None and app.session.service.last_snapshot is not None)
-        key_hex = app.session.service.gateway._wallet.key.hex().removeprefix("0x")  # the secret in use
+        [agent] = [a for a in created if a.address == app.session.service.gateway.signer_address]
+        key_hex = agent.key.hex().removeprefix("0x")  # the secret in use: its address signs
         screens = []
         for tab in ("l", "g", "l"):
             await pilot.press(tab)

@@ -1,7 +1,9 @@
-"""Pilot helpers: wait for conditions that thread workers make true."""
+"""Pilot helpers: wait for conditions that thread workers make true, and see the notices the
+operator is shown."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 
 async def wait_for(pilot, condition, timeout_s: float = 60.0, step_s: float = 0.1) -> None:
@@ -42,3 +44,25 @@ def shallow_crash(tmp_path) -> str:
     path.write_text(json.dumps({"name": "shallow-crash", "drift_pct_per_day": 0.0,
                                 "events": [{"kind": "crash", "at_min": 1, "over_min": 10, "pct": 8}]}))
     return str(path)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification as the operator sees it in a toast."""
+    message: str
+    title: str
+    severity: str
+
+
+def record_notices(app) -> list[Notice]:
+    """Every notification `app` raises from now on, seen where Textual's public `App.notify` is
+    called (widgets, screens and worker threads all reach it), then shown as the real toast."""
+    seen: list[Notice] = []
+    show = app.notify
+
+    def notify(message, *, title: str = "", severity: str = "information", **options):
+        seen.append(Notice(str(message), title or "", severity))
+        return show(message, title=title, severity=severity, **options)
+
+    app.notify = notify
+    return seen

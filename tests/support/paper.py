@@ -8,6 +8,7 @@ through hyperliquid's `Info` and `Exchange`, and the paper exchange's own public
 from __future__ import annotations
 
 import eth_account
+import requests
 from eth_account.signers.local import LocalAccount
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
@@ -47,3 +48,11 @@ def sdk_exchange(paper: PaperExchange, wallet: LocalAccount, account_address: st
                  timeout_s: float = SDK_TIMEOUT_S) -> Exchange:
     return Exchange(wallet, paper.base_url, account_address=account_address, timeout=timeout_s)
 
+
+def post_exchange(base_url: str, action: dict, signature: dict, nonce: int,
+                  timeout_s: float = SDK_TIMEOUT_S) -> dict:
+    """POST one signed action to /exchange as it goes on the wire (the SDK's payload, no retries),
+    for tests that must send what the SDK's public methods never would: a reused or old nonce."""
+    payload = {"action": action, "nonce": nonce, "signature": signature, "vaultAddress": None, "expiresAfter": None}
+    reply = requests.post(f"{base_url}/exchange", json=payload, timeout=timeout_s)
+    return reply.json()
