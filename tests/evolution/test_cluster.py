@@ -86,13 +86,18 @@ def test_any_chunking_gives_the_local_fitness_in_genome_order(session, local_eva
     assert np.array_equal(evaluate(genes), local(genes))
 
 
+def keys_on_every_worker(session) -> set:
+    """The data keys each worker holds in memory (Dask's has_what), intersected over the workers."""
+    return set.intersection(*(set(keys) for keys in session.client.has_what().values()))
+
+
 def test_the_dataset_is_shipped_once_per_worker_not_per_task(session, local_evaluator):
+    before = keys_on_every_worker(session)
     evaluate = cl.make_cluster_evaluator(local_evaluator[0].dataset, session)
-    key = evaluate._dataset_future.key
-    holders = session.client.who_has([evaluate._dataset_future])[key]
-    assert len(holders) == session.info().n_workers == 2
+    [shipped] = keys_on_every_worker(session) - before  # one copy broadcast to each worker
+    assert session.info().n_workers == 2
     evaluate(np.random.default_rng(0).random((8, 22)))
-    assert evaluate._dataset_future.key == key  # the same scattered copy, not a new one per call
+    assert keys_on_every_worker(session) - before == {shipped}  # the same copy, not a new one per call
 
 
 def test_a_chunk_that_raises_is_retried_and_scores_the_same(session, local_evaluator, tmp_path):
@@ -103,9 +108,12 @@ def test_a_chunk_that_raises_is_retried_and_scores_the_same(session, local_evalu
     assert np.array_equal(evaluate(genes), local(genes)) and (tmp_path / "raised").exists()
 
 
-def test_a_worker_from_another_build_is_refused():
+def test_a_worker_from_another_build_is_refused(session, local_evaluator, monkeypatch):
+    # This process claims another build; the workers (their own processes) compute the real digest.
+    monkeypatch.setattr(cl, "code_digest", lambda: "another-digest")
+    evaluate = cl.make_cluster_evaluator(local_evaluator[0].dataset, session, retries=0)
     with pytest.raises(cl.WorkerMismatchError, match="same evorisk on every worker"):
-        cl._run_chunk(None, np.zeros((1, 22)), "another-digest", cl.fitness_of_chunk)
+        evaluate(np.zeros((1, 22)))
 
 
 def test_cli_evolve_and_resume_on_a_cluster_match_the_local_run(session, local_evaluator, paths, reference_digest,
