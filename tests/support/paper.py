@@ -21,7 +21,8 @@ _STARTED: list[PaperExchange] = []
 
 
 def start_paper(settings: PaperSettings | None = None, clock: ManualClock | None = None) -> PaperExchange:
-    """A started paper exchange on a manual clock (a fresh one unless `clock` is given)."""
+    """A started paper exchange on a manual clock (a fresh one unless `clock` is given), stopped
+    after the current test; a module-scoped fixture uses PaperExchange as a context manager instead."""
     exchange = PaperExchange(settings or PaperSettings(), clock=clock or ManualClock()).start()
     _STARTED.append(exchange)
     return exchange
