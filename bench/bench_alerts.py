@@ -25,7 +25,7 @@ from core.monitor.service import MonitorService, MonitorSettings
 from storage.alert_repo import AlertRepo
 from storage.monitor_repo import MonitorRepo
 from storage.store import Store
-from tests.alert_helpers import DeadReceiver, refused_port
+from tests.support.alert_receiver import DeadReceiver, refused_port
 
 CYCLES = 40
 WARMUP = 3

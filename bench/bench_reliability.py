@@ -1,7 +1,7 @@
 """The reliability scorecard of RELIABILITY.md section 4: runs the fault-scenario tests, maps them to
 the scenarios of section 2, and reports the figures (pytest runs -q through the project addopts).
 
-Tests map to scenarios by their `test_sNN_` prefix (tests/test_reliability_*.py) or through the
+Tests map to scenarios by their `test_sNN_` prefix (tests/reliability/test_reliability_*.py) or through the
 explicit table below for tests written before the prefix existed. A scenario passes when it has
 at least one test and every mapped test passed (an xfail is a known failure, not a pass). Counts
 (fuzz cases, canary hits, /exchange calls, kills) come from the tests' junit properties.
@@ -39,64 +39,64 @@ SCENARIOS = {
 }
 # Tests that predate the sNN naming, by file::name (every parametrization counts).
 EXISTING: dict[str, tuple[int, ...]] = {
-    "tests/test_monitor_paper.py::test_5xx_and_unreachable_are_stale_with_the_last_numbers_kept": (1,),
-    "tests/test_gateway_errors.py::test_stopped_server_is_unreachable": (1,),
-    "tests/test_gateway_errors.py::test_latency_beyond_timeout_is_exchange_timeout_and_the_order_can_be_found_by_cloid": (2,),
-    "tests/test_gateway_errors.py::test_injected_429_becomes_rate_limited_with_retry_after": (3,),
-    "tests/test_gateway_errors.py::test_spent_weight_budget_becomes_rate_limited_until_the_minute_passes": (3,),
-    "tests/test_paper_exchange.py::test_weight_budget_answers_429_with_a_non_json_body": (3,),
-    "tests/test_gateway_errors.py::test_malformed_body_becomes_malformed_reply": (4,),
-    "tests/test_gateway_errors.py::test_missing_fields_reject_the_whole_account": (4,),
-    "tests/test_gateway.py::test_ioc_that_is_not_marketable_is_an_order_error": (5,),
-    "tests/test_gateway.py::test_reduce_only_that_would_increase_is_rejected": (5,),
-    "tests/test_monitor_executor.py::test_partial_fills_retry_the_remainder_with_widening_slippage": (6,),
-    "tests/test_gateway.py::test_ioc_larger_than_book_depth_fills_partially": (6,),
-    "tests/test_monitor_paper.py::test_stale_feed_is_stale_and_proposes_nothing": (7,),
-    "tests/test_monitor_evaluate.py::test_frozen_mids_for_three_intervals_are_stale": (7,),
+    "tests/monitor/test_monitor_paper.py::test_5xx_and_unreachable_are_stale_with_the_last_numbers_kept": (1,),
+    "tests/exchange/test_gateway_errors.py::test_stopped_server_is_unreachable": (1,),
+    "tests/exchange/test_gateway_errors.py::test_latency_beyond_timeout_is_exchange_timeout_and_the_order_can_be_found_by_cloid": (2,),
+    "tests/exchange/test_gateway_errors.py::test_injected_429_becomes_rate_limited_with_retry_after": (3,),
+    "tests/exchange/test_gateway_errors.py::test_spent_weight_budget_becomes_rate_limited_until_the_minute_passes": (3,),
+    "tests/exchange/test_paper_exchange.py::test_weight_budget_answers_429_with_a_non_json_body": (3,),
+    "tests/exchange/test_gateway_errors.py::test_malformed_body_becomes_malformed_reply": (4,),
+    "tests/exchange/test_gateway_errors.py::test_missing_fields_reject_the_whole_account": (4,),
+    "tests/exchange/test_gateway.py::test_ioc_that_is_not_marketable_is_an_order_error": (5,),
+    "tests/exchange/test_gateway.py::test_reduce_only_that_would_increase_is_rejected": (5,),
+    "tests/monitor/test_monitor_executor.py::test_partial_fills_retry_the_remainder_with_widening_slippage": (6,),
+    "tests/exchange/test_gateway.py::test_ioc_larger_than_book_depth_fills_partially": (6,),
+    "tests/monitor/test_monitor_paper.py::test_stale_feed_is_stale_and_proposes_nothing": (7,),
+    "tests/monitor/test_monitor_evaluate.py::test_frozen_mids_for_three_intervals_are_stale": (7,),
     # The pure halves of scenarios 1 and 7 (the paper-exchange halves are test_s01_/test_s07_ in
-    # tests/test_reliability_monitor.py): the back-off schedule, and gap confirmation on crafted inputs.
-    "tests/test_monitor_backoff.py::test_delays_double_from_one_interval_and_cap_at_ten_intervals": (1,),
-    "tests/test_monitor_backoff.py::test_retry_after_longer_than_the_backoff_wins_and_a_shorter_one_does_not": (1,),
-    "tests/test_monitor_backoff.py::test_the_first_good_poll_resets_the_schedule": (1,),
-    "tests/test_monitor_gaps.py::test_a_30pct_jump_proposes_nothing_until_the_next_poll_confirms_it": (7,),
-    "tests/test_monitor_gaps.py::test_a_reverted_spike_never_proposes": (7,),
-    "tests/test_monitor_gaps.py::test_an_upward_bad_tick_never_raises_the_high_water_mark": (7,),
-    "tests/test_monitor_gaps.py::test_a_gap_moves_no_stop_even_where_tightened_would_place_them": (7,),
-    "tests/test_monitor_gaps.py::test_a_market_still_wild_after_max_holds_is_believed": (7,),
-    "tests/test_monitor_gaps.py::test_a_pending_gap_survives_a_restart": (7,),
-    "tests/test_gateway_errors.py::test_bad_prices_are_rejected_at_the_boundary": (8,),
-    "tests/test_gateway_errors.py::test_parsed_mids_are_always_positive_and_finite": (8,),
-    "tests/test_monitor_evaluate.py::test_bad_prices_are_stale_never_a_drawdown": (8,),
-    "tests/test_monitor_evaluate.py::test_nan_equity_is_stale": (8,),
-    "tests/test_loader.py::test_malformed_file_exits_2_with_path_row_message": (9,),
-    "tests/test_loader.py::test_binary_junk_is_rejected_without_traceback": (9,),
-    "tests/test_loader.py::test_non_utf8_text_names_the_line": (9,),
-    "tests/test_loader.py::test_every_problem_in_a_file_is_listed": (9,),
-    "tests/test_evolution_persistence.py::test_a_corrupt_checkpoint_is_refused_with_one_line": (10,),
-    "tests/test_evolution_persistence.py::test_a_flipped_byte_is_caught_by_the_checksum": (10,),
-    "tests/test_evolution_fallback.py::test_resume_falls_back_to_the_newest_valid_checkpoint_bit_identically": (10,),
-    "tests/test_evolution_kill.py::test_kill_9_at_random_moments_then_resume_is_bit_identical": (11,),
-    "tests/test_monitor_executor.py::test_locked_database_is_retried_and_reported_and_nothing_is_lost": (13,),
-    "tests/test_monitor_executor.py::test_no_order_is_sent_when_the_approval_cannot_be_written": (13,),
-    "tests/test_store.py::test_locked_database_reports_busy_and_commits_nothing": (13,),
-    "tests/test_gateway.py::test_duplicate_cloid_is_refused_and_status_is_found_by_cloid": (15,),
-    "tests/test_gateway.py::test_private_key_never_appears_in_repr_or_logs": (16,),
-    "tests/test_gateway.py::test_invalid_key_is_a_config_error_without_the_key_in_the_message": (16,),
-    "tests/test_monitor_paper.py::test_approval_bypass_attempts_send_nothing": (17,),
-    "tests/test_monitor_paper.py::test_nothing_is_sent_before_approval_and_approve_sends_exactly_the_listed_orders": (17,),
-    "tests/test_genome.py::test_invalid_genomes_name_the_bad_gene": (18,),
-    "tests/test_gateway.py::test_network_guard_keeps_paper_and_testnet_off_mainnet": (19,),
-    "tests/test_gateway.py::test_nonces_are_monotonic_even_when_the_clock_stands_still": (20,),
-    "tests/test_paper_exchange.py::test_reused_and_out_of_window_nonces_are_rejected": (20,),
-    "tests/test_paper_exchange.py::test_schedule_cancel_dead_man_switch_cancels_open_orders": (21,),
-    # The rules and SQL under scenarios 22-25 (tests/test_monitor_claims.py), beside their test_sNN_ tests.
-    "tests/test_monitor_claims.py::test_a_claim_is_free_ours_expired_or_of_a_dead_process_and_otherwise_held": (22,),
-    "tests/test_monitor_claims.py::test_the_claim_is_one_compare_and_set_and_a_stale_view_loses": (22,),
-    "tests/test_monitor_claims.py::test_unknown_oid_is_believed_only_after_the_expiry_and_never_during_our_own_post":
+    # tests/reliability/test_reliability_monitor.py): the back-off schedule, and gap confirmation on crafted inputs.
+    "tests/monitor/test_monitor_backoff.py::test_delays_double_from_one_interval_and_cap_at_ten_intervals": (1,),
+    "tests/monitor/test_monitor_backoff.py::test_retry_after_longer_than_the_backoff_wins_and_a_shorter_one_does_not": (1,),
+    "tests/monitor/test_monitor_backoff.py::test_the_first_good_poll_resets_the_schedule": (1,),
+    "tests/monitor/test_monitor_gaps.py::test_a_30pct_jump_proposes_nothing_until_the_next_poll_confirms_it": (7,),
+    "tests/monitor/test_monitor_gaps.py::test_a_reverted_spike_never_proposes": (7,),
+    "tests/monitor/test_monitor_gaps.py::test_an_upward_bad_tick_never_raises_the_high_water_mark": (7,),
+    "tests/monitor/test_monitor_gaps.py::test_a_gap_moves_no_stop_even_where_tightened_would_place_them": (7,),
+    "tests/monitor/test_monitor_gaps.py::test_a_market_still_wild_after_max_holds_is_believed": (7,),
+    "tests/monitor/test_monitor_gaps.py::test_a_pending_gap_survives_a_restart": (7,),
+    "tests/exchange/test_gateway_errors.py::test_bad_prices_are_rejected_at_the_boundary": (8,),
+    "tests/exchange/test_gateway_errors.py::test_parsed_mids_are_always_positive_and_finite": (8,),
+    "tests/monitor/test_monitor_evaluate.py::test_bad_prices_are_stale_never_a_drawdown": (8,),
+    "tests/monitor/test_monitor_evaluate.py::test_nan_equity_is_stale": (8,),
+    "tests/market/test_loader.py::test_malformed_file_exits_2_with_path_row_message": (9,),
+    "tests/market/test_loader.py::test_binary_junk_is_rejected_without_traceback": (9,),
+    "tests/market/test_loader.py::test_non_utf8_text_names_the_line": (9,),
+    "tests/market/test_loader.py::test_every_problem_in_a_file_is_listed": (9,),
+    "tests/evolution/test_evolution_persistence.py::test_a_corrupt_checkpoint_is_refused_with_one_line": (10,),
+    "tests/evolution/test_evolution_persistence.py::test_a_flipped_byte_is_caught_by_the_checksum": (10,),
+    "tests/evolution/test_evolution_fallback.py::test_resume_falls_back_to_the_newest_valid_checkpoint_bit_identically": (10,),
+    "tests/evolution/test_evolution_kill.py::test_kill_9_at_random_moments_then_resume_is_bit_identical": (11,),
+    "tests/monitor/test_monitor_executor.py::test_locked_database_is_retried_and_reported_and_nothing_is_lost": (13,),
+    "tests/monitor/test_monitor_executor.py::test_no_order_is_sent_when_the_approval_cannot_be_written": (13,),
+    "tests/storage/test_store.py::test_locked_database_reports_busy_and_commits_nothing": (13,),
+    "tests/exchange/test_gateway.py::test_duplicate_cloid_is_refused_and_status_is_found_by_cloid": (15,),
+    "tests/exchange/test_gateway.py::test_private_key_never_appears_in_repr_or_logs": (16,),
+    "tests/exchange/test_gateway.py::test_invalid_key_is_a_config_error_without_the_key_in_the_message": (16,),
+    "tests/monitor/test_monitor_paper.py::test_approval_bypass_attempts_send_nothing": (17,),
+    "tests/monitor/test_monitor_paper.py::test_nothing_is_sent_before_approval_and_approve_sends_exactly_the_listed_orders": (17,),
+    "tests/backtest/test_genome.py::test_invalid_genomes_name_the_bad_gene": (18,),
+    "tests/exchange/test_gateway.py::test_network_guard_keeps_paper_and_testnet_off_mainnet": (19,),
+    "tests/exchange/test_gateway.py::test_nonces_are_monotonic_even_when_the_clock_stands_still": (20,),
+    "tests/exchange/test_paper_exchange.py::test_reused_and_out_of_window_nonces_are_rejected": (20,),
+    "tests/exchange/test_paper_exchange.py::test_schedule_cancel_dead_man_switch_cancels_open_orders": (21,),
+    # The rules and SQL under scenarios 22-25 (tests/monitor/test_monitor_claims.py), beside their test_sNN_ tests.
+    "tests/monitor/test_monitor_claims.py::test_a_claim_is_free_ours_expired_or_of_a_dead_process_and_otherwise_held": (22,),
+    "tests/monitor/test_monitor_claims.py::test_the_claim_is_one_compare_and_set_and_a_stale_view_loses": (22,),
+    "tests/monitor/test_monitor_claims.py::test_unknown_oid_is_believed_only_after_the_expiry_and_never_during_our_own_post":
         (23,),
-    "tests/test_monitor_claims.py::test_the_re_send_after_not_found_commits_intent_before_its_post": (24,),
-    "tests/test_monitor_claims.py::test_a_monitor_lease_is_taken_only_from_a_stale_holder": (25,),
-    "tests/test_monitor_executor.py::test_kill_after_approval_then_restart_books_every_order_exactly_once": (12, 24),
+    "tests/monitor/test_monitor_claims.py::test_the_re_send_after_not_found_commits_intent_before_its_post": (24,),
+    "tests/monitor/test_monitor_claims.py::test_a_monitor_lease_is_taken_only_from_a_stale_holder": (25,),
+    "tests/monitor/test_monitor_executor.py::test_kill_after_approval_then_restart_books_every_order_exactly_once": (12, 24),
 }
 ALSO = {"test_s08_fuzzed_wire_replies_never_crash_or_leak_nan": (4,)}  # the JSON fuzz covers scenario 4 too
 # What the mapped tests do not show (the scenario may still pass on what they do show).
@@ -113,7 +113,7 @@ EVOLUTION_KILL_TEST = "test_kill_9_at_random_moments_then_resume_is_bit_identica
 EVOLUTION_KILLS = 4  # kill points in that test: start-up, first checkpoint, and two random ones
 SDK_CONSTRUCTORS = ("Info", "Exchange", "NonceExchange")
 FUZZED_PARSERS = ("account", "mids", "candles", "order", "cancel", "scheduleCancel", "orderStatus", "openOrders",
-                  "userFills")  # as in tests/test_reliability_fuzz.py SAMPLES
+                  "userFills")  # as in tests/reliability/test_reliability_fuzz.py SAMPLES
 
 
 def _run_pytest(nodes: list[str], junit: Path) -> str:
@@ -153,7 +153,7 @@ def _prop_sum(cases: list[dict], name: str) -> int:
 
 
 def _sweep_figure(cases: list[dict]) -> str:
-    """Bad-input sweep (tests/test_reliability_cli_sweep.py): cases and pass rate per command."""
+    """Bad-input sweep (tests/reliability/test_reliability_cli_sweep.py): cases and pass rate per command."""
     swept = [c for c in cases if "sweep_command" in c["props"] and c["outcome"] in ("passed", "failed")]
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for c in swept:
@@ -218,7 +218,7 @@ def _scenario_rows(by_scenario: dict[int, list[dict]]) -> tuple[list[str], int, 
 
 
 def run() -> str:
-    nodes = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_reliability_*.py"))
+    nodes = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "reliability").glob("test_reliability_*.py"))
     nodes += list(EXISTING)
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "reliability.xml"
@@ -269,7 +269,7 @@ def run() -> str:
     ]
     return "\n".join([
         "## Reliability scorecard (RELIABILITY.md section 4)", "",
-        "Every fault-scenario test (tests/test_reliability_*.py plus the mapped earlier tests) run once with pytest;"
+        "Every fault-scenario test (tests/reliability/test_reliability_*.py plus the mapped earlier tests) run once with pytest;"
         " the paper exchange on loopback through the real hyperliquid SDK, SQLite on temporary files.", "",
         *figures, "",
         "| # | scenario | status | tests passed | not shown by the tests |", "|---|---|---|---|---|", *rows, "",

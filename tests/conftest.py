@@ -1,3 +1,4 @@
+"""Fixtures every test layer may ask for; the rigs behind them live in tests/support/."""
 from __future__ import annotations
 
 import os
@@ -5,20 +6,64 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-DAILY = SHARED_DATA / "crypto-daily"
-HOURLY = SHARED_DATA / "crypto-hourly"
+from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from tests.support import paper as paper_rig
+from tests.support.paths import DAILY, HOURLY, MISSING_DATA_REASON, ROOT, SHARED_DATA, shared_data_present
+
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))
 
 
-@pytest.fixture
-def daily_dir() -> Path:
-    if not DAILY.exists():
-        pytest.skip("../shared/data is not beside the checkout")
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, or a skip: the one place a test learns the data set is missing."""
+    if not shared_data_present():
+        pytest.skip(MISSING_DATA_REASON)
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def daily_dir(shared_data) -> Path:
+    """The ten daily coin CSVs of the shared data set."""
     return DAILY
+
+
+@pytest.fixture(scope="session")
+def hourly_dir(shared_data) -> Path:
+    """The hourly coin CSVs of the shared data set."""
+    return HOURLY
 
 
 @pytest.fixture
 def tmp_db(tmp_path: Path) -> Path:
     return tmp_path / "evorisk.db"
+
+
+@pytest.fixture(autouse=True)
+def stop_paper_exchanges():
+    """Stop every paper exchange a test started through tests/support (rigs included)."""
+    yield
+    paper_rig.stop_started()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The manual clock `paper` runs on: tests move time, nothing sleeps."""
+    return ManualClock()
+
+
+@pytest.fixture
+def paper_settings() -> PaperSettings:
+    """Settings of the `paper` fixture; a module overrides this fixture to change them."""
+    return PaperSettings(history_minutes=600)
+
+
+@pytest.fixture
+def paper(paper_settings, clock) -> PaperExchange:
+    """The paper exchange on loopback, started on `clock`, stopped after the test."""
+    return paper_rig.start_paper(paper_settings, clock)
+
+
+@pytest.fixture
+def trader(paper):
+    """A wallet with a funded account on `paper`."""
+    return paper_rig.funded_wallet(paper)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,18 @@ def mismatches(value: Any, shape: Any, path: str = "$") -> list[str]:
             return [f"{path}: expected an object, got {type(value).__name__}"]
         return [m for key, item in value.items() for m in mismatches(item, shape["values"], f"{path}.{key}")]
     raise ValueError(f"unknown node type {kind!r} in a reference shape")
+
+
+PERP_MAX_DECIMALS = 6  # HYPERLIQUID.md, rounding rules: perps allow 6 - szDecimals decimals
+PRICE_SIG_FIGS = 5
+
+
+def venue_tick_ok(text: str, sz_decimals: int) -> bool:
+    """The venue's price rule, written here from HYPERLIQUID.md rather than taken from the paper
+    exchange: an integer always passes, otherwise at most 5 significant figures and at most
+    6 - szDecimals decimals."""
+    value = Decimal(text).normalize()
+    if value == value.to_integral_value():
+        return True
+    decimals = max(0, -int(value.as_tuple().exponent))
+    return len(value.as_tuple().digits) <= PRICE_SIG_FIGS and decimals <= PERP_MAX_DECIMALS - sz_decimals
