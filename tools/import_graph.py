@@ -26,8 +26,10 @@ PACKAGES = ("console", "core", "storage")
 # The brief's heavy libraries: a lazy import of them (or of a module that pulls them in) keeps
 # `evorisk console` fast to start.
 HEAVY_LIBRARIES = frozenset({"numba", "pandas", "vectorbt", "plotly"})
-# Third-party packages that import a heavy library at their own module level.
-HEAVY_THIRD_PARTY = frozenset({"arch"})
+# Third-party packages that import a heavy library at their own module level (checked with
+# `python -c "import sys, X; print('pandas' in sys.modules)"`): arch (numba, pandas) and
+# sqlite_utils (pandas, for its type detection), which makes every module that opens the store heavy.
+HEAVY_THIRD_PARTY = frozenset({"arch", "sqlite_utils"})
 # Optional extras (pyproject's [cluster], PNG rendering) that a default install may lack.
 OPTIONAL_LIBRARIES = frozenset({"dask", "distributed", "cairosvg"})
 
