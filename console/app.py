@@ -146,13 +146,9 @@ class EvoriskApp(LiveActions, RunsActions, App):
     # ---- store and lists ---------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def open_store(self) -> None:
-        from storage import Store, default_db_path
-        from storage.logsetup import configure_logging
+        from console.services.opening import open_console_store  # heavy: sqlite_utils loads pandas
 
-        path = self.db_path or default_db_path()
-        store = Store(path)
-        configure_logging(Path(str(path)).with_suffix(".log"), store)
-        self.store = store
+        self.store = open_console_store(self.db_path)
         self.post_message(StoreChanged("opened"))
 
     def on_store_changed(self, message: StoreChanged) -> None:
@@ -166,7 +162,7 @@ class EvoriskApp(LiveActions, RunsActions, App):
 
     @work(thread=True, exclusive=True, group="runs", exit_on_error=False)
     def refresh_runs(self) -> None:
-        from console.runs import run_rows
+        from console.services.runs import run_rows
 
         if self.store is None:
             return
@@ -183,7 +179,7 @@ class EvoriskApp(LiveActions, RunsActions, App):
     # ---- live monitor ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="live", exit_on_error=False)
     def start_live(self) -> None:
-        from console.live import LiveSession
+        from console.services.live_session import LiveSession
 
         self.session = LiveSession.start(self.network, self.store, scenario=self.scenario,
                                          on_snapshot=lambda snap: self.post_message(SnapshotReady(snap)),

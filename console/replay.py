@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.backtest.api import BacktestConfig, decode_matrix, load_dataset
+from console.replay_venue import ReplayVenue
 from core.backtest import enums as E
+from core.backtest.api import BacktestConfig, decode_matrix, load_dataset
 from core.backtest.kernel_nb import simulate_window_nb
-from core.exchange.models import OrderRequest
+from core.errors import BadInputError
 from core.monitor.indicators import AVG_VOL_BARS
 from core.policy import BREAKER_NAMES
 from core.regimes import DECISION_LOOKBACK_BARS, REGIME_MULT
@@ -36,7 +37,6 @@ MS_PER_DAY = 86_400_000
 MS_PER_MINUTE = 60_000
 WARMUP_BARS = 200  # the monitor's indicators read 200 daily candles (regime 180, vol lookback + 100)
 REPLAY_OPERATOR = "replay (auto-approved)"
-ENTRY_LIMIT_SLIPPAGE = 0.05  # IOC entries cross the book; the unlimited-depth book fills them at the mid x slip
 
 
 @dataclass
@@ -87,8 +87,6 @@ def first_replay_bar(ds, start: str | None) -> int:
 
 def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, end: str | None = None,
                fee: float = 0.0025, slippage: float = 0.0025, sides: str = "long") -> ReplayRun:
-    from console.replay_venue import ReplayVenue
-
     t0 = time.perf_counter()
     cfg = BacktestConfig(fee_pct=fee, slippage_pct=slippage, sides=sides, end=end)
     ds = load_dataset(paths, cfg)
@@ -99,8 +97,6 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
         last = int(np.searchsorted(ds.time_ns, np.datetime64(end).astype("datetime64[ns]").astype(np.int64)))
     n_bars = last - w0
     if n_bars < 2:
-        from core.errors import BadInputError
-
         raise BadInputError("replay: fewer than 2 bars after the 200-bar warm-up and --start")
     trades, k_equity, k_states, participates = kernel_run(ds, params, w0, n_bars)
     coins = [ds.names[a] for a in range(len(ds.names)) if participates[a]]
@@ -145,9 +141,3 @@ def _kernel_event(row: np.ndarray, names: tuple[str, ...], slippage: float) -> E
     kind = E.EXIT_NAMES[int(row[E.T_KIND])]
     return ExitEvent(names[int(row[E.T_ASSET])], int(row[E.T_SIDE]), int(row[E.T_ENTRY_BAR]), int(row[E.T_EXIT_BAR]),
                      kind, float(row[E.T_EXIT_PX]), float(row[E.T_UNITS]))
-
-
-def entry_request(coin: str, side: int, units: float, open_px: float) -> OrderRequest:
-    is_buy = side > 0
-    limit = open_px * (1 + ENTRY_LIMIT_SLIPPAGE if is_buy else 1 - ENTRY_LIMIT_SLIPPAGE)
-    return OrderRequest(coin, is_buy, units, limit, False, None, "Ioc")

@@ -35,7 +35,7 @@ class RunsActions:
                       resume_run_id: int | None, cluster: str | None = None) -> None:
         import time
 
-        from console.runs import drive_evolution
+        from console.services.runs import drive_evolution
 
         last_post = [0.0]
         unsent: list[tuple[float, float]] = []
@@ -111,7 +111,7 @@ class RunsActions:
 
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def show_report(self, run_id: int) -> None:
-        from console.runs import run_report
+        from console.services.report import run_report
         from console.screens.report import ReportScreen
 
         doc = run_report(self.store, run_id)
@@ -128,7 +128,7 @@ class RunsActions:
 
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def prepare_promotion(self, run_id: int) -> None:
-        from console.runs import promotion_candidate
+        from console.services.runs import promotion_candidate
 
         cand = promotion_candidate(self.store, run_id)
         self.call_from_thread(self.ask_promotion, cand)
@@ -154,7 +154,7 @@ class RunsActions:
     @work(thread=True, group="decisions", exit_on_error=False)
     def promote(self, cand) -> None:
         """The promotion record is the only way a genome becomes active."""
-        from console.runs import record_promotion
+        from console.services.runs import record_promotion
 
         if self.read_only:  # the key and the button refuse already; a second guard at the write
             return

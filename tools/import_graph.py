@@ -50,11 +50,16 @@ class ImportGraph:
     sites: list[ImportSite] = field(default_factory=list)
 
     def edges(self, function_level: bool = True) -> dict[str, set[str]]:
-        """Module -> internal modules it imports (module-level only when function_level is False)."""
+        """Module -> internal modules it imports (module-level only when function_level is False).
+
+        Importing `a.b.c` first runs the packages `a` and `a.b`, so those are edges too (except the
+        importer's own packages, which Python has already started)."""
         out: dict[str, set[str]] = defaultdict(set)
         for s in self.sites:
-            if s.target in self.modules and s.target != s.module and (function_level or not s.in_function):
-                out[s.module].add(s.target)
+            if function_level or not s.in_function:
+                for target in _with_parents(s.target):
+                    if target in self.modules and not _is_own_package(s.module, target):
+                        out[s.module].add(target)
         return out
 
     def cycles(self) -> list[list[str]]:
@@ -83,7 +88,18 @@ class ImportGraph:
         """Function-level imports that keep nothing heavy or optional out of start-up."""
         heavy = self.heavy_modules()
         return [s for s in self.function_level(package)
-                if not (_is_heavy_external(s.target) or _root(s.target) in OPTIONAL_LIBRARIES or s.target in heavy)]
+                if not (_is_heavy_external(s.target) or _root(s.target) in OPTIONAL_LIBRARIES
+                        or heavy.intersection(_with_parents(s.target)))]
+
+
+def _with_parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def _is_own_package(module: str, target: str) -> bool:
+    """`target` is `module` itself or a package that contains it."""
+    return module == target or module.startswith(target + ".")
 
 
 def _root(name: str) -> str:

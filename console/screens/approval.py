@@ -15,7 +15,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from console.screens.confirm import ConfirmScreen
 from console.widgets.positions import price
+from core.monitor.orders import SLIPPAGE_BY_ATTEMPT, aggressive_px, size_decimals
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
 
 CONFIRM_WORD = "EXIT"  # typed to approve closing positions
@@ -156,8 +158,6 @@ class ApprovalScreen(ModalScreen[str | None]):
             self._ask_reject()
 
     def _ask_reject(self) -> None:
-        from console.screens.confirm import ConfirmScreen
-
         action_id = self.action.id
 
         def answered(yes: bool | None) -> None:
@@ -178,6 +178,5 @@ def limit_now(order: dict, pos) -> float:
     mark (core.monitor.orders.aggressive_px, the executor's own rule), not the price at proposal."""
     if pos is None or not pos.mark_px:
         return order["limit_px"]
-    from core.monitor.orders import SLIPPAGE_BY_ATTEMPT, aggressive_px, size_decimals
 
     return aggressive_px(pos.mark_px, order["side"] == "buy", SLIPPAGE_BY_ATTEMPT[0], size_decimals(order["size"]))
