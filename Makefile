@@ -33,7 +33,7 @@ screenshots: $(STAMP)
 	@fc-list : family | grep -qE "Fira Code|JetBrains Mono|DejaVu Sans Mono" || { \
 	  echo "make screenshots: install a monospace font with box-drawing glyphs first," \
 	       "e.g. 'sudo apt-get install fonts-dejavu-core' (Debian/Ubuntu) or 'brew install --cask font-dejavu'"; exit 2; }
-	$(BIN)/python -m console.screenshots screenshots
+	$(BIN)/python -m tools.screenshots screenshots
 
 # Import cycles and function-level imports of console/, core/, storage/ (tests/test_import_graph.py checks them).
 imports: $(STAMP)
