@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from console.widgets.snapshot_watch import follow_snapshot
 from console.widgets.table_sync import SyncedTable
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
 
@@ -46,6 +47,7 @@ class ActionsTable(SyncedTable):
     def on_mount(self) -> None:
         self.set_columns(COLUMNS)
         self.actions: dict[int, PendingActionView] = {}
+        follow_snapshot(self)
 
     def show(self, snap: RiskSnapshot) -> None:
         self.actions = {a.id: a for a in snap.pending_actions}

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from console.widgets.snapshot_watch import follow_snapshot
 from core.monitor.snapshot import RiskSnapshot
 
 STATE_CLASSES = {s: f"-{s.lower()}" for s in ("NORMAL", "TIGHTENED", "REDUCING", "EMERGENCY", "STALE")}
@@ -36,26 +37,30 @@ class BreakerBanner(Static):
     """
 
     state: reactive[str] = reactive("NORMAL")
-    watch: reactive[bool] = reactive(False)  # WATCH tier: a colour and an alert, never an action
+    # WATCH tier: a colour and an alert, never an action (not `watch`: that is Widget.watch)
+    watch_tier: reactive[bool] = reactive(False)
 
     def __init__(self, **kwargs):
         super().__init__("BREAKER: waiting for the first poll", **kwargs)
+
+    def on_mount(self) -> None:
+        follow_snapshot(self)
 
     def watch_state(self, old: str, new: str) -> None:
         self.remove_class(STATE_CLASSES.get(old, ""))
         self.add_class(STATE_CLASSES.get(new, "-stale"))
 
-    def watch_watch(self, watching: bool) -> None:
+    def watch_watch_tier(self, watching: bool) -> None:
         self.set_class(watching, "-watch")
 
     def show(self, snap: RiskSnapshot) -> None:
         self.state = snap.breaker_state
-        self.watch = snap.watch and snap.breaker_state == "NORMAL"
+        self.watch_tier = snap.watch and snap.breaker_state == "NORMAL"
         ratio = "n/a" if snap.drawdown_ratio is None else f"{snap.drawdown_ratio:.2f}"
         dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%}"
         since = "start" if snap.breaker_since_ms <= 0 else f"{hhmmss(snap.breaker_since_ms)} UTC"
-        watch = " WATCH" if self.watch else ""
-        does = (f"WATCH from {snap.watch_fraction:.2f} of max: an alert, no action" if self.watch
+        watch = " WATCH" if self.watch_tier else ""
+        does = (f"WATCH from {snap.watch_fraction:.2f} of max: an alert, no action" if self.watch_tier
                 else WHAT_IT_DOES.get(snap.breaker_state, ""))
         # The essentials first (state, since, ratio, new risk) so a narrow terminal wraps only the rest.
         self.update(f"BREAKER {snap.breaker_state}{watch} since {since} | ratio {ratio} | "

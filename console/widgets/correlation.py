@@ -6,6 +6,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from console.widgets.snapshot_watch import follow_snapshot
 from core.monitor.snapshot import RiskSnapshot
 
 BAR_CELLS = 20
@@ -50,6 +51,9 @@ def concentration_bar(fraction: float, limit: float, scale: float | None = None,
 
 
 class CorrelationPanel(Static):
+    def on_mount(self) -> None:
+        follow_snapshot(self)
+
     def show(self, snap: RiskSnapshot) -> None:
         grid = Table.grid(padding=(0, 1))
         coins = snap.correlation_coins

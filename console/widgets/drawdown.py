@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from console.widgets.snapshot_watch import follow_snapshot
+
 GAUGE_MAX_RATIO = 1.2  # the gauge shows a little beyond the emergency line
 THRESHOLDS = ((0.5, "T"), (0.7, "R"), (1.0, "E"))
 LINE_LABELS = {0.5: "T 0.5", 0.7: "R 0.7", 1.0: "E 1.0"}  # each history line says which threshold it is
@@ -69,6 +71,9 @@ class DrawdownPanel(Vertical):
         yield Static("waiting for the first poll", id="dd-numbers")
         yield Static("", id="dd-gauge")
         yield Static("", id="dd-history")
+
+    def on_mount(self) -> None:
+        follow_snapshot(self)
 
     def on_resize(self) -> None:
         """The gauge and chart are drawn to the panel's width: redraw when it changes (a scrollbar

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from rich.text import Text
 from textual.widgets import Static
 
+from console.widgets.snapshot_watch import follow_snapshot
 from core.monitor.snapshot import RiskSnapshot
 
 WATCH_RATIO = 0.35  # SPEC 5: WATCH at 0.35 of max_drawdown_pct (a colour, never an action)
@@ -78,6 +79,9 @@ class StatusLine(Static):
         self.last_alarm: str | None = None
         self.alarms: list[str] = []  # every alarm of the session, oldest first
         self._phases_left = 0
+
+    def on_mount(self) -> None:
+        follow_snapshot(self)
 
     def show(self, snap: RiskSnapshot) -> None:
         self.snapshot = snap
