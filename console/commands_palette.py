@@ -6,8 +6,6 @@ from typing import Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from core.exchange.paper.scenario import available_scenarios
-
 
 class EvoriskCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, object, str]]:
@@ -17,7 +15,7 @@ class EvoriskCommands(Provider):
         for tab, key in (("Live", "live"), ("Evolution", "evolution"), ("Runs", "runs"), ("Log", "log")):
             yield f"Show {tab}", partial(app.action_show_tab, key), f"switch to the {tab} tab"
         if session is not None and session.can_switch_scenario:
-            for name in available_scenarios():  # the shipped files: a new scenario needs no console change
+            for name in session.scenario_names():
                 yield (f"Paper scenario: {name}", partial(app.action_scenario, name),
                        "script the paper exchange's market from now on")
         if session is not None:

@@ -22,6 +22,7 @@ from core.alerts.factory import build_dispatcher
 from core.alerts.model import Alert
 from core.errors import BadInputError
 from core.exchange.paper.exchange import PaperExchange, PaperSettings
+from core.exchange.paper.scenario import available_scenarios
 from core.monitor.genome_source import GenomeSource
 from core.monitor.monitor_lease import MonitorLeaseHolder, MonitorRunning
 from core.monitor.service import RESET_REQUEST_KEY, MonitorService, MonitorSettings
@@ -111,6 +112,10 @@ class LiveSession:
         service.start()
         log.info("live session on %s watching %s every %.1f s", network.upper(), address, interval)
         return cls(service, repo, paper, lease, alerts)
+
+    def scenario_names(self) -> list[str]:
+        """The shipped paper scenarios (none off paper): a new scenario file needs no console change."""
+        return available_scenarios() if self.paper is not None else []
 
     def switch_scenario(self, name: str) -> None:
         if self.paper is not None:
