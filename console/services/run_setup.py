@@ -10,7 +10,8 @@ from console.data_spec import data_loader
 from core.errors import BadInputError
 from core.evolution import create_run, run_data_paths, run_split, stored_config
 from core.evolution.cluster import check_cluster
-from core.evolution.evaluator import BacktestEvaluator, make_evaluator, with_objective
+from core.evolution import evaluator as evaluators  # make_evaluator looked up per call: tests stand in a toy one
+from core.evolution.evaluator import BacktestEvaluator, with_objective
 from core.evolution.memory import check_population_memory
 from core.evolution.walkforward import Split
 from storage.evolution_repo import EvolutionRepo
@@ -39,7 +40,7 @@ def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *
     load = data_loader(data, source_args, open_store)  # None for CSV files only
     if load is not None:
         chosen["load"] = load
-    evaluate, fingerprint, description = make_evaluator(data, **chosen)
+    evaluate, fingerprint, description = evaluators.make_evaluator(data, **chosen)
     dataset = getattr(evaluate, "dataset", None)  # a stand-in evaluator (tests) has none
     if dataset is not None:
         check_population_memory(config.population_size, config.offspring_size, dataset.n_windows)
@@ -70,6 +71,6 @@ def resume_run(repo: EvolutionRepo, run_id: int, data: Sequence[str] | None = No
     load = data_loader(paths, source_args, lambda: repo.store)
     if load is not None:
         chosen["load"] = load
-    evaluate, fingerprint, _ = make_evaluator(paths, **chosen)
+    evaluate, fingerprint, _ = evaluators.make_evaluator(paths, **chosen)
     evaluate = with_objective(evaluate, stored_config(repo, run_id).objective())
     return PreparedRun(repo, run_id, evaluate, fingerprint, split, getattr(evaluate, "choose", None))
