@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Compiled numba kernels are cached inside the project so `make run`, tests and CI reuse them.
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 
-.PHONY: run test bench screenshots lint clean install
+.PHONY: run test bench screenshots lint imports clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ screenshots: $(STAMP)
 	@fc-list : family | grep -qE "Fira Code|JetBrains Mono|DejaVu Sans Mono" || { \
 	  echo "make screenshots: install a monospace font with box-drawing glyphs first," \
 	       "e.g. 'sudo apt-get install fonts-dejavu-core' (Debian/Ubuntu) or 'brew install --cask font-dejavu'"; exit 2; }
-	$(BIN)/python -m console.screenshots screenshots
+	$(BIN)/python -m tools.screenshots screenshots
+
+# Import cycles and function-level imports of console/, core/, storage/ (tests/test_import_graph.py checks them).
+imports: $(STAMP)
+	$(BIN)/python -m tools.import_graph --verbose
 
 lint: $(STAMP)
 	$(BIN)/python -m compileall -q console core storage

@@ -1,35 +1,37 @@
 """`evorisk` command line (SPEC section 11). Exit codes live in console/exit_codes.py: 0 ok, 2 bad
 input, 3 exchange unreachable, 4 database busy or full, 1 bug; every error is one stderr line.
 
-Heavy libraries (numba, pandas, vectorbt) are imported inside the commands that need them so
-`evorisk console` starts fast.
+Each command only parses its arguments and prints; the work is in console/services/. Modules that
+load numba, pandas (the store does, through sqlite_utils), vectorbt or plotly are imported inside
+the commands that need them so `evorisk console` starts fast (tests/test_import_graph.py).
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
+import sqlite3
 import sys
 import traceback
 from pathlib import Path
 
+from rich.console import Console
+from rich.table import Table
+
+from console.app import EvoriskApp
+from console.commands import (alerts, backtest, data_fetch, evolve, monitor, paper_exchange, promote, replay, report,
+                              size, study)
+from console.exit_codes import EXIT_BAD_INPUT, EXIT_BUG, EXIT_CANCELLED, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
+from console.mainnet_guard import require_mainnet_confirmation
+from core.errors import (BadInputError, DataValidationError, EvoriskError, ExchangeUnavailableError,
+                         StorageUnavailableError)
+from core.genome import GENE_SPECS, decode, decoded_rows, load_genome_file
+from core.market.loader import check_files, expand_paths
+from core.market.ohlcv import date_text
+
 log = logging.getLogger("evorisk.cli")
 
-from console.exit_codes import EXIT_BAD_INPUT, EXIT_BUG, EXIT_CANCELLED, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
-
 # Subcommand modules under console/commands/, each with `register(sub, common)`; one line each.
-COMMAND_MODULES: list[str] = [
-    "backtest",
-    "evolve",
-    "study",
-    "paper_exchange",
-    "replay",
-    "monitor",
-    "promote",
-    "report",
-    "size",
-    "alerts",
-]
+COMMAND_MODULES = (backtest, evolve, study, paper_exchange, replay, monitor, promote, report, size, alerts)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,35 +42,20 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def open_store(args: argparse.Namespace):
-    """The --db store (refused in one line when it is not a database we can open), with logging
-    to its .log file and app_log table."""
-    from storage import default_db_path
-    from storage.logsetup import configure_logging
-    from storage.open import open_store_checked
-
-    path = Path(args.db) if getattr(args, "db", None) else default_db_path()
-    store = open_store_checked(path)
-    verbose = bool(getattr(args, "verbose", False))
-    configure_logging(path.with_suffix(".log"), store, logging.DEBUG if verbose else logging.INFO, stderr=verbose)
-    return store
-
-
 def cmd_console(args: argparse.Namespace) -> int:
     if args.network == "mainnet":
         if not args.i_understand_mainnet:
             sys.stderr.write("evorisk: mainnet needs --i-understand-mainnet (and a typed confirmation)\n")
             return EXIT_BAD_INPUT
-        from console.mainnet_guard import require_mainnet_confirmation
-
         require_mainnet_confirmation(sys.stdin, sys.stdout, "the console")  # before the db, the key, the gateway
-    store = open_store(args)
+    from console.services.opening import open_args_store  # heavy: the store (sqlite_utils loads pandas)
+
+    store = open_args_store(args)
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
-        from console.headless import headless_summary
+        from console.headless import headless_summary  # heavy: the live session's store
 
         print(headless_summary(store, args.network))
         return EXIT_OK
-    from console.app import EvoriskApp
 
     EvoriskApp(network=args.network, db_path=Path(store.path), protect=args.protect,
                read_only=getattr(args, "read_only", False)).run()
@@ -76,12 +63,6 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def cmd_data_check(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    from core.market.loader import check_files, expand_paths
-    from core.market.ohlcv import date_text
-
     paths = expand_paths(args.paths)
     good, problems = check_files(paths)
     if good:
@@ -98,11 +79,6 @@ def cmd_data_check(args: argparse.Namespace) -> int:
 
 
 def cmd_genome_show(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    from core.genome import GENE_SPECS, decode, decoded_rows, load_genome_file
-
     console = Console(soft_wrap=True)
     for i, (genes, meta) in enumerate(load_genome_file(args.file)):
         params = decode(genes)
@@ -148,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     dc = dsub.add_parser("check", parents=[common], help="validate OHLCV CSV files")
     dc.add_argument("paths", nargs="+", help="CSV files or directories of them")
     dc.set_defaults(func=cmd_data_check)
-    importlib.import_module("console.commands.data_fetch").register(dsub, common)  # fetch, list
+    data_fetch.register(dsub, common)  # fetch, list
 
     g = sub.add_parser("genome", parents=[common], help="genome files")
     gsub = g.add_subparsers(dest="genome_command", required=True, parser_class=_Parser)
@@ -156,15 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     gs.add_argument("file")
     gs.set_defaults(func=cmd_genome_show)
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"console.commands.{name}").register(sub, common)
+    for module in COMMAND_MODULES:
+        module.register(sub, common)
     return p
 
 
 def _early_logging(argv: list[str]) -> None:
     """Before anything can fail: records go nowhere but an explicit handler, so Python's
     last-resort handler never prints a traceback to stderr; --verbose shows them on stderr."""
-    from storage.logsetup import configure_logging
+    from storage.logsetup import configure_logging  # storage/__init__ opens sqlite_utils, which loads pandas
 
     configure_logging(None, None, logging.DEBUG if "--verbose" in argv else logging.INFO,
                       stderr=("--verbose" in argv))
@@ -187,11 +163,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import sqlite3
-
-    from core.errors import (BadInputError, DataValidationError, EvoriskError, ExchangeUnavailableError,
-                             StorageUnavailableError)
-
     try:
         return int(args.func(args))
     except DataValidationError as exc:
@@ -208,7 +179,7 @@ def _run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"evorisk: {_one_line(exc)}; nothing more was written, retry later\n")
         return EXIT_DB_BUSY
     except sqlite3.DatabaseError as exc:  # met outside Store.transaction: busy, damaged, read-only
-        from storage.open import classify_sqlite_error
+        from storage.open import classify_sqlite_error  # heavy: storage loads sqlite_utils
 
         busy, message = classify_sqlite_error(getattr(args, "db", None), exc)
         sys.stderr.write(f"evorisk: {message}\n")

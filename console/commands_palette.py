@@ -5,6 +5,8 @@ from functools import partial
 from typing import Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from core.vocabulary import ActionStatus
+
 
 class EvoriskCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, object, str]]:
@@ -14,16 +16,14 @@ class EvoriskCommands(Provider):
         for tab, key in (("Live", "live"), ("Evolution", "evolution"), ("Runs", "runs"), ("Log", "log")):
             yield f"Show {tab}", partial(app.action_show_tab, key), f"switch to the {tab} tab"
         if session is not None and session.can_switch_scenario:
-            from core.exchange.paper.scenario import available_scenarios
-
-            for name in available_scenarios():  # the shipped files: a new scenario needs no console change
+            for name in session.scenario_names():
                 yield (f"Paper scenario: {name}", partial(app.action_scenario, name),
                        "script the paper exchange's market from now on")
         if session is not None:
             yield ("Size a new position", app.action_size_position,
                    "how big a position the active genome allows (concentration, correlation, breaker)")
         read_only = getattr(app, "read_only", False)
-        if snap is not None and any(a.status == "pending" for a in snap.pending_actions):
+        if snap is not None and any(a.status == ActionStatus.PENDING for a in snap.pending_actions):
             yield "Review pending action", app.action_review_action, "approve or reject what the breaker proposed"
         if session is not None and snap is not None and snap.positions and not read_only:
             yield ("Propose the exit again", app.action_propose_exit,

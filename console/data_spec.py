@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from console.services.opening import open_args_store, read_gateway
 from core.errors import BadInputError, ExchangeUnavailableError
+from core.market.candles import interval_ms, series_from_rows
+from core.market.hl_fetch import FetchSettings, fetch_coins, source_name
+from core.market.loader import load_many
 from core.market.ohlcv import OHLCV
 
 HL_PREFIX = "hl:"
@@ -67,8 +71,6 @@ def time_text(ms: int | None) -> str:
 
 
 def parse_hl_spec(item: str) -> HlSpec:
-    from core.market.candles import interval_ms
-
     m = _SPEC.match(item.strip())
     if not m:
         raise BadInputError(f"bad data spec {item!r}: expected hl:[NETWORK:]COIN,COIN[@INTERVAL], e.g. hl:BTC,ETH@1d")
@@ -80,13 +82,6 @@ def parse_hl_spec(item: str) -> HlSpec:
     if not coins:
         raise BadInputError(f"bad data spec {item!r}: no coins")
     return HlSpec(coins, interval, m["network"], start, end)
-
-
-def read_gateway(network: str, base_url: str | None, timeout_s: float):
-    """A gateway without a signing key: it can only read, so mainnet needs no extra flag here."""
-    from core.exchange.gateway import HyperliquidGateway
-
-    return HyperliquidGateway(network, base_url=base_url, timeout_s=timeout_s, allow_mainnet=True)
 
 
 def _say(line: str) -> None:
@@ -110,8 +105,6 @@ class DataResolver:
         return self._repo
 
     def __call__(self, items: Sequence[str | Path]) -> list[OHLCV]:
-        from core.market.loader import load_many
-
         files = [item for item in items if not is_hl_spec(str(item))]
         series = load_many(files) if files else []  # every bad file listed at once, as before
         recorded = [str(Path(item).resolve()) for item in files]
@@ -142,8 +135,6 @@ class DataResolver:
                 f"(or --network testnet|mainnet), or pass --base-url/--network here to fetch them first")
 
     def _fetch_missing(self, network: str, spec: HlSpec, missing: list[str]) -> None:
-        from core.market.hl_fetch import FetchSettings, fetch_coins
-
         if not (self.base_url or self.network):
             raise BadInputError(f"no cached {network} {spec.interval} candles for {','.join(missing)}: "
                                 f"{self._fetch_hint(missing, spec.interval)}")
@@ -158,9 +149,6 @@ class DataResolver:
                 raise ExchangeUnavailableError(r.problems[0] if r.problems else f"{r.coin}: fetch failed")
 
     def _resolve(self, spec: HlSpec) -> tuple[list[OHLCV], str]:
-        from core.market.candles import series_from_rows
-        from core.market.hl_fetch import source_name
-
         network = self._network_for(spec)
         source, repo = source_name(network), self.repo()
         missing = [c for c in spec.coins if repo.last_candle_ms(source, c, spec.interval) is None]
@@ -187,11 +175,7 @@ def data_loader(items: Sequence[str | Path], args: object, open_store: Callable[
         return None
     from storage.candle_repo import CandleRepo
 
-    if open_store is None:
-        from console.cli import open_store as open_cli_store
-
-        def open_store():
-            return open_cli_store(args)
-    return DataResolver(lambda: CandleRepo(open_store()), network=getattr(args, "network", None),
+    opener = open_store or (lambda: open_args_store(args))
+    return DataResolver(lambda: CandleRepo(opener()), network=getattr(args, "network", None),
                         base_url=getattr(args, "base_url", None),
                         timeout_s=getattr(args, "timeout", None) or 10.0)

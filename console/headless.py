@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from console.services.live_session import LiveSession
+from console.views.monitor_line import snapshot_line
 from storage import Store
 from storage.run_repo import RunRepo
 
@@ -15,9 +17,6 @@ def live_lines(store: Store, network: str) -> list[str]:
     """One monitor cycle on the paper exchange (other networks need a terminal session)."""
     if network != "paper":
         return [f"live: run in a terminal, or `evorisk monitor --headless` for {network}"]
-    from console.commands.monitor import snapshot_line
-    from console.live import LiveSession
-
     session = LiveSession.start("paper", store, poll_interval_s=HEADLESS_POLL_S)
     try:
         snap = session.service.run_cycle()

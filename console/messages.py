@@ -1,12 +1,21 @@
-"""Messages that carry results from worker threads to widgets; threads never touch widgets."""
+"""Messages that carry results from worker threads to widgets; threads never touch widgets.
+
+A worker ends by posting one of these (post_message is thread-safe); the handler, on the UI
+thread, hands the data to its own widgets.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+from textual.worker import Worker
 
+from core.alerts.model import Alert
 from core.monitor.snapshot import RiskSnapshot
+
+if TYPE_CHECKING:  # the services load the store (sqlite_utils, pandas): types only
+    from console.services.runs import PromotionCandidate
 
 
 @dataclass
@@ -38,11 +47,61 @@ class EvolutionEnded(Message):
 
 
 @dataclass
-class StoreChanged(Message):
-    """Rows the console lists (runs, actions, log) may have changed."""
+class StoreOpened(Message):
+    """The console's store is open: list the runs, start the live session."""
 
-    what: str
-    payload: Any = None
+
+@dataclass
+class RunsListed(Message):
+    """The Runs table's rows, read in a worker."""
+
+    rows: list[dict[str, Any]]
+
+
+@dataclass
+class LogRowsRead(Message):
+    """The event log's rows matching the filters, read in a worker."""
+
+    rows: list[dict[str, Any]]
+
+
+@dataclass
+class ReportReady(Message):
+    """A run's out-of-sample report document, computed in a worker."""
+
+    doc: dict[str, Any]
+
+
+@dataclass
+class PromotionReady(Message):
+    """A run's best genome beside the live one with its evidence: ask the operator."""
+
+    candidate: PromotionCandidate
+
+
+@dataclass
+class ClusterJoined(Message):
+    """The evolution's generations are evaluated on a Dask cluster."""
+
+    address: str
+    n_workers: int
+
+
+@dataclass
+class Notice(Message):
+    """A toast a worker asks for (the App shows it on the UI thread)."""
+
+    text: str
+    severity: str = "information"
+    title: str = ""
+    timeout_s: float | None = None
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A worker raised: the App's one handler logs it and shows a notice."""
+
+    worker: Worker
 
 
 @dataclass
@@ -50,7 +109,7 @@ class AlertRaised(Message):
     """An alert reached the console channel (from the dispatcher's thread). The app shows a toast
     and rings the bell; any widget (a status line) may also handle it."""
 
-    alert: Any  # core.alerts.model.Alert
+    alert: Alert
 
 
 @dataclass

@@ -10,6 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Iterable
 
+from core.files import check_output_path
+
 
 def db_path(args: argparse.Namespace) -> Path:
     from storage import default_db_path
@@ -36,6 +38,5 @@ def guard_output(path: str | None, flag: str, args: argparse.Namespace, data: It
     """BadInputError when `path` is the database or a data file this command reads."""
     if path is None:
         return
-    from core.files import check_output_path
 
     check_output_path(path, read_paths(args, data), flag)

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from console.replay_venue import ReplayVenue
 from core.backtest.api import BacktestConfig, decode_matrix, load_dataset
-from core.exchange.models import OrderRequest
+from core.errors import BadInputError
 from core.market.loader import load_many
 from core.monitor.indicators import AVG_VOL_BARS
 from core.regimes import DECISION_LOOKBACK_BARS
@@ -37,7 +38,6 @@ MS_PER_DAY = 86_400_000
 MS_PER_MINUTE = 60_000
 WARMUP_BARS = 200  # the monitor's indicators read 200 daily candles (regime 180, vol lookback + 100)
 REPLAY_OPERATOR = "replay (auto-approved)"
-ENTRY_LIMIT_SLIPPAGE = 0.05  # IOC entries cross the book; the unlimited-depth book fills them at the mid x slip
 
 
 @dataclass
@@ -79,8 +79,6 @@ def first_replay_bar(ds, start: str | None) -> int:
 
 def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, end: str | None = None,
                fee: float = 0.0025, slippage: float = 0.0025, sides: str = "long") -> ReplayRun:
-    from console.replay_venue import ReplayVenue
-
     t0 = time.perf_counter()
     cfg = BacktestConfig(fee_pct=fee, slippage_pct=slippage, sides=sides, end=end)
     # Kernel and paper exchange run on the same bars: the CSV prices on the venue's tick.
@@ -94,8 +92,6 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
         last = int(np.searchsorted(ds.time_ns, np.datetime64(end).astype("datetime64[ns]").astype(np.int64)))
     n_bars = last - w0
     if n_bars < 2:
-        from core.errors import BadInputError
-
         raise BadInputError("replay: fewer than 2 bars after the 200-bar warm-up and --start")
     kernel = kernel_run(ds, params, w0, n_bars, WARMUP_BARS)
     coins = [ds.names[a] for a in range(len(ds.names)) if kernel.participates[a]]
@@ -120,8 +116,3 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
     return ReplayRun(tuple(coins), dates, parity, k_equity, r_equity, kernel.states, r_states,
                      time.perf_counter() - t0, kernel_events, booked, sides)
 
-
-def entry_request(coin: str, side: int, units: float, open_px: float) -> OrderRequest:
-    is_buy = side > 0
-    limit = open_px * (1 + ENTRY_LIMIT_SLIPPAGE if is_buy else 1 - ENTRY_LIMIT_SLIPPAGE)
-    return OrderRequest(coin, is_buy, units, limit, False, None, "Ioc")

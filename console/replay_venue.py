@@ -13,18 +13,21 @@ import eth_account
 import numpy as np
 
 from core.exchange.gateway import HyperliquidGateway
+from core.exchange.models import OrderRequest
 from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 from core.exchange.paper.book import BookSettings
 from core.exchange.paper.market import CoinSpec
 from core.exchange.paper.ticks import push_tick, resting_triggers
 from core.genome import decode
 from core.monitor.service import RESET_REQUEST_KEY, MonitorService, MonitorSettings
-from core.policy import DAYS_PER_YEAR, emergency_cooldown_bars
 from core.monitor.standing import PROTECTION_KEY, parse_cloid, protection_record
+from core.policy import DAYS_PER_YEAR, emergency_cooldown_bars
 from core.replay.compare import ExitEvent
 from core.vocabulary import ActionStatus, BreakerState
 from storage.monitor_repo import MonitorRepo
 from storage.store import Store
+
+ENTRY_LIMIT_SLIPPAGE = 0.05  # IOC entries cross the book; the unlimited-depth book fills them at the mid x slip
 
 log = logging.getLogger("evorisk.replay")
 MS_PER_DAY = 86_400_000
@@ -119,8 +122,6 @@ class ReplayVenue:
             self.auto_approved.append(action.id)
 
     def open_bar(self, t: int, entries: list[tuple[str, int, float]]) -> None:
-        from console.replay import entry_request
-
         d = self.day_ms(t)
         opens = self._px(self.ds.open, t)
         push_tick(self.paper, d, opens, d + 1)  # gaps fire the triggers they cross, at the open
@@ -201,3 +202,9 @@ class ReplayVenue:
     def stop(self) -> None:
         self.paper.stop()
         self._tmp.cleanup()
+
+
+def entry_request(coin: str, side: int, units: float, open_px: float) -> OrderRequest:
+    is_buy = side > 0
+    limit = open_px * (1 + ENTRY_LIMIT_SLIPPAGE if is_buy else 1 - ENTRY_LIMIT_SLIPPAGE)
+    return OrderRequest(coin, is_buy, units, limit, False, None, "Ioc")

@@ -14,6 +14,10 @@ from datetime import datetime, timezone
 
 from console import argtypes as at
 from console.exit_codes import EXIT_OK, EXIT_UNREACHABLE  # 3: a channel could not be reached, as for the exchange
+from core.alerts.detect import test_alert
+from core.alerts.dispatcher import AlertDispatcher, DispatchSettings
+from core.alerts.factory import build_channels
+from core.operator_settings import load_settings
 
 TEST_RETRIES_S = (1.0,)  # one retry: a test should answer within seconds, not the monitor's full back-off
 TEST_WAIT_S = 30.0  # longest `alerts test` waits for every channel's verdict
@@ -28,10 +32,10 @@ def _when(ms: int) -> str:
 
 
 def _repo(args: argparse.Namespace):
-    from console.cli import open_store
+    from console.services.opening import open_args_store  # heavy: the store
     from storage.alert_repo import AlertRepo
 
-    return AlertRepo(open_store(args))
+    return AlertRepo(open_args_store(args))
 
 
 def delivery_text(d: dict) -> str:
@@ -62,11 +66,6 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
-    from core.alerts.detect import test_alert
-    from core.alerts.dispatcher import AlertDispatcher, DispatchSettings
-    from core.alerts.factory import build_channels
-    from core.operator_settings import load_settings
-
     settings = load_settings()
     repo = _repo(args)
 

@@ -5,8 +5,15 @@ import argparse
 import json
 import sys
 
-from console.exit_codes import EXIT_OK
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
 from console import argtypes as at
+from console.exit_codes import EXIT_OK
+from core.backtest.enums import METRIC_NAMES
+from core.genome import load_genome_file
+from core.market.ohlcv import date_text
 
 FEE_NOTE = ("fees {fee:.2%} + slippage {slip:.2%} per side (the study's convention; Hyperliquid's "
             "taker fee is far lower, so these results are conservative)")
@@ -42,9 +49,6 @@ def config_from_args(args: argparse.Namespace):
 
 
 def result_dicts(dataset, result, metas) -> list[dict]:
-    from core.backtest.enums import METRIC_NAMES
-    from core.market.ohlcv import date_text
-
     out = []
     names = dataset.window_regime_names()
     for p, meta in enumerate(metas):
@@ -62,11 +66,8 @@ def result_dicts(dataset, result, metas) -> list[dict]:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from console.data_spec import data_loader
     from core.backtest.api import evaluate_population, load_dataset
-    from core.genome import load_genome_file
 
     genomes = load_genome_file(args.genome)
     dataset = load_dataset(args.data, config_from_args(args), load=data_loader(args.data, args))
@@ -82,9 +83,6 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def print_tables(dataset, results, eval_seconds: float, args) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     console = Console(soft_wrap=True)
     console.print(f"[bold]{dataset.describe()}[/]  {FEE_NOTE.format(fee=args.fee, slip=args.slippage)}")
     for i, r in enumerate(results):

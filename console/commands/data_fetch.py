@@ -12,8 +12,15 @@ import sys
 from contextlib import contextmanager
 from dataclasses import asdict
 
-from console.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
 from console import argtypes as at
+from console.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE
+from core.errors import BadInputError
+from core.market.candles import INTERVAL_MS, candle_time_text, missing_candles
+from core.market.hl_fetch import FetchSettings, fetch_coins
 
 PIPE_WIDTH_COLUMNS = 120
 DEFAULT_TIMEOUT_S = 10.0  # a 5000-candle page is ~1 MB of JSON; give it more than a poll's 5 s
@@ -27,8 +34,6 @@ def add_venue_options(p: argparse.ArgumentParser, network_default: str | None) -
 
 
 def register(dsub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from core.market.candles import INTERVAL_MS
-
     f = dsub.add_parser("fetch", parents=[common], help="download Hyperliquid candles into the cache")
     f.add_argument("--coins", required=True, type=at.coin_list, help="comma-separated coins, e.g. BTC,ETH,SOL")
     f.add_argument("--interval", default="1d", choices=tuple(INTERVAL_MS), metavar="INTERVAL",
@@ -44,8 +49,6 @@ def register(dsub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
 
 
 def parse_coins(text: str) -> list[str]:
-    from core.errors import BadInputError
-
     coins = [c.strip() for c in text.split(",") if c.strip()]
     if not coins:
         raise BadInputError("--coins needs at least one coin, e.g. BTC,ETH")
@@ -53,15 +56,14 @@ def parse_coins(text: str) -> list[str]:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from console.cli import open_store
-    from console.data_spec import parse_time_ms, read_gateway
-    from core.market.hl_fetch import FetchSettings, fetch_coins
+    from console.data_spec import parse_time_ms
+    from console.services.opening import open_args_store, read_gateway
     from storage.candle_repo import CandleRepo
 
     coins = parse_coins(args.coins)
     settings = FetchSettings(interval=args.interval, since_ms=parse_time_ms(args.since) if args.since else None)
     gateway = read_gateway(args.network, args.base_url, args.timeout)
-    repo = CandleRepo(open_store(args))
+    repo = CandleRepo(open_args_store(args))
     if not args.json:
         print(f"fetching {','.join(coins)} {args.interval} from {gateway.network} ({gateway.base_url})", flush=True)
     with _progress(sys.stdout.isatty() and not args.json, len(coins)) as (on_progress, on_done):
@@ -83,8 +85,6 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _print_result(repo, r) -> None:
-    from core.market.candles import candle_time_text
-
     requests = f"{len(r.pages)} request(s)"
     if r.status != "ok":
         print(f"{r.coin} {r.interval}: {r.status}, nothing written ({requests}; why: see stderr)", flush=True)
@@ -108,7 +108,6 @@ def _progress(enabled: bool, n_coins: int):
     if not enabled:
         yield (None, lambda r: None)
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn("{task.fields[coin]}"), MofNCompleteColumn(), BarColumn(),
                   TextColumn("{task.fields[candles]} candles"), transient=True) as bar:
@@ -118,16 +117,12 @@ def _progress(enabled: bool, n_coins: int):
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    from console.cli import open_store
-    from core.market.candles import candle_time_text, missing_candles
+    from console.services.opening import open_args_store
     from storage.candle_repo import CandleRepo
 
     rows = [dict(s, gaps=missing_candles(s["first_ms"], s["last_ms"], s["rows"], s["interval"]),
                  first=candle_time_text(s["first_ms"]), last=candle_time_text(s["last_ms"]))
-            for s in CandleRepo(open_store(args)).summary()]
+            for s in CandleRepo(open_args_store(args)).summary()]
     if args.json:
         print(json.dumps({"candles": rows}))
         return EXIT_OK

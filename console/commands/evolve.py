@@ -15,16 +15,20 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Iterator
 
-from console.exit_codes import EXIT_CANCELLED, EXIT_OK
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
 from console import argtypes as at
+from console.commands.backtest import DATA_HELP, add_hl_options
+from console.exit_codes import EXIT_CANCELLED, EXIT_OK
+from core.genome import GENE_SPECS, decode, decoded_rows
 
 CLUSTER_HELP = ("evaluate on a Dask cluster: tcp://HOST:PORT of a scheduler, or local:N worker processes "
                 "here (needs evorisk[cluster]); results are identical either way")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from console.commands.backtest import DATA_HELP, add_hl_options
-
     e = sub.add_parser("evolve", parents=[common], help="evolve risk genomes on OHLCV files")
     e.add_argument("--data", nargs="+", required=True, metavar="PATH", help=DATA_HELP)
     add_hl_options(e)
@@ -60,8 +64,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_evolve(args: argparse.Namespace) -> int:
-    from console.cli import open_store
-    from console.run_setup import start_run
+    # heavy: the store, and core.evolution (the kernel's numba)
+    from console.services.opening import open_args_store
+    from console.services.run_setup import start_run
     from core.evolution import EvolutionConfig
     from core.evolution.cluster import cluster_evaluation
     from core.evolution.memory import check_population_memory
@@ -70,7 +75,7 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     config = EvolutionConfig(population_size=args.pop, generations=args.gens, seed=args.seed,
                              **_objective_options(args))
     check_population_memory(config.population_size, config.offspring_size)  # before loading any data
-    run = start_run(lambda: open_store(args), args.data, config, split=args.split,
+    run = start_run(lambda: open_args_store(args), args.data, config, split=args.split,
                     fold=None if args.fold is None else parse_fold(args.fold), cluster=args.cluster,
                     source_args=args)  # bad data or cluster: exit 2, no run
     _say_run_id(run.run_id, args.json)
@@ -86,12 +91,13 @@ def _objective_options(args: argparse.Namespace) -> dict:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from console.cli import open_store
-    from console.run_setup import resume_run
+    # heavy: the store, and core.evolution (the kernel's numba)
+    from console.services.opening import open_args_store
+    from console.services.run_setup import resume_run
     from core.evolution.cluster import cluster_evaluation
     from storage.evolution_repo import EvolutionRepo
 
-    run = resume_run(EvolutionRepo(open_store(args)), args.run_id, args.data, source_args=args)
+    run = resume_run(EvolutionRepo(open_args_store(args)), args.run_id, args.data, source_args=args)
     _say_run_id(args.run_id, args.json)
     with cluster_evaluation(args.cluster, run.evaluate, args.run_id) as evaluate:
         return _drive(run.repo, args.run_id, evaluate, run.fingerprint, args.json, force=args.force,
@@ -99,13 +105,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
+    from console.services.opening import open_args_store
+    from console.services.runs import run_rows
 
-    from console.cli import open_store
-    from console.runs import run_rows
-
-    rows = run_rows(open_store(args))
+    rows = run_rows(open_args_store(args))
     if args.json:
         print(json.dumps({"runs": rows}))
         return EXIT_OK
@@ -127,8 +130,6 @@ def _say_run_id(run_id: int, as_json: bool) -> None:
 
 def _drive(repo, run_id: int, evaluate, fingerprint: str, as_json: bool, force: bool, choose=None) -> int:
     """Run to the end or to Ctrl-C, then print the best genome; exit 0 finished, 130 cancelled."""
-    from rich.console import Console
-
     from core.evolution import execute_run, stored_config
 
     stop = threading.Event()
@@ -177,7 +178,6 @@ def _progress(enabled: bool, generations_total: int):
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     columns = (TextColumn("gen"), MofNCompleteColumn(), BarColumn(),
                TextColumn("best {task.fields[best]}  mean {task.fields[mean]}  "
@@ -194,8 +194,6 @@ def _progress(enabled: bool, generations_total: int):
 
 
 def _outcome_json(outcome) -> dict:
-    from core.genome import decode
-
     best = outcome.hall_of_fame[0] if outcome.hall_of_fame else None
     return {
         "run_id": outcome.run_id, "status": outcome.status, "generation": outcome.generation,
@@ -206,10 +204,6 @@ def _outcome_json(outcome) -> dict:
 
 
 def _print_best(console, outcome) -> None:
-    from rich.table import Table
-
-    from core.genome import GENE_SPECS, decode, decoded_rows
-
     if not outcome.hall_of_fame:
         console.print(f"run {outcome.run_id}: no generation completed")
         return

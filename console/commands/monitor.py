@@ -11,13 +11,24 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import re
 import sys
 import threading
 import time
-from datetime import datetime, timezone
 
-from console.exit_codes import EXIT_BAD_INPUT, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 from console import argtypes as at
+from console.exit_codes import EXIT_BAD_INPUT, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
+from console.views.monitor_line import snapshot_line
+from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, failure_alerts
+from core.alerts.factory import build_dispatcher
+from core.errors import BadInputError
+from core.monitor.executor import Executor, HELD
+from core.monitor.genome_source import GenomeSource
+from core.monitor.monitor_lease import MonitorLeaseHolder, describe, live_monitor
+from core.vocabulary import ActionStatus
+from core.monitor.service import MonitorService, MonitorSettings
+from core.operator_settings import load_settings
+
 ONCE_ALERT_WAIT_S = 10.0  # `--once` waits this long for its alerts' deliveries before exiting
 
 
@@ -30,52 +41,16 @@ def _operator(args: argparse.Namespace) -> str:
 
 
 def _gateway(args: argparse.Namespace):
-    from core.exchange.gateway import HyperliquidGateway
+    from console.services.opening import signing_gateway  # heavy: the store
 
-    return HyperliquidGateway.from_env(args.network, base_url=args.base_url, account_address=args.address,
-                                       timeout_s=args.timeout)
+    return signing_gateway(args.network, args.base_url, args.address, args.timeout)
 
 
 def _repo(args: argparse.Namespace):
-    from console.cli import open_store
+    from console.services.opening import open_args_store  # heavy: the store
     from storage.monitor_repo import MonitorRepo
 
-    return MonitorRepo(open_store(args))
-
-
-POSITION_KEYS = ("coin", "side", "size", "entry_px", "mark_px", "unrealized_pnl_usd", "notional_usd", "stop_px",
-                 "stop_clamped_px", "liquidation_px", "dist_liquidation", "liquidation_inside_stop", "leverage",
-                 "leverage_type", "margin_used_usd", "funding_since_open_usd", "funding_rate_hourly",
-                 "funding_rate_annual")
-ACCOUNT_KEYS = ("margin_used_usd", "margin_ratio", "account_leverage", "total_notional_usd",
-                "maintenance_margin_usd", "withdrawable_usd", "watch")
-
-
-def snapshot_line(snap, as_json: bool) -> str:
-    ids = [a.id for a in snap.pending_actions if a.status == "pending"]
-    if as_json:
-        return json.dumps({"time_ms": snap.time_ms, "equity_usd": snap.equity_usd, "hwm_usd": snap.hwm_usd,
-                           "drawdown": snap.drawdown, "drawdown_ratio": snap.drawdown_ratio,
-                           "breaker_state": snap.breaker_state, "pending_action_ids": ids,
-                           "data_error": snap.data_error, "poll_warning": snap.poll_warning, "db_error": snap.db_error,
-                           "genome": snap.genome_label,
-                           "protected": snap.protected, "protection": snap.protection,
-                           "standing_orders": list(snap.protective_stops),
-                           **{k: getattr(snap, k) for k in ACCOUNT_KEYS},
-                           "positions": [{k: getattr(p, k) for k in POSITION_KEYS} for p in snap.positions]})
-    when = datetime.fromtimestamp(snap.time_ms / 1000, timezone.utc).strftime("%H:%M:%S")
-    equity = "n/a" if snap.equity_usd is None else f"{snap.equity_usd:,.2f}"
-    dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%} ({snap.drawdown_ratio:.2f} of max)"
-    guard = "on" if snap.protected else "OFF(unprotected)"
-    held = ",".join(f"{p.coin}:{p.size:g}" for p in snap.positions) or "none"
-    orders = ",".join(f"{o['coin']}-{o.get('kind', 'stop')}@{o['trigger_px']:g}" for o in snap.protective_stops) or "none"
-    line = (f"{when} equity={equity} drawdown={dd} state={snap.breaker_state}{' WATCH' if snap.watch else ''} "
-            f"pending={ids} held={held} standing={guard} orders={orders}")
-    if snap.margin_ratio is not None:
-        line += f" margin={snap.margin_ratio:.1%} leverage={snap.account_leverage:.2f}x"
-    line += f" STALE: {snap.data_error}" if snap.data_error else ""
-    line += f" WARNING: {snap.poll_warning}" if snap.poll_warning else ""
-    return line + (f" DB: {snap.db_error} (nothing stored, proposed or sent)" if snap.db_error else "")
+    return MonitorRepo(open_args_store(args))
 
 
 class DbEpisodes:
@@ -98,13 +73,8 @@ class DbEpisodes:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from core.errors import BadInputError
-    from core.monitor.service import MonitorSettings
-
     if not args.headless:
         raise BadInputError("the interactive monitor is `evorisk console`; use --headless here")
-    from core.alerts.factory import build_dispatcher
-    from core.operator_settings import load_settings
     from storage.alert_repo import AlertRepo
 
     operator = load_settings()
@@ -112,8 +82,6 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     repo = _repo(args)
     lease = None
     if not args.read_only:
-        from core.monitor.monitor_lease import MonitorLeaseHolder
-
         lease = MonitorLeaseHolder(repo, args.address, _now_ms)
         lease.acquire()  # MonitorRunning: one line, exit 2
         lease.start_heartbeat()
@@ -121,7 +89,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                                can_trade=gateway.signer_address is not None, read_only=args.read_only,
                                perp=operator.risk, protect_off=args.protect == "off")
     if args.protect == "on" and not args.read_only:
-        from console.live import record_protection
+        from console.services.promotions import record_protection
 
         record_protection(repo, True, _operator(args), "evorisk monitor --protect on")
     alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms)
@@ -134,9 +102,6 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease, alerts) -> int:
-    from core.monitor.genome_source import GenomeSource
-    from core.monitor.service import MonitorService
-
     episodes = DbEpisodes()
 
     def show(snap) -> None:
@@ -185,8 +150,6 @@ APPROVE_RETRY_S = 0.5
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from core.monitor.monitor_lease import describe, live_monitor
-
     from storage.store import StoreBusyError
 
     repo = _repo(args)
@@ -210,9 +173,6 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def _execute_here(args: argparse.Namespace, repo, action_id: int) -> int:
     """No live monitor: claim the action under the same rule as a monitor and send; while an
     outcome is unknown (a POST may still be in flight) wait and ask again."""
-    from core.monitor.executor import HELD, Executor
-    from core.vocabulary import ActionStatus
-
     executor = Executor(_gateway(args), repo, args.address)
     deadline_s = time.monotonic() + APPROVE_WAIT_S
     while True:
@@ -235,9 +195,6 @@ def _execute_here(args: argparse.Namespace, repo, action_id: int) -> int:
 
 def _alert_failed_legs(repo, action_id: int, report) -> None:
     """Orders sent from here fail as loudly as the monitor's: one order-failure alert per leg."""
-    from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, failure_alerts
-    from core.alerts.factory import build_dispatcher
-    from core.operator_settings import load_settings
     from storage.alert_repo import AlertRepo
 
     failures = [LegFailure(action_id, leg.coin, leg.side, leg.status, leg.error)
@@ -258,9 +215,9 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 
 def cmd_reset_breaker(args: argparse.Namespace) -> int:
-    from core.monitor.service import RESET_REQUEST_KEY
+    from console.services.live_session import request_breaker_reset
 
-    _repo(args).set_value(RESET_REQUEST_KEY, {"by": _operator(args), "requested_ms": _now_ms()}, _now_ms())
+    request_breaker_reset(_repo(args), _operator(args))
     sys.stdout.write("breaker reset requested: the monitor sets the high-water mark to the current equity "
                      "at its next cycle\n")
     return EXIT_OK
@@ -269,15 +226,13 @@ def cmd_reset_breaker(args: argparse.Namespace) -> int:
 def cmd_propose_exit(args: argparse.Namespace) -> int:
     """Ask the running monitor to propose an exit again (after a reject or an expiry); it decides
     at its next good poll whether there is anything to propose, and the outcome is logged."""
-    import re
-
-    from core.monitor.supersede import EXIT_REQUEST_KEY
+    from console.services.live_session import request_exit
 
     coin = args.coin.strip().upper() if args.coin else None
     if coin is not None and not re.fullmatch(r"[A-Z0-9]{1,12}", coin):
         sys.stderr.write(f"evorisk: --coin must be a coin name such as BTC, got {args.coin!r}\n")
         return EXIT_BAD_INPUT
-    _repo(args).set_value(EXIT_REQUEST_KEY, {"by": _operator(args), "coin": coin, "requested_ms": _now_ms()}, _now_ms())
+    request_exit(_repo(args), _operator(args), coin)
     what = f"an exit of {coin}" if coin else "an exit of every position"
     sys.stdout.write(f"{what} requested: the monitor proposes it at its next poll "
                      "(`evorisk actions` lists it; approve it as any other action)\n")

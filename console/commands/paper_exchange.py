@@ -12,8 +12,14 @@ import logging
 import sys
 import threading
 
-from console.exit_codes import EXIT_OK
+import eth_account
+
 from console import argtypes as at
+from console.exit_codes import EXIT_OK
+from core.errors import BadInputError
+from core.exchange.network import private_key_from_env
+from core.exchange.paper import PaperExchange, PaperSettings
+from core.exchange.paper.demo import DEFAULT_DEMO_ADDRESS
 
 MAX_PORT = 65535
 SERVER_HOSTS = ("127.0.0.1", "localhost")  # IPv4 loopback only: the stdlib server binds AF_INET
@@ -21,13 +27,6 @@ log = logging.getLogger("evorisk.cli")
 
 
 def cmd_paper_exchange(args: argparse.Namespace) -> int:
-    import eth_account
-
-    from core.errors import BadInputError
-    from core.exchange.network import private_key_from_env
-    from core.exchange.paper import PaperExchange, PaperSettings
-    from core.exchange.paper.demo import DEFAULT_DEMO_ADDRESS
-
     if args.host not in SERVER_HOSTS:
         raise BadInputError(f"--host must be a loopback address ({', '.join(SERVER_HOSTS)}), got {args.host}")
     if not 0 <= args.port <= MAX_PORT:

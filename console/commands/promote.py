@@ -8,58 +8,30 @@ import argparse
 import getpass
 import json
 import sys
-import time
 from datetime import datetime, timezone
 
-from console.exit_codes import EXIT_OK
 from console import argtypes as at
+from console.exit_codes import EXIT_OK
 
 
 def _repo(args: argparse.Namespace):
-    from console.cli import open_store
+    from console.services.opening import open_args_store  # heavy: the store
     from storage.monitor_repo import MonitorRepo
 
-    return MonitorRepo(open_store(args))
+    return MonitorRepo(open_args_store(args))
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
-    from core.errors import BadInputError
-    from core.genome import load_genome_file, validate_genes
-    from core.market.interval import promotion_note
-    from storage.run_repo import RunRepo
+    from console.services.promotions import promote_genome
 
-    repo = _repo(args)
     by = args.by or getpass.getuser()
-    if args.genome_id is not None:
-        row = RunRepo(repo.store).get_genome(args.genome_id)
-        if row is None:
-            raise BadInputError(f"no genome with id {args.genome_id}")
-        genes = [float(g) for g in validate_genes(row["genes"])]
-        label = row["label"] or f"genome {args.genome_id}"
-        run_id, metrics = args.run or row["run_id"], row["metrics"]
-        run = RunRepo(repo.store).get_run(row["run_id"]) if row["run_id"] is not None else None
-        evolved_on = run.get("bar_interval") if run else None
-    else:
-        g, meta = load_genome_file(args.file)[0]
-        genes, label = [float(x) for x in g], str(meta.get("label", args.file))
-        run_id, metrics = args.run, meta.get("oos_metrics", meta.get("metrics", {}))
-        evolved_on = meta.get("bar_interval")
-    from console.live import record_protection
-    from core.genome import decode
-    from core.monitor.standing_preview import orders_to_rest, rule_summary
-
-    interval_line = promotion_note(evolved_on, label)  # before anything is stored
-    pid = repo.promote(genes, label, by, int(time.time() * 1000), genome_id=args.genome_id, run_id=run_id,
-                       oos_metrics=metrics if isinstance(metrics, dict) else {})
-    record_protection(repo, True, by, f"promotion #{pid} approved its standing exits")
-    params = decode(genes)
-    last = repo.latest_good_snapshot() or {}
-    orders = orders_to_rest(params, last.get("positions", ()))
-    sys.stdout.write(f"promotion #{pid}: {label} by {by}; the monitor uses it from its next cycle\n{interval_line}\n"
-                     f"this promotion approves its standing exits (recorded): {rule_summary(params)}\n")
-    if orders:
+    done = promote_genome(_repo(args), by, genome_id=args.genome_id, file=args.file, run_id=args.run)
+    sys.stdout.write(f"promotion #{done.promotion_id}: {done.label} by {by}; the monitor uses it from its next "
+                     f"cycle\n{done.interval_note}\n"
+                     f"this promotion approves its standing exits (recorded): {done.rule_summary}\n")
+    if done.orders_to_rest:
         sys.stdout.write("orders that will rest for the open positions (entry-time levels; the monitor scales "
-                         "them with volatility and regime):\n" + "".join(f"  {line}\n" for line in orders))
+                         "them with volatility and regime):\n" + "".join(f"  {line}\n" for line in done.orders_to_rest))
     return EXIT_OK
 
 
@@ -81,16 +53,10 @@ def cmd_promotions(args: argparse.Namespace) -> int:
 
 
 def cmd_restore_previous(args: argparse.Namespace) -> int:
-    from core.errors import BadInputError
+    from console.services.promotions import restore_previous
 
-    repo = _repo(args)
-    rows = repo.promotions(2)
-    if len(rows) < 2:
-        raise BadInputError("there is no previous promotion to restore")
-    prev = rows[1]
     by = args.by or getpass.getuser()
-    pid = repo.promote(prev["genes"], prev["label"], by, int(time.time() * 1000), genome_id=prev["genome_id"],
-                       run_id=prev["run_id"], oos_metrics=prev["oos_metrics"], restored_from=prev["id"])
+    pid, prev = restore_previous(_repo(args), by)
     sys.stdout.write(f"promotion #{pid}: restored #{prev['id']} ({prev['label']}) by {by}\n")
     return EXIT_OK
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from console import argtypes as at
 from console.exit_codes import EXIT_OK
 from console.outputs import guard_output
+from core.files import write_text_atomic
+from core.genome import load_genome_file
 
 
 def _doc(run) -> dict:
@@ -73,14 +75,12 @@ def write_html(path: str, run, doc: dict) -> None:
     body += to_html(breaker_figure(run), include_plotlyjs=False, full_html=False)
     page = (f"<html><head><meta charset='utf-8'><title>evorisk replay</title></head><body>"
             f"<h1>Replay parity</h1><pre>{html.escape(table_text(doc))}</pre>{body}</body></html>")
-    from core.files import write_text_atomic
 
     write_text_atomic(path, page, "--html")
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from console.replay import run_replay
-    from core.genome import load_genome_file
 
     guard_output(args.html, "--html", args, [*args.data, args.genome])  # before any work
     genes, _ = load_genome_file(args.genome)[0]

@@ -10,9 +10,20 @@ import json
 import sys
 import time
 
+import numpy as np
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from console import argtypes as at
 from console.exit_codes import EXIT_OK
 from console.outputs import guard_output
-from console import argtypes as at
+from core.errors import BadInputError
+from core.study.aggregate import aggregate
+from core.study.enums import EXIT_KIND_LABELS, ExitKind
+from core.study.html_report import write_html_report
+from core.study.runner import StudyConfig, load_study_inputs, run_study
+from core.study.summary import LEVEL_KINDS, kind_findings, pct, study_json, summary_lines
 
 # Stop levels shown in the console's level table; the JSON and HTML have all of them.
 TABLE_LEVELS_PCT = (1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100)
@@ -21,8 +32,6 @@ PIPE_WIDTH_CHARS = 120
 
 
 def register(sub, common: argparse.ArgumentParser) -> None:
-    from core.study.runner import StudyConfig
-
     d = StudyConfig()
     p = sub.add_parser("study", parents=[common], help="the 2-million-backtest stop study")
     p.add_argument("--data", required=True, metavar="DIR", help="directory of daily OHLCV CSVs")
@@ -42,9 +51,6 @@ def register(sub, common: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace):
-    from core.errors import BadInputError
-    from core.study.runner import StudyConfig
-
     for flag, value in (("--fee", args.fee), ("--slippage", args.slippage)):
         if not 0.0 <= value < 1.0:
             raise BadInputError(f"{flag} {value} must be a fraction in [0, 1)")
@@ -53,12 +59,6 @@ def _config(args: argparse.Namespace):
 
 
 def cmd_study(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from core.study.aggregate import aggregate
-    from core.study.runner import load_study_inputs, run_study
-
     guard_output(args.html, "--html", args, [args.data])  # never over the --db file or a data file
     t0 = time.perf_counter()
     config = _config(args)
@@ -75,12 +75,8 @@ def cmd_study(args: argparse.Namespace) -> int:
         stats = aggregate(result)
     elapsed_s = time.perf_counter() - t0
     if args.html:
-        from core.study.html_report import write_html_report
-
         write_html_report(result, stats, args.html)
     if args.json:
-        from core.study.summary import study_json
-
         payload = study_json(result, stats, elapsed_s)
         if args.html:
             payload["html"] = args.html
@@ -96,12 +92,6 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 
 def _print_tables(console, result, stats, elapsed_s: float) -> None:
-    import numpy as np
-    from rich.table import Table
-
-    from core.study.enums import EXIT_KIND_LABELS, ExitKind
-    from core.study.summary import LEVEL_KINDS, kind_findings, pct, summary_lines
-
     overall = stats.overall
     head = Table(title=f"Stop study: {result.n_backtests:,} backtests, {len(result.assets)} coins x "
                        f"{result.window_starts.shape[0]} windows ({result.config.start} to {result.config.end})")

@@ -15,8 +15,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from console.screens.confirm import ConfirmScreen
 from console.widgets.positions import price
+from core.monitor.orders import SLIPPAGE_BY_ATTEMPT, aggressive_px, size_decimals
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
+from core.vocabulary import ActionStatus
 
 CONFIRM_WORD = "EXIT"  # typed to approve closing positions
 TITLES = {"exit_all": "EMERGENCY EXIT: close every position", "exit_coin": "EXIT: close one position",
@@ -25,7 +28,7 @@ TITLES = {"exit_all": "EMERGENCY EXIT: close every position", "exit_coin": "EXIT
 
 def replacement(action: PendingActionView, snap: RiskSnapshot) -> PendingActionView | None:
     """The newer waiting action that took over from `action` (same kind), if any."""
-    newer = [a for a in snap.pending_actions if a.status == "pending" and a.kind == action.kind and a.id > action.id]
+    newer = [a for a in snap.pending_actions if a.status == ActionStatus.PENDING and a.kind == action.kind and a.id > action.id]
     return max(newer, key=lambda a: a.id, default=None)
 
 
@@ -109,7 +112,7 @@ class ApprovalScreen(ModalScreen[str | None]):
         """Rebind to the live action: (a notice when something changed, whether the modal must close)."""
         self.snapshot = snap
         live = next((a for a in snap.pending_actions if a.id == self.action.id), None)
-        if live is not None and live.status == "pending":
+        if live is not None and live.status == ActionStatus.PENDING:
             self.action = live
             self._show()
             return None, False
@@ -156,8 +159,6 @@ class ApprovalScreen(ModalScreen[str | None]):
             self._ask_reject()
 
     def _ask_reject(self) -> None:
-        from console.screens.confirm import ConfirmScreen
-
         action_id = self.action.id
 
         def answered(yes: bool | None) -> None:
@@ -178,6 +179,5 @@ def limit_now(order: dict, pos) -> float:
     mark (core.monitor.orders.aggressive_px, the executor's own rule), not the price at proposal."""
     if pos is None or not pos.mark_px:
         return order["limit_px"]
-    from core.monitor.orders import SLIPPAGE_BY_ATTEMPT, aggressive_px, size_decimals
 
     return aggressive_px(pos.mark_px, order["side"] == "buy", SLIPPAGE_BY_ATTEMPT[0], size_decimals(order["size"]))

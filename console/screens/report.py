@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from console.views.report import report_renderables
+
 
 class ReportScreen(ModalScreen[None]):
     DEFAULT_CSS = """
@@ -22,8 +24,6 @@ class ReportScreen(ModalScreen[None]):
         self.doc = doc
 
     def compose(self) -> ComposeResult:
-        from console.commands.report import report_renderables
-
         with VerticalScroll():
             yield Static(Group(*report_renderables(self.doc)), id="report-body")
 

@@ -1,16 +1,39 @@
-"""Sizing dialog: how big a new position the active genome allows, each limit explained."""
+"""Sizing dialog: how big a new position the active genome allows, each limit explained.
+
+The check runs in a thread worker (the gateway is slow) that posts a SizeChecked message; the
+screen's handler, on the UI thread, shows it.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
+from console.services.sizing import compute_size
+from core.errors import EvoriskError
+from core.exchange.errors import ExchangeError
+from core.monitor.sizing import SizingDecision
 
-def decision_text(decision, genome_label: str, breaker_reason: str) -> Text:
+if TYPE_CHECKING:
+    from console.services.live_session import LiveSession
+
+
+@dataclass
+class SizeChecked(Message):
+    """A sizing check finished: the text to show (the decision, or why there is none)."""
+
+    result: Text
+
+
+def decision_text(decision: SizingDecision, genome_label: str, breaker_reason: str) -> Text:
     d = decision
     text = Text()
     text.append(f"allowed: {d.allowed_size:.6g} {d.coin} (${d.allowed_notional_usd:,.2f})\n",
@@ -34,7 +57,7 @@ class SizingScreen(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape", "dismiss", "Close")]
 
-    def __init__(self, session):
+    def __init__(self, session: LiveSession):
         super().__init__()
         self.session = session
 
@@ -61,14 +84,13 @@ class SizingScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def check(self, coin: str, amount: float, side: str) -> None:
-        from console.commands.size import compute_size
-        from core.errors import EvoriskError
-        from core.exchange.errors import ExchangeError
-
         try:
             decision, label, reason = compute_size(self.session.repo, self.session.service.gateway,
                                                    self.session.service.settings.address, coin, side, amount)
             result = decision_text(decision, label, reason)
         except (EvoriskError, ExchangeError, ValueError) as exc:
             result = Text(f"cannot size: {exc}", style="red")
-        self.app.call_from_thread(self.query_one("#size-result", Static).update, result)
+        self.post_message(SizeChecked(result))
+
+    def on_size_checked(self, message: SizeChecked) -> None:
+        self.query_one("#size-result", Static).update(message.result)

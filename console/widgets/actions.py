@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from console.widgets.snapshot_watch import follow_snapshot
 from console.widgets.table_sync import SyncedTable
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
+from core.vocabulary import OPERATOR_APPROVED_KINDS, ActionKind, ActionStatus, BreakerState
 
-KIND_TEXT = {"reduce": "HALVE all", "exit_all": "CLOSE all", "exit_coin": "CLOSE coin",
-             "protective_stops": "stops", "time_exit": "CLOSE (time exit)"}
+KIND_TEXT = {ActionKind.REDUCE: "HALVE all", ActionKind.EXIT_ALL: "CLOSE all", ActionKind.EXIT_COIN: "CLOSE coin",
+             ActionKind.PROTECTIVE_STOPS: "stops", ActionKind.TIME_EXIT: "CLOSE (time exit)"}
+CLOSING_KINDS = (ActionKind.EXIT_ALL, ActionKind.REDUCE)  # what the breaker proposes in REDUCING / EMERGENCY
+CLOSING_STATES = (BreakerState.REDUCING.name, BreakerState.EMERGENCY.name)
+URGENCY = {ActionKind.EXIT_ALL: 0, ActionKind.EXIT_COIN: 1, ActionKind.REDUCE: 2}  # an exit before a halving
 COLUMNS = ("id", "action", "status", "age", "orders", "why")
 REPROPOSE_KEY = "__repropose__"
 
@@ -28,16 +33,16 @@ def age_text(seconds: float) -> str:
 
 def action_text(a: PendingActionView) -> Text:
     what = KIND_TEXT.get(a.kind, a.kind)
-    if a.kind == "exit_coin" and a.orders:
+    if a.kind == ActionKind.EXIT_COIN and a.orders:
         what = f"CLOSE {a.orders[0]['coin']}"
-    urgent = a.kind in ("exit_all", "exit_coin", "reduce") and a.status == "pending"
+    urgent = a.kind in OPERATOR_APPROVED_KINDS and a.status == ActionStatus.PENDING
     return Text(what, style="bold red" if urgent else "")
 
 
 def exit_missing(snap: RiskSnapshot) -> bool:
     """The breaker is in a state that proposes a close, yet no close waits (rejected or expired)."""
-    waiting = any(a.kind in ("exit_all", "reduce") and a.status == "pending" for a in snap.pending_actions)
-    return snap.breaker_state in ("REDUCING", "EMERGENCY") and bool(snap.positions) and not waiting
+    waiting = any(a.kind in CLOSING_KINDS and a.status == ActionStatus.PENDING for a in snap.pending_actions)
+    return snap.breaker_state in CLOSING_STATES and bool(snap.positions) and not waiting
 
 
 class ActionsTable(SyncedTable):
@@ -46,10 +51,11 @@ class ActionsTable(SyncedTable):
     def on_mount(self) -> None:
         self.set_columns(COLUMNS)
         self.actions: dict[int, PendingActionView] = {}
+        follow_snapshot(self)
 
     def show(self, snap: RiskSnapshot) -> None:
         self.actions = {a.id: a for a in snap.pending_actions}
-        rows = [(str(a.id), (str(a.id), action_text(a), Text(a.status, style="bold" if a.status == "pending" else ""),
+        rows = [(str(a.id), (str(a.id), action_text(a), Text(a.status, style="bold" if a.status == ActionStatus.PENDING else ""),
                              age_text((snap.time_ms - a.created_ms) / 1000), str(len(a.orders)), a.reason))
                 for a in snap.pending_actions]
         if exit_missing(snap):
@@ -63,6 +69,5 @@ class ActionsTable(SyncedTable):
 
     def first_pending(self) -> PendingActionView | None:
         """The most urgent waiting action: an exit before a halving before anything else."""
-        order = {"exit_all": 0, "exit_coin": 1, "reduce": 2}
-        waiting = [a for a in self.actions.values() if a.status == "pending"]
-        return min(waiting, key=lambda a: (order.get(a.kind, 9), a.id), default=None)
+        waiting = [a for a in self.actions.values() if a.status == ActionStatus.PENDING]
+        return min(waiting, key=lambda a: (URGENCY.get(a.kind, 9), a.id), default=None)

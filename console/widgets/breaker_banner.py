@@ -6,15 +6,21 @@ from datetime import datetime, timezone
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from console.widgets.snapshot_watch import follow_snapshot
+from core import policy
 from core.monitor.snapshot import RiskSnapshot
+from core.vocabulary import BreakerState
 
-STATE_CLASSES = {s: f"-{s.lower()}" for s in ("NORMAL", "TIGHTENED", "REDUCING", "EMERGENCY", "STALE")}
+STATE_CLASSES = {s.name: f"-{s.name.lower()}" for s in BreakerState}
+STOPS = f"x{policy.TIGHTENED_STOP_FACTOR:g}"  # what TIGHTENED does to the stop distances
+REDUCE = ("halve every position" if policy.REDUCE_FRACTION == 0.5
+          else f"cut every position by {policy.REDUCE_FRACTION:.0%}")
 WHAT_IT_DOES = {
-    "NORMAL": "rules as evolved",
-    "TIGHTENED": "stops x0.8, protective stop orders on the exchange",
-    "REDUCING": "halve every position - needs your approval; stops stay x0.8",
-    "EMERGENCY": "close everything - needs your approval; stops stay x0.8",
-    "STALE": "no trustworthy data: nothing is proposed",
+    BreakerState.NORMAL.name: "rules as evolved",
+    BreakerState.TIGHTENED.name: f"stops {STOPS}, protective stop orders on the exchange",
+    BreakerState.REDUCING.name: f"{REDUCE} - needs your approval; stops stay {STOPS}",
+    BreakerState.EMERGENCY.name: f"close everything - needs your approval; stops stay {STOPS}",
+    BreakerState.STALE.name: "no trustworthy data: nothing is proposed",
 }
 
 
@@ -35,27 +41,31 @@ class BreakerBanner(Static):
     BreakerBanner.-normal.-watch { border: heavy $warning; background: $warning 25%; color: auto; }
     """
 
-    state: reactive[str] = reactive("NORMAL")
-    watch: reactive[bool] = reactive(False)  # WATCH tier: a colour and an alert, never an action
+    state: reactive[str] = reactive(BreakerState.NORMAL.name)
+    # WATCH tier: a colour and an alert, never an action (not `watch`: that is Widget.watch)
+    watch_tier: reactive[bool] = reactive(False)
 
     def __init__(self, **kwargs):
         super().__init__("BREAKER: waiting for the first poll", **kwargs)
+
+    def on_mount(self) -> None:
+        follow_snapshot(self)
 
     def watch_state(self, old: str, new: str) -> None:
         self.remove_class(STATE_CLASSES.get(old, ""))
         self.add_class(STATE_CLASSES.get(new, "-stale"))
 
-    def watch_watch(self, watching: bool) -> None:
+    def watch_watch_tier(self, watching: bool) -> None:
         self.set_class(watching, "-watch")
 
     def show(self, snap: RiskSnapshot) -> None:
         self.state = snap.breaker_state
-        self.watch = snap.watch and snap.breaker_state == "NORMAL"
+        self.watch_tier = snap.watch and snap.breaker_state == BreakerState.NORMAL.name
         ratio = "n/a" if snap.drawdown_ratio is None else f"{snap.drawdown_ratio:.2f}"
         dd = "n/a" if snap.drawdown is None else f"{snap.drawdown:.2%}"
         since = "start" if snap.breaker_since_ms <= 0 else f"{hhmmss(snap.breaker_since_ms)} UTC"
-        watch = " WATCH" if self.watch else ""
-        does = (f"WATCH from {snap.watch_fraction:.2f} of max: an alert, no action" if self.watch
+        watch = " WATCH" if self.watch_tier else ""
+        does = (f"WATCH from {snap.watch_fraction:.2f} of max: an alert, no action" if self.watch_tier
                 else WHAT_IT_DOES.get(snap.breaker_state, ""))
         # The essentials first (state, since, ratio, new risk) so a narrow terminal wraps only the rest.
         self.update(f"BREAKER {snap.breaker_state}{watch} since {since} | ratio {ratio} | "

@@ -1,10 +1,12 @@
 """Correlation matrix of held coins as a heat table, and concentration bars against the genome's limits."""
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from console.widgets.snapshot_watch import follow_snapshot
 from core.monitor.snapshot import RiskSnapshot
 
 BAR_CELLS = 20
@@ -49,6 +51,9 @@ def concentration_bar(fraction: float, limit: float, scale: float | None = None,
 
 
 class CorrelationPanel(Static):
+    def on_mount(self) -> None:
+        follow_snapshot(self)
+
     def show(self, snap: RiskSnapshot) -> None:
         grid = Table.grid(padding=(0, 1))
         coins = snap.correlation_coins
@@ -70,7 +75,6 @@ class CorrelationPanel(Static):
         for p in sorted(snap.positions, key=lambda p: -p.concentration):
             bars.add_row(p.coin, concentration_bar(p.concentration, snap.concentration_limit, scale),
                          Text(f"{p.concentration:.1%}", style="red" if p.concentration > snap.concentration_limit else ""))
-        from rich.console import Group
 
         self.update(Group(grid if coins else Text("no held coins", style="dim"), summary,
                           Text(f"concentration (limit {snap.concentration_limit:.1%} of equity)", style="bold"), bars))

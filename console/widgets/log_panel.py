@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Select
 
+from console.screens.log_detail import LogDetailScreen
 from console.widgets.table_sync import SyncedTable
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -46,6 +47,4 @@ class LogPanel(Vertical):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.rows_by_key.get(str(event.row_key.value))
         if row is not None:
-            from console.screens.log_detail import LogDetailScreen
-
             self.app.push_screen(LogDetailScreen(row))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from console.widgets.snapshot_watch import follow_snapshot
 from console.widgets.table_sync import SyncedTable
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
 
@@ -118,6 +119,7 @@ class PositionsTable(SyncedTable):
         self.layout_name = "full"
         self.last: RiskSnapshot | None = None
         self.set_columns(COLUMNS)
+        follow_snapshot(self)
 
     @property
     def compact(self) -> bool:

@@ -11,14 +11,18 @@ from datetime import datetime, timezone
 from rich.text import Text
 from textual.widgets import Static
 
+from console.widgets.snapshot_watch import follow_snapshot
 from core.monitor.snapshot import RiskSnapshot
+from core.policy import WATCH_FRACTION
+from core.vocabulary import OPERATOR_APPROVED_KINDS, ActionStatus, BreakerState
 
-WATCH_RATIO = 0.35  # SPEC 5: WATCH at 0.35 of max_drawdown_pct (a colour, never an action)
 FLASH_S = 0.4  # one flash phase; an alarm flashes three times
 FLASH_PHASES = 6
-OPERATOR_KINDS = ("reduce", "exit_all", "exit_coin")
-STATE_STYLE = {"NORMAL": "bold green", "TIGHTENED": "bold yellow", "REDUCING": "bold dark_orange",
-               "EMERGENCY": "bold white on red", "STALE": "bold magenta"}
+NORMAL, STALE = BreakerState.NORMAL.name, BreakerState.STALE.name
+SEVERE_STATES = (BreakerState.REDUCING.name, BreakerState.EMERGENCY.name, STALE)
+STATE_STYLE = {NORMAL: "bold green", BreakerState.TIGHTENED.name: "bold yellow",
+               BreakerState.REDUCING.name: "bold dark_orange", BreakerState.EMERGENCY.name: "bold white on red",
+               STALE: "bold magenta"}
 
 
 def hhmmss(ms: int) -> str:
@@ -30,12 +34,12 @@ def alarm_events(before: RiskSnapshot | None, after: RiskSnapshot) -> list[tuple
     that wait for an operator. The first snapshot raises only what already waits."""
     events: list[tuple[str, str]] = []
     if before is not None and before.breaker_state != after.breaker_state:
-        severe = after.breaker_state in ("REDUCING", "EMERGENCY", "STALE")
+        severe = after.breaker_state in SEVERE_STATES
         events.append((f"breaker {before.breaker_state} -> {after.breaker_state}: {after.breaker_reason}",
                        "error" if severe else "warning"))
     known = set() if before is None else {a.id for a in before.pending_actions}
     for a in after.pending_actions:
-        if a.id not in known and a.status == "pending" and a.kind in OPERATOR_KINDS:
+        if a.id not in known and a.status == ActionStatus.PENDING and a.kind in OPERATOR_APPROVED_KINDS:
             events.append((f"action {a.id} waits for approval: {a.reason}", "error"))
     return events
 
@@ -53,10 +57,10 @@ def status_text(snap: RiskSnapshot | None, pending: int, width: int) -> Text:
     text.append(f"pending {pending}", style="bold red" if pending else "")
     age = snap.data_age_s
     text.append(f" | data {'-' if age is None else f'{age:.0f}s'}")
-    if snap.breaker_state == "STALE":
+    if snap.breaker_state == STALE:
         text.append(" | ")
-        text.append("STALE", style="bold magenta")
-    elif snap.breaker_state == "NORMAL" and snap.drawdown_ratio is not None and snap.drawdown_ratio >= WATCH_RATIO:
+        text.append(STALE, style="bold magenta")
+    elif snap.breaker_state == NORMAL and snap.drawdown_ratio is not None and snap.drawdown_ratio >= WATCH_FRACTION:
         text.append(" | ")
         text.append("WATCH", style="bold yellow")
     if snap.poll_warning:
@@ -79,18 +83,21 @@ class StatusLine(Static):
         self.alarms: list[str] = []  # every alarm of the session, oldest first
         self._phases_left = 0
 
+    def on_mount(self) -> None:
+        follow_snapshot(self)
+
     def show(self, snap: RiskSnapshot) -> None:
         self.snapshot = snap
         self._render_line()
 
     def _render_line(self) -> None:
         snap = self.snapshot
-        pending = 0 if snap is None else sum(1 for a in snap.pending_actions if a.status == "pending")
+        pending = 0 if snap is None else sum(1 for a in snap.pending_actions if a.status == ActionStatus.PENDING)
         line = status_text(snap, pending, self.size.width)
         if self.last_alarm and self._phases_left:
             line.append(f" | ALARM: {self.last_alarm}", style="bold")
         self.update(line)
-        self.set_class(pending > 0 or (snap is not None and snap.breaker_state in ("EMERGENCY", "STALE")), "-alarm")
+        self.set_class(pending > 0 or (snap is not None and snap.breaker_state in (BreakerState.EMERGENCY.name, STALE)), "-alarm")
 
     def flash(self, text: str) -> None:
         """Show `text` and flash the line (the bell is rung by the app)."""

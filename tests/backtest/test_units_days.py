@@ -90,7 +90,7 @@ def test_promote_refuses_a_genome_it_cannot_convert_and_stores_nothing(tmp_path,
 def test_the_console_promotion_evidence_names_the_interval_and_refuses_a_coarse_one(
         tmp_path, daily_dir):
     from console.cli import main
-    from console.runs import promotion_candidate
+    from console.services.runs import promotion_candidate
     from core.errors import BadInputError
     from storage import Store
 

@@ -1,5 +1,6 @@
 """Regenerate screenshots/: every console screen, on the live in-process paper exchange, as SVG and
-PNG. Run with `make screenshots`. Uses a throw-away database, never the operator's.
+PNG. Run with `make screenshots` (`python -m tools.screenshots screenshots`): a developer tool, so it
+lives outside the product package. Uses a throw-away database, never the operator's.
 
 The market runs ten times faster than `make run` so the crash reaches the breaker in seconds; the
 genome is the default one, as a new user has it (the console-demo book makes x reach an approval).
@@ -8,15 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from console.app import EvoriskApp
+from console.screens.promote import PromoteScreen
+from console.screens.report import ReportScreen
 
 log = logging.getLogger("evorisk.screenshots")
-SHARED_DAILY = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "crypto-daily"
+SHARED_DAILY = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "crypto-daily"  # beside the checkout
 FAST = dict(poll_interval_s=0.5, paper_speed=600.0)
 
 
@@ -121,14 +126,10 @@ async def evolution_screens(shooter: Shooter, tmp: Path) -> None:
         app.query_one("#runs-table").move_cursor(row=0)
         await shooter.shot(app, pilot, "runs")
         await pilot.click("#run-report")
-        from console.screens.report import ReportScreen
-
         await until(pilot, lambda: isinstance(app.screen, ReportScreen))
         await shooter.shot(app, pilot, "run-report")
         await pilot.press("escape")
         await pilot.click("#run-promote")
-        from console.screens.promote import PromoteScreen
-
         await until(pilot, lambda: isinstance(app.screen, PromoteScreen))
         await shooter.shot(app, pilot, "promote")
         await pilot.press("escape")
@@ -147,8 +148,6 @@ FONT_HELP = ("no monospace font with box-drawing glyphs found (fc-list): install
 
 def installed_mono_font() -> str | None:
     """The first of MONO_FONTS that fontconfig knows, or None (also when fc-list is missing)."""
-    import subprocess
-
     try:
         families = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
@@ -159,8 +158,6 @@ def installed_mono_font() -> str | None:
 
 def svg_for_cairo(svg_text: str, font: str) -> str:
     """Textual's SVG with every font-family pointing at `font` (browsers keep the original)."""
-    import re
-
     return re.sub(r"font-family:[^;\"]*;", f'font-family: "{font}", monospace;', svg_text)
 
 

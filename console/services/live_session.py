@@ -1,5 +1,6 @@
 """The live session behind the console: the exchange (the in-process paper exchange by default)
-and the monitor service polling it with the active genome.
+and the monitor service polling it with the active genome; plus the operator's requests (reset
+the breaker, propose an exit again) that the CLI writes the same way.
 
 On paper, the console signs with a throw-away API wallet that the paper exchange approves for the
 demo account, exactly as an operator approves an agent on Hyperliquid: the real SDK signs every
@@ -9,11 +10,29 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Callable
 
+import eth_account
+
+from console.services.opening import paper_gateway, watch_gateway
+from console.services.promotions import record_protection, wall_ms
+from core.alerts.dispatcher import AlertDispatcher
+from core.alerts.factory import build_dispatcher
+from core.alerts.model import Alert
+from core.errors import BadInputError
+from core.exchange.paper.exchange import PaperExchange, PaperSettings
+from core.exchange.paper.scenario import available_scenarios
+from core.monitor.genome_source import GenomeSource
+from core.monitor.monitor_lease import MonitorLeaseHolder, MonitorRunning
+from core.monitor.service import RESET_REQUEST_KEY, MonitorService, MonitorSettings
+from core.monitor.snapshot import RiskSnapshot
+from core.monitor.standing import PROTECTION_KEY
+from core.monitor.supersede import EXIT_REQUEST_KEY, EXIT_REQUEST_OUTCOME_KEY
+from core.operator_settings import load_settings
 from storage import Store
+from storage.alert_repo import AlertRepo
+from storage.monitor_repo import MonitorRepo
 
 log = logging.getLogger("evorisk.console.live")
 
@@ -22,49 +41,23 @@ LIVE_POLL_INTERVAL_S = 30.0  # SPEC section 5's default for real venues
 ADDRESS_ENV = "EVORISK_ADDRESS"  # the account to watch on testnet / mainnet
 
 
-def wall_ms() -> int:
-    return int(time.time() * 1000)
+def request_breaker_reset(repo: MonitorRepo, operator: str) -> None:
+    """The monitor sets the high-water mark to the current equity at its next cycle."""
+    repo.set_value(RESET_REQUEST_KEY, {"by": operator, "requested_ms": wall_ms()}, wall_ms())
 
 
-def active_genome(store: Store) -> tuple[list[float], str]:
-    """Genes and label of the genome the monitor runs now (newest promotion, else the default)."""
-    from core.genome import default_genes
-    from core.monitor.genome_source import promotion_label
-    from storage.monitor_repo import MonitorRepo
-
-    row = MonitorRepo(store).active_promotion()
-    if row is None:
-        return [float(g) for g in default_genes()], "default"
-    return list(row["genes"]), promotion_label(row)
-
-
-def promote_genes(store: Store, genes: list[float], run_id: int | None, operator: str,
-                  metrics: dict[str, Any]) -> int:
-    """Write the promotion record; the monitor picks the genome up at its next cycle."""
-    from storage.monitor_repo import MonitorRepo
-
-    label = f"run {run_id} best" if run_id is not None else "manual"
-    repo = MonitorRepo(store)
-    pid = repo.promote(genes, label, operator, wall_ms(), run_id=run_id, oos_metrics=metrics)
-    record_protection(repo, True, operator, f"promotion #{pid} approved its standing exits")
-    return pid
-
-
-def record_protection(repo: Any, on: bool, operator: str, why: str) -> None:
-    """The operator's switch of standing exits (a promotion is an approval too), as a recorded row."""
-    from core.monitor.standing import PROTECTION_KEY, protection_record
-
-    repo.set_value(PROTECTION_KEY, protection_record(on, operator, wall_ms(), why), wall_ms())
-    log.warning("standing exits switched %s by %s: %s", "on" if on else "OFF", operator, why)
+def request_exit(repo: MonitorRepo, operator: str, coin: str | None = None) -> None:
+    """The monitor proposes the exit (of `coin`, else of every position) at its next good poll."""
+    repo.set_value(EXIT_REQUEST_KEY, {"by": operator, "coin": coin, "requested_ms": wall_ms()}, wall_ms())
 
 
 @dataclass
 class LiveSession:
-    service: Any  # core.monitor.service.MonitorService
-    repo: Any  # storage.monitor_repo.MonitorRepo
-    paper: Any | None  # core.exchange.paper.PaperExchange when on paper
-    lease: Any | None = None  # core.monitor.monitor_lease.MonitorLeaseHolder; None: read-only
-    alerts: Any | None = None  # core.alerts.dispatcher.AlertDispatcher
+    service: MonitorService
+    repo: MonitorRepo
+    paper: PaperExchange | None  # when on paper
+    lease: MonitorLeaseHolder | None = None  # None: read-only
+    alerts: AlertDispatcher | None = None
 
     @property
     def can_switch_scenario(self) -> bool:
@@ -72,27 +65,15 @@ class LiveSession:
 
     @classmethod
     def start(cls, network: str, store: Store, scenario: str = "demo",
-              on_snapshot: Callable[[Any], None] | None = None, poll_interval_s: float | None = None,
+              on_snapshot: Callable[[RiskSnapshot], None] | None = None, poll_interval_s: float | None = None,
               seed: int = 7, paper_speed: float | None = None, protect: str | None = None,
-              on_alert: Callable[[Any], None] | None = None, read_only: bool = False) -> "LiveSession":
+              on_alert: Callable[[Alert], None] | None = None, read_only: bool = False) -> "LiveSession":
         """`protect`: "off" = no standing exits whatever is recorded (--protect off), "on" = switch
         them on (recorded); None follows the record, and the paper demo starts protected. `on_alert`
         is the console's alert callback (toast + bell); it must only post a message. `read_only`: no
         signing key at all, so nothing can be sent, not even the policy's stops."""
-        from core.alerts.factory import build_dispatcher
-        from core.exchange.gateway import HyperliquidGateway
-        from core.monitor.genome_source import GenomeSource
-        from core.operator_settings import load_settings
-        from storage.alert_repo import AlertRepo
-        from core.monitor.service import MonitorService, MonitorSettings
-        from storage.monitor_repo import MonitorRepo
-
         paper = None
         if network == "paper":
-            import eth_account
-
-            from core.exchange.paper.exchange import PaperExchange, PaperSettings
-
             settings = PaperSettings(scenario=scenario, seed=seed)
             if paper_speed is not None:
                 settings = replace(settings, speed=paper_speed)
@@ -103,23 +84,16 @@ class LiveSession:
                 agent = eth_account.Account.create()
                 paper.approve_agent(paper.demo_address, agent.address)
                 key = agent.key.hex()
-            gateway = HyperliquidGateway("paper", base_url=paper.base_url, private_key=key, account_address=address)
+            gateway = paper_gateway(paper.base_url, key, address)
             interval = poll_interval_s or PAPER_POLL_INTERVAL_S
         else:
             address = os.environ.get(ADDRESS_ENV, "")
             if not address:
-                from core.errors import BadInputError
-
                 raise BadInputError(f"set {ADDRESS_ENV} to the account address to watch on {network}")
-            make = HyperliquidGateway if read_only else HyperliquidGateway.from_env
-            gateway = make(network, account_address=address, allow_mainnet=network == "mainnet")
+            gateway = watch_gateway(network, address, read_only)
             interval = poll_interval_s or LIVE_POLL_INTERVAL_S
-        from core.monitor.monitor_lease import MonitorLeaseHolder, MonitorRunning
-
         operator = load_settings()
         repo = MonitorRepo(store)
-        from core.monitor.standing import PROTECTION_KEY
-
         if protect == "on" or (protect is None and paper is not None and repo.get_value(PROTECTION_KEY) is None):
             record_protection(repo, True, "console" if protect == "on" else "paper demo",
                               "--protect on" if protect == "on" else "the paper demo starts protected")
@@ -138,6 +112,10 @@ class LiveSession:
         service.start()
         log.info("live session on %s watching %s every %.1f s", network.upper(), address, interval)
         return cls(service, repo, paper, lease, alerts)
+
+    def scenario_names(self) -> list[str]:
+        """The shipped paper scenarios (none off paper): a new scenario file needs no console change."""
+        return available_scenarios() if self.paper is not None else []
 
     def switch_scenario(self, name: str) -> None:
         if self.paper is not None:
@@ -160,9 +138,7 @@ class LiveSession:
 
     def propose_exit(self, operator: str, coin: str | None = None) -> str:
         """Ask the monitor for the exit again (after a reject or expiry); returns core's answer."""
-        from core.monitor.supersede import EXIT_REQUEST_KEY, EXIT_REQUEST_OUTCOME_KEY
-
-        self.repo.set_value(EXIT_REQUEST_KEY, {"by": operator, "coin": coin, "requested_ms": wall_ms()}, wall_ms())
+        request_exit(self.repo, operator, coin)
         self.service.run_cycle()
         if self.repo.get_value(EXIT_REQUEST_KEY):
             return "requested: the monitor proposes it once the data is fresh"
@@ -170,9 +146,7 @@ class LiveSession:
         return str(outcome.get("message", "requested"))
 
     def reset_breaker(self, operator: str) -> None:
-        from core.monitor.service import RESET_REQUEST_KEY
-
-        self.repo.set_value(RESET_REQUEST_KEY, {"by": operator, "requested_ms": wall_ms()}, wall_ms())
+        request_breaker_reset(self.repo, operator)
         self.service.run_cycle()
 
     def stop(self) -> None:

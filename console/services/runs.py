@@ -1,4 +1,6 @@
-"""Evolution runs as the console needs them; called from thread workers only (SQLite, numba)."""
+"""Evolution runs for `evorisk runs`/`evolve`/`resume` and the console's Evolution and Runs tabs:
+listing, driving a run, and the promotion candidate with its evidence. Called from thread workers
+only in the console (SQLite, numba)."""
 from __future__ import annotations
 
 import json
@@ -6,14 +8,21 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from console.services.promotions import active_genome, promote_genes
+from console.services.report import oos_evidence, run_report
+from console.services.run_setup import resume_run, start_run
+from core.errors import BadInputError
+from core.evolution import EvolutionConfig, best_champion, displayed_status, execute_run
+from core.evolution.cluster import ClusterInfo, check_cluster, cluster_evaluation
+from core.evolution.loop import GenerationReport
+from core.genome import RiskParams, decode
+from core.market.interval import promotion_note
 from storage import Store
+from storage.evolution_repo import EvolutionRepo, RunWorker
 
 
 def run_rows(store: Store) -> list[dict[str, Any]]:
     """Runs with displayed status (killed runs show as interrupted), newest first."""
-    from core.evolution import displayed_status
-    from storage.evolution_repo import EvolutionRepo, RunWorker
-
     rows = []
     for r in EvolutionRepo(store).run_summaries():
         worker = RunWorker(r["worker_pid"], r["worker_host"], "") if r["worker_pid"] is not None else None
@@ -31,19 +40,14 @@ def run_rows(store: Store) -> list[dict[str, Any]]:
 
 
 def drive_evolution(store: Store, paths: list[str], population: int, generations: int, seed: int,
-                    resume_run_id: int | None, on_progress: Callable[[Any], None], stop: threading.Event,
-                    cluster: str | None = None, on_cluster: Callable[[Any], None] | None = None
+                    resume_run_id: int | None, on_progress: Callable[[GenerationReport], None], stop: threading.Event,
+                    cluster: str | None = None, on_cluster: Callable[[ClusterInfo], None] | None = None
                     ) -> tuple[int, str]:
     """Start (or resume) a run and advance it until done or `stop` is set; returns (run id, status).
 
     With `cluster` (tcp://HOST:PORT or local:N) generations are evaluated on Dask workers; the
     results are identical, and `on_cluster` receives the ClusterInfo (address, workers) to show.
     """
-    from console.run_setup import resume_run, start_run
-    from core.evolution import EvolutionConfig, execute_run
-    from core.evolution.cluster import check_cluster, cluster_evaluation
-    from storage.evolution_repo import EvolutionRepo
-
     if resume_run_id is None:
         config = EvolutionConfig(population_size=population, generations=generations, seed=seed)
         run = start_run(lambda: store, paths, config, cluster=cluster)
@@ -63,42 +67,15 @@ class PromotionCandidate:
     run_id: int
     genes: list[float]
     fitness: float | None
-    params: Any  # core.genome.RiskParams
-    live_params: Any
+    params: RiskParams
+    live_params: RiskParams
     live_label: str
     oos_metrics: dict[str, Any]
-
-
-def run_report(store: Store, run_id: int) -> dict[str, Any]:
-    """The run's walk-forward report document (seconds of kernel work: call from a worker)."""
-    from console.commands.report import build_run_report
-    from storage.evolution_repo import EvolutionRepo
-
-    return build_run_report(EvolutionRepo(store), run_id)
-
-
-def oos_evidence(doc: dict[str, Any]) -> dict[str, Any]:
-    """The few out-of-sample numbers an operator weighs before promoting."""
-    evolved = doc["strategies"]["evolved"]
-    o = evolved["overall"]
-    return {"test_windows": doc["split"]["test_windows"], "oos_sharpe": o["sharpe"],
-            "oos_max_drawdown": o["max_drawdown"], "oos_total_return": o["total_return"],
-            "oos_fitness": evolved["test_fitness"], "train_fitness": evolved["train_fitness"],
-            **{f"claim_{c['name']}": "holds" if c["holds"] else "does not hold" for c in doc.get("claims", [])}}
 
 
 def promotion_candidate(store: Store, run_id: int) -> PromotionCandidate:
     """The run's best genome beside the live one, with its out-of-sample evidence when the run has
     a walk-forward split (the report is computed here)."""
-    from core.errors import BadInputError
-    from core.evolution import best_champion
-    from core.genome import decode
-    from storage.evolution_repo import EvolutionRepo
-
-    from console.live import active_genome
-
-    from core.market.interval import promotion_note
-
     best, _ = best_champion(EvolutionRepo(store), run_id)
     run = EvolutionRepo(store).get_run(run_id) or {}
     interval = promotion_note(run.get("bar_interval"), f"run {run_id}'s genome")  # refuses what cannot convert
@@ -113,6 +90,4 @@ def promotion_candidate(store: Store, run_id: int) -> PromotionCandidate:
 
 
 def record_promotion(store: Store, run_id: int, cand: PromotionCandidate, operator: str) -> int:
-    from console.live import promote_genes
-
     return promote_genes(store, cand.genes, run_id=run_id, operator=operator, metrics=cand.oos_metrics)

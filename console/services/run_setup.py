@@ -6,14 +6,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from console.data_spec import data_loader
+from core.errors import BadInputError
+from core.evolution import create_run, run_data_paths, run_split, stored_config
+from core.evolution.cluster import check_cluster
+from core.evolution import evaluator as evaluators  # make_evaluator looked up per call: tests stand in a toy one
+from core.evolution.evaluator import BacktestEvaluator, with_objective
+from core.evolution.memory import check_population_memory
+from core.evolution.walkforward import Split
+from storage.evolution_repo import EvolutionRepo
+
 
 @dataclass
 class PreparedRun:
-    repo: Any  # storage.evolution_repo.EvolutionRepo
+    repo: EvolutionRepo
     run_id: int
-    evaluate: Any  # core.evolution.evaluator.BacktestEvaluator
+    evaluate: BacktestEvaluator | Callable[..., Any]  # tests drive runs with a stand-in callable
     fingerprint: str
-    split: Any  # core.evolution.walkforward.Split | None
+    split: Split | None
     choose: Any = None  # final state -> champions (validation-based selection), or None
 
 
@@ -22,13 +32,6 @@ def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *
               ) -> PreparedRun:
     """Load and check everything first (bad data or cluster: nothing is created), then register the
     run. `source_args` carries --network/--base-url for hl: specs."""
-    from console.data_spec import data_loader
-    from core.evolution import create_run
-    from core.evolution.cluster import check_cluster
-    from core.evolution.evaluator import make_evaluator, with_objective
-    from core.evolution.memory import check_population_memory
-    from storage.evolution_repo import EvolutionRepo
-
     chosen: dict[str, Any] = {}  # only what was asked for, so the default split stays make_evaluator's
     if split is not None:
         chosen["split"] = split
@@ -37,7 +40,7 @@ def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *
     load = data_loader(data, source_args, open_store)  # None for CSV files only
     if load is not None:
         chosen["load"] = load
-    evaluate, fingerprint, description = make_evaluator(data, **chosen)
+    evaluate, fingerprint, description = evaluators.make_evaluator(data, **chosen)
     dataset = getattr(evaluate, "dataset", None)  # a stand-in evaluator (tests) has none
     if dataset is not None:
         check_population_memory(config.population_size, config.offspring_size, dataset.n_windows)
@@ -54,14 +57,9 @@ def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *
     return PreparedRun(repo, run_id, evaluate, fingerprint, chosen_split, getattr(evaluate, "choose", None))
 
 
-def resume_run(repo: Any, run_id: int, data: Sequence[str] | None = None, source_args: object = None
+def resume_run(repo: EvolutionRepo, run_id: int, data: Sequence[str] | None = None, source_args: object = None
                ) -> PreparedRun:
     """The evaluator a run was trained with: its recorded data (or `data` if it moved) and split."""
-    from console.data_spec import data_loader
-    from core.errors import BadInputError
-    from core.evolution import run_data_paths, run_split, stored_config
-    from core.evolution.evaluator import make_evaluator, with_objective
-
     run = repo.get_run(run_id)
     if run is not None and run["status"] == "finished":  # say so before loading any data
         raise BadInputError(f"run {run_id} is already finished")
@@ -73,6 +71,6 @@ def resume_run(repo: Any, run_id: int, data: Sequence[str] | None = None, source
     load = data_loader(paths, source_args, lambda: repo.store)
     if load is not None:
         chosen["load"] = load
-    evaluate, fingerprint, _ = make_evaluator(paths, **chosen)
+    evaluate, fingerprint, _ = evaluators.make_evaluator(paths, **chosen)
     evaluate = with_objective(evaluate, stored_config(repo, run_id).objective())
     return PreparedRun(repo, run_id, evaluate, fingerprint, split, getattr(evaluate, "choose", None))
