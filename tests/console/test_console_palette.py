@@ -5,7 +5,7 @@ from __future__ import annotations
 from console.app import EvoriskApp
 from console.commands_palette import EvoriskCommands
 from core.exchange.paper.scenario import available_scenarios
-from tests.console_helpers import wait_for
+from tests.support.console_rig import wait_for
 
 FAST = dict(poll_interval_s=0.5, paper_speed=600.0)
 
