@@ -125,10 +125,12 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     *[("alerts", a, {}) for a in (
         ["alerts", "--limit", "0"], ["alerts", "--limit", "-1"], ["alerts", "--limit", "nan"],
         ["alerts", "bogus"], ["alerts", "--db", "{random_db}"], ["alerts", "test", "--db", "{db_dir}"])],
+    *[("alerts", ["alerts", "test"], {"EVORISK_ALERT_URLS": urls}) for urls in (
+        "nonsense-scheme://T0KEN", "json://127.0.0.1:9/ok,tgram://", "http://[::1", "json://127.0.0.1:9/ok,,T0KEN")],
     # promote / promotions / restore-previous
     *[("promote", ["promote", *a], {}) for a in (
         ["--genome-id", "0"], ["--file", "{fifo}"], ["--file", "{deep_json}"], ["--file", "{big_int_json}"],
-        ["--genome-id", "1", "--file", "{genome_json}"], [])],
+        ["--genome-id", "1", "--file", "{genome_json}"], [], ["--file", "{genome_json}", "--run", "99"])],
     ("promotions", ["promotions", "--limit", "-5"], {}),
     ("restore-previous", ["restore-previous", "--db", "{db_dir}"], {}),
     # size

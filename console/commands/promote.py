@@ -43,6 +43,8 @@ def cmd_promote(args: argparse.Namespace) -> int:
         genes, label = [float(x) for x in g], str(meta.get("label", args.file))
         run_id, metrics = args.run, meta.get("oos_metrics", meta.get("metrics", {}))
         evolved_on = meta.get("bar_interval")
+    if args.run is not None and repo.store.get_run(args.run) is None:  # before anything is stored
+        raise BadInputError(f"--run {args.run}: no such run in {repo.store.path} (`evorisk runs` lists them)")
     from console.live import record_protection
     from core.genome import decode
     from core.monitor.standing_preview import orders_to_rest, rule_summary
