@@ -35,7 +35,7 @@ SCENARIOS = {
     29: "Wire fields of the wrong type at the paper server",
     30: "Scenario files and flags out of range",
     31: "Idle connections",
-    32: "Logging while SQLite is busy or the disk full", 33: "Live mainnet session",
+    32: "Logging while SQLite is busy or the disk full", 33: "Live mainnet session (console or monitor)",
 }
 # Tests that predate the sNN naming, by file::name (every parametrization counts).
 EXISTING: dict[str, tuple[int, ...]] = {

@@ -97,6 +97,7 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     *[("monitor", [*MON, "--address", ADDRESS, *a], {}) for a in (
         ["--interval", "nan"], ["--interval", "inf"], ["--interval", "0"], ["--interval", "-1"],
         ["--interval", "1e300"], ["--timeout", "0"], ["--timeout", "nan"], ["--network", "mainnet"],
+        ["--network", "mainnet", "--i-understand-mainnet"],  # no terminal here
         ["--genome", "{fifo}"], ["--genome", "{huge_int_json}"])],
     *[("monitor", [*MON, "--address", a], {}) for a in ("0x1", "0x" + "z" * 40, "1" * 42, "0x" + "1" * 41)],
     ("monitor", ["monitor", "--base-url", URL, "--address", ADDRESS], {}),  # --headless missing

@@ -108,16 +108,25 @@ def test_s19_no_flag_no_mainnet_exchange_and_no_request_leaves(tmp_path, trap, m
     assert calls == 0
 
 
-def test_s19_the_cli_offers_no_mainnet_to_the_monitor_or_approve(tmp_path, trap):
+def test_s19_the_cli_offers_no_mainnet_to_approve_and_the_monitor_only_behind_the_flag_and_a_terminal(
+        tmp_path, trap, capsys, monkeypatch):
     from console.cli import main
 
+    monkeypatch.setenv("EVORISK_PRIVATE_KEY", "0x" + "4" * 64)
     db = str(tmp_path / "guard.db")
-    for argv in (["monitor", "--headless", "--once", "--network", "mainnet", "--base-url", MAINNET_API_URL,
-                  "--address", "0x" + "0" * 40, "--db", db],
-                 ["approve", "1", "--network", "mainnet", "--base-url", MAINNET_API_URL, "--address", "0x" + "0" * 40,
-                  "--db", db]):
-        assert main(argv) == 2  # argparse refuses the choice: one usage line, exit 2
-    assert main(["console", "--network", "mainnet", "--db", db]) == 2  # needs --i-understand-mainnet
+    monitor = ["monitor", "--headless", "--once", "--network", "mainnet", "--base-url", MAINNET_API_URL,
+               "--address", "0x" + "0" * 40, "--db", db]
+    refusals = {
+        "invalid choice: 'mainnet'": ["approve", "1", "--network", "mainnet", "--base-url", MAINNET_API_URL,
+                                      "--address", "0x" + "0" * 40, "--db", db],  # argparse refuses the choice
+        "the monitor on mainnet needs --i-understand-mainnet": monitor,
+        "needs a typed confirmation on a terminal": [*monitor, "--i-understand-mainnet"],  # pytest: no terminal
+        "mainnet needs --i-understand-mainnet": ["console", "--network", "mainnet", "--db", db],
+    }
+    for said, argv in refusals.items():
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert said in err and len(err.strip().splitlines()) == 1, err
     assert trap.connections == 0
 
 

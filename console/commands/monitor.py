@@ -5,6 +5,8 @@ pending action ids. Only one monitor per account and database acts (a lease in S
 one is refused with exit 2, or watches with --read-only. Approving commits the approval row
 first; while a monitor is alive for the account it hands the action to that monitor, otherwise
 with --base-url and --address it claims the action itself and sends (core.monitor.claims).
+`monitor --network mainnet` needs --i-understand-mainnet and the word typed on a terminal
+(console.mainnet_guard) before it opens anything or reads the key; `approve` offers no mainnet.
 """
 from __future__ import annotations
 
@@ -30,10 +32,11 @@ def _operator(args: argparse.Namespace) -> str:
 
 
 def _gateway(args: argparse.Namespace):
+    """The key is read here, so on mainnet only after console.mainnet_guard has passed."""
     from core.exchange.gateway import HyperliquidGateway
 
     return HyperliquidGateway.from_env(args.network, base_url=args.base_url, account_address=args.address,
-                                       timeout_s=args.timeout)
+                                       timeout_s=args.timeout, allow_mainnet=args.network == "mainnet")
 
 
 def _repo(args: argparse.Namespace):
@@ -103,6 +106,10 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
     if not args.headless:
         raise BadInputError("the interactive monitor is `evorisk console`; use --headless here")
+    if args.network == "mainnet":
+        from console.mainnet_guard import require_live_mainnet
+
+        require_live_mainnet(args.i_understand_mainnet, sys.stdin, sys.stdout, "the monitor")  # before all else
     from core.alerts.factory import build_dispatcher
     from core.operator_settings import load_settings
     from storage.alert_repo import AlertRepo
@@ -284,17 +291,22 @@ def cmd_propose_exit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _exchange_args(p: argparse.ArgumentParser, required: bool) -> None:
+def _exchange_args(p: argparse.ArgumentParser, required: bool, mainnet: bool = False) -> None:
+    """Only the monitor offers mainnet (behind console.mainnet_guard); `approve` never does."""
     p.add_argument("--base-url", required=required, help="exchange URL (the paper exchange's base_url)")
     p.add_argument("--address", required=required, type=at.address, help="account address to watch (0x...)")
-    p.add_argument("--network", choices=("paper", "testnet"), default="paper")
+    p.add_argument("--network", choices=("paper", "testnet", "mainnet") if mainnet else ("paper", "testnet"),
+                   default="paper")
+    if mainnet:
+        p.add_argument("--i-understand-mainnet", action="store_true",
+                       help="with --network mainnet: real orders; you are also asked to type MAINNET on the terminal")
     p.add_argument("--timeout", type=at.timeout_s, default=5.0, help="seconds per exchange request (default 5)")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     m = sub.add_parser("monitor", parents=[common], help="the live risk monitor")
     m.add_argument("--headless", action="store_true", help="no UI: one line per poll")
-    _exchange_args(m, required=True)
+    _exchange_args(m, required=True, mainnet=True)
     m.add_argument("--genome", help="genome file (default: the promoted genome, else the default)")
     m.add_argument("--interval", type=at.interval_s, default=30.0, help="seconds between polls (default 30)")
     m.add_argument("--once", action="store_true", help="one poll, then exit (3 if the exchange is unreachable)")
