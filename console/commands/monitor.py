@@ -7,19 +7,25 @@ first; while a monitor is alive for the account it hands the action to that moni
 with --base-url and --address it claims the action itself and sends (core.monitor.claims).
 `monitor --network mainnet` needs --i-understand-mainnet and the word typed on a terminal
 (console.mainnet_guard) before it opens anything or reads the key; `approve` offers no mainnet.
+Ctrl-C or SIGTERM stops a monitor cleanly (lease released), however SIGINT was inherited.
 """
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
+import logging
+import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from console.exit_codes import EXIT_BAD_INPUT, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 from console import argtypes as at
+log = logging.getLogger("evorisk.monitor.cli")
 ONCE_ALERT_WAIT_S = 10.0  # `--once` waits this long for its alerts' deliveries before exiting
 
 
@@ -160,12 +166,31 @@ def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease, alert
             return EXIT_DB_BUSY
         problem = snap.data_error or snap.poll_warning or ""  # one poll: a failed one is unreachable either way
         return EXIT_UNREACHABLE if problem.startswith("exchange unavailable") else EXIT_OK
-    service.start()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        service.stop()
+    with _sigterm_as_interrupt():
+        service.start()
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            service.stop()
     return EXIT_OK
+
+
+def _raise_interrupt(signum: int, _frame) -> None:
+    log.info("monitor stopping on signal %d", signum)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill PID`, a service manager) stops the monitor as Ctrl-C does: polling stops, the
+    lease is released, alerts are flushed. Without it a monitor started in the background by a
+    script, where the shell ignores SIGINT, could only be stopped uncleanly. SIGINT is left as the
+    launcher set it."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_actions(args: argparse.Namespace) -> int:
