@@ -7,6 +7,7 @@ cloid ("Duplicate cloid" answers) are counted at the proxy from the venue's own 
 from __future__ import annotations
 
 import logging
+import select
 import signal
 import subprocess
 import sys
@@ -227,7 +228,9 @@ def test_s25_sigterm_stops_a_monitor_cleanly_and_frees_its_lease_even_where_sigi
         monitor = subprocess.Popen(argv, cwd=ROOT, env=rig.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
         try:
-            wait_for(lambda: rig.repo.monitor_lease(rig.paper.demo_address) is not None, "the monitor's lease")
+            ready, _, _ = select.select([monitor.stdout], [], [], WAIT_S)
+            assert ready and monitor.stdout.readline(), "the monitor never polled"  # running, lease held
+            assert rig.repo.monitor_lease(rig.paper.demo_address) is not None
             monitor.terminate()
             _, err = monitor.communicate(timeout=30)
         finally:

@@ -123,27 +123,33 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     operator = load_settings()
     gateway = _gateway(args)
     repo = _repo(args)
-    lease = None
-    if not args.read_only:
-        from core.monitor.monitor_lease import MonitorLeaseHolder
+    with _sigterm_as_interrupt():  # from the lease on, SIGTERM releases it as Ctrl-C does
+        lease = _take_lease(repo, args.address) if not args.read_only else None
+        try:
+            settings = MonitorSettings(args.address, poll_interval_s=args.interval,
+                                       can_trade=gateway.signer_address is not None, read_only=args.read_only,
+                                       perp=operator.risk, protect_off=args.protect == "off")
+            if args.protect == "on" and not args.read_only:
+                from console.live import record_protection
 
-        lease = MonitorLeaseHolder(repo, args.address, _now_ms)
-        lease.acquire()  # MonitorRunning: one line, exit 2
-        lease.start_heartbeat()
-    settings = MonitorSettings(args.address, poll_interval_s=args.interval,
-                               can_trade=gateway.signer_address is not None, read_only=args.read_only,
-                               perp=operator.risk, protect_off=args.protect == "off")
-    if args.protect == "on" and not args.read_only:
-        from console.live import record_protection
+                record_protection(repo, True, _operator(args), "evorisk monitor --protect on")
+            alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms)
+            try:
+                return _run_monitor(args, gateway, repo, settings, lease, alerts)
+            finally:
+                alerts.stop()
+        finally:
+            if lease is not None:
+                lease.release()
 
-        record_protection(repo, True, _operator(args), "evorisk monitor --protect on")
-    alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms)
-    try:
-        return _run_monitor(args, gateway, repo, settings, lease, alerts)
-    finally:
-        alerts.stop()
-        if lease is not None:
-            lease.release()
+
+def _take_lease(repo, address: str):
+    from core.monitor.monitor_lease import MonitorLeaseHolder
+
+    lease = MonitorLeaseHolder(repo, address, _now_ms)
+    lease.acquire()  # MonitorRunning: one line, exit 2
+    lease.start_heartbeat()
+    return lease
 
 
 def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease, alerts) -> int:
@@ -166,12 +172,11 @@ def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease, alert
             return EXIT_DB_BUSY
         problem = snap.data_error or snap.poll_warning or ""  # one poll: a failed one is unreachable either way
         return EXIT_UNREACHABLE if problem.startswith("exchange unavailable") else EXIT_OK
-    with _sigterm_as_interrupt():
-        service.start()
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            service.stop()
+    service.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        service.stop()
     return EXIT_OK
 
 
@@ -185,7 +190,10 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM (`kill PID`, a service manager) stops the monitor as Ctrl-C does: polling stops, the
     lease is released, alerts are flushed. Without it a monitor started in the background by a
     script, where the shell ignores SIGINT, could only be stopped uncleanly. SIGINT is left as the
-    launcher set it."""
+    launcher set it. Only the main thread can set a handler; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         yield
