@@ -103,8 +103,6 @@ ALSO = {"test_s08_fuzzed_wire_replies_never_crash_or_leak_nan": (4,)}  # the JSO
 PARTIAL = {
     3: "Retry-After is honoured; the client keeps no weight budget of its own (the venue's is tested)",
     18: "bounds, types and NaN are checked; no sanity backtest gates a promotion",
-    20: "skew against the HTTP Date halts signing; orders carry expiresAfter (their in-flight bound), cancels "
-        "and scheduleCancel do not",
 }
 KILL_TEST = "test_kill_after_approval_then_restart_books_every_order_exactly_once"
 KILL_LOOP_TEST = "test_s24_kill_9_loop_behind_a_slow_proxy_never_resends_a_booked_cloid"

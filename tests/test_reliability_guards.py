@@ -176,3 +176,35 @@ def test_s20_a_clock_two_days_ahead_halts_signing_with_a_clear_error(tmp_path, c
     raw = Exchange(wallet, r.paper.base_url, timeout=2)._post_action(
         action, sign_l1_action(wallet, action, None, nonce, None, False), nonce)
     assert raw["status"] == "err" and "Invalid nonce" in raw["response"]
+
+
+def test_s20_a_cancel_or_dead_man_switch_still_travelling_after_its_expiry_is_refused_not_applied_late(tmp_path):
+    """Cancels and scheduleCancel carry a signed expiresAfter like orders: held back on a slow link
+    past it, the venue refuses them (an old disarm can never land after a newer arm)."""
+    from core.exchange.errors import ExchangeTimeout
+    from tests.exonce_helpers import wait_for, wall_rig
+
+    r = wall_rig(tmp_path, delay_before_s=0.0)
+    try:
+        user = r.paper.demo_address
+        cloid = "0x" + "c" * 32
+        [placed] = r.gateway.place_orders([OrderRequest("BTC", True, 0.01, r.gateway.mids()["BTC"] * 0.8,
+                                                        cloid=cloid)])
+        assert placed.status == "resting"
+        slow = HyperliquidGateway("paper", base_url=r.proxy.base_url, private_key=r.agent_key, account_address=user,
+                                  timeout_s=0.3)
+        assert slow.action_expiry_ms() - slow.now_ms() == 1_600  # two timeouts and a second
+        slow.sz_decimals("BTC")  # meta read now, before the link turns slow
+        r.proxy.delay_before_s = 3.0  # past the 1.6 s expiry
+        for late in (lambda: slow.cancel_by_cloid("BTC", cloid), lambda: slow.schedule_cancel(slow.now_ms() + 60_000)):
+            replies = r.proxy.ledger.replies
+            with pytest.raises(ExchangeTimeout):
+                late()  # the client gives up at 0.3 s; the POST reaches the venue at 3 s
+            wait_for(lambda: r.proxy.ledger.replies == replies + 1, "the held-back POST to reach the venue", 30)
+        assert r.gateway.order_status_by_cloid(user, cloid).status == "open"  # the late cancel was refused
+        assert r.paper.ledger.accounts[user].scheduled_cancel_ms is None  # the late arm too
+        r.proxy.delay_before_s = 0.0
+        assert slow.cancel_by_cloid("BTC", cloid) is None  # on time: canceled as usual
+        assert r.gateway.order_status_by_cloid(user, cloid).status == "canceled"
+    finally:
+        r.stop()
