@@ -6,7 +6,7 @@ explicit table below for tests written before the prefix existed. A scenario pas
 at least one test and every mapped test passed (an xfail is a known failure, not a pass). Counts
 (fuzz cases, canary hits, /exchange calls, kills) come from the tests' junit properties.
 
-Run: `python -m bench.bench_reliability` (writes bench/RESULTS_reliability.md).
+Run: `python -m bench.bench_reliability` (replaces its section of bench/RESULTS.md).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).with_name("RESULTS_reliability.md")
+RESULTS = Path(__file__).with_name("RESULTS.md")  # its own section is replaced (replace_section)
 SCENARIOS = {
     1: "/info down", 2: "Slow, timeout", 3: "HTTP 429", 4: "Malformed JSON, missing fields", 5: "Order rejected",
     6: "Partial fill of a reduce-only IOC close", 7: "Stale price or gap", 8: "NaN, 0, negative or inf",
@@ -267,6 +267,8 @@ def run() -> str:
     ]
     return "\n".join([
         "## Reliability scorecard (RELIABILITY.md section 4)", "",
+        f"Command: `NUMBA_CACHE_DIR=.cache/numba .venv/bin/python -m bench.bench_reliability` (kill -9 loop at "
+        f"{KILL_LOOP_KILLS} kills).", "",
         "Every fault-scenario test (tests/test_reliability_*.py plus the mapped earlier tests) run once with pytest;"
         " the paper exchange on loopback through the real hyperliquid SDK, SQLite on temporary files.", "",
         *figures, "",
@@ -275,7 +277,17 @@ def run() -> str:
 
 
 
+def replace_section(results: str, text: str) -> str:
+    """bench/RESULTS.md with its scorecard section (up to the next `## ` heading) replaced by `text`."""
+    title = text.splitlines()[0]
+    start = results.find(title)
+    if start < 0:
+        return results.rstrip("\n") + "\n\n" + text
+    end = results.find("\n## ", start + len(title))
+    return results[:start] + text.rstrip("\n") + "\n" + (results[end:] if end >= 0 else "")
+
+
 if __name__ == "__main__":
     text = run()
-    RESULTS.write_text(text, encoding="utf-8")
+    RESULTS.write_text(replace_section(RESULTS.read_text(encoding="utf-8"), text), encoding="utf-8")
     sys.stdout.write(text)
