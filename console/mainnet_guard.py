@@ -1,4 +1,5 @@
-"""The typed confirmation a live mainnet session needs besides --i-understand-mainnet (SPEC 6).
+"""The typed confirmation a live mainnet session (the console or the monitor) needs besides
+--i-understand-mainnet (SPEC 6).
 
 The flag proves intent at the time the command was written (a script, shell history); the typed
 word proves a person is at the terminal now. Without a terminal there is nobody to ask, so a
@@ -30,3 +31,11 @@ def require_mainnet_confirmation(stdin: TextIO, stdout: TextIO, what: str) -> No
         shown = "nothing" if not answer.strip() else repr(answer.strip()[:20])
         raise BadInputError(f"{what} on mainnet not confirmed (typed {shown}, not {CONFIRM_WORD}); "
                             "nothing was started")
+
+
+def require_live_mainnet(understood: bool, stdin: TextIO, stdout: TextIO, what: str) -> None:
+    """The whole guard of a live mainnet session: the flag, then the typed word on a terminal.
+    Called before the database, the key or any gateway exists; BadInputError (exit 2) otherwise."""
+    if not understood:
+        raise BadInputError(f"{what} on mainnet needs --i-understand-mainnet (and a typed confirmation)")
+    require_mainnet_confirmation(stdin, stdout, what)

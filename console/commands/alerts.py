@@ -1,5 +1,6 @@
 """`evorisk alerts [--json]` lists recent alert events and their deliveries; `evorisk alerts test`
-sends a test alert to every configured channel and says what became of it.
+sends a test alert to every configured channel and says what became of it, or refuses (exit 2,
+nothing sent) when a configured URL is not one apprise knows: a test that skipped it would pass.
 
 Channels come from the settings file and EVORISK_ALERT_URLS (core/operator_settings.py); only
 redacted URLs are ever printed.
@@ -72,9 +73,8 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     def on_console(alert) -> None:
         sys.stdout.write(f"\a[console] {alert.text}\n")  # the terminal bell, as the console rings it
 
-    channels, problems = build_channels(settings.alerts, on_console)
-    for line in problems:
-        sys.stderr.write(f"evorisk: skipped: {line}\n")
+    _refuse_unusable_urls(settings.alerts.urls)  # a test that skips a channel would pass without it
+    channels, _ = build_channels(settings.alerts, on_console)
     dispatcher = AlertDispatcher(channels, repo, _now_ms, DispatchSettings(TEST_RETRIES_S, 0)).start()
     alert = test_alert(_now_ms())
     dispatcher.raise_alert(alert)
@@ -91,6 +91,27 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
     if not finished:
         sys.stdout.write(f"  some channels had not answered after {TEST_WAIT_S:.0f} s\n")
     return EXIT_UNREACHABLE if failed else EXIT_OK
+
+
+def _refuse_unusable_urls(urls: tuple[str, ...]) -> None:
+    """BadInputError naming every URL apprise refuses, by where it was configured and its
+    redacted form (core/alerts/redact.py), before anything is sent."""
+    import os
+
+    from core.alerts.channels import url_channels
+    from core.errors import BadInputError
+    from core.operator_settings import ALERT_URLS_ENV
+
+    from_env = [u.strip() for u in os.environ.get(ALERT_URLS_ENV, "").split(",")]  # entry N as written
+    bad = []
+    for url in urls:
+        _, problems = url_channels([url])
+        if problems:
+            where = (f"{ALERT_URLS_ENV} entry {from_env.index(url) + 1}" if url in from_env
+                     else "[alerts] urls in the settings file")
+            bad.append(f"{where}: {problems[0]}")
+    if bad:
+        raise BadInputError("; ".join(bad) + "; fix or remove it, nothing was sent")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

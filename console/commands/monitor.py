@@ -5,18 +5,27 @@ pending action ids. Only one monitor per account and database acts (a lease in S
 one is refused with exit 2, or watches with --read-only. Approving commits the approval row
 first; while a monitor is alive for the account it hands the action to that monitor, otherwise
 with --base-url and --address it claims the action itself and sends (core.monitor.claims).
+`monitor --network mainnet` needs --i-understand-mainnet and the word typed on a terminal
+(console.mainnet_guard) before it opens anything or reads the key; `approve` offers no mainnet.
+Ctrl-C or SIGTERM stops a monitor cleanly (lease released), however SIGINT was inherited.
 """
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
+import logging
 import re
+import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
 
 from console import argtypes as at
+from console.mainnet_guard import require_live_mainnet
 from console.exit_codes import EXIT_BAD_INPUT, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 from console.views.monitor_line import snapshot_line
 from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, failure_alerts
@@ -29,6 +38,7 @@ from core.vocabulary import ActionStatus
 from core.monitor.service import MonitorService, MonitorSettings
 from core.operator_settings import load_settings
 
+log = logging.getLogger("evorisk.monitor.cli")
 ONCE_ALERT_WAIT_S = 10.0  # `--once` waits this long for its alerts' deliveries before exiting
 
 
@@ -41,9 +51,14 @@ def _operator(args: argparse.Namespace) -> str:
 
 
 def _gateway(args: argparse.Namespace):
-    from console.services.opening import signing_gateway  # heavy: the store
+    """The key is read here, so on mainnet only after console.mainnet_guard has passed; a read-only
+    monitor never loads it (HYPERLIQUID.md: read-only mainnet data only when named, never with the key)."""
+    from console.services.opening import read_only_gateway, signing_gateway  # heavy: the store
 
-    return signing_gateway(args.network, args.base_url, args.address, args.timeout)
+    if args.read_only:
+        return read_only_gateway(args.network, args.base_url, args.address, args.timeout)
+    return signing_gateway(args.network, args.base_url, args.address, args.timeout,
+                           allow_mainnet=args.network == "mainnet")
 
 
 def _repo(args: argparse.Namespace):
@@ -75,30 +90,38 @@ class DbEpisodes:
 def cmd_monitor(args: argparse.Namespace) -> int:
     if not args.headless:
         raise BadInputError("the interactive monitor is `evorisk console`; use --headless here")
+    if args.network == "mainnet" and not args.read_only:
+        require_live_mainnet(args.i_understand_mainnet, sys.stdin, sys.stdout, "the monitor")  # before all else
     from storage.alert_repo import AlertRepo
 
     operator = load_settings()
     gateway = _gateway(args)
     repo = _repo(args)
-    lease = None
-    if not args.read_only:
-        lease = MonitorLeaseHolder(repo, args.address, _now_ms)
-        lease.acquire()  # MonitorRunning: one line, exit 2
-        lease.start_heartbeat()
-    settings = MonitorSettings(args.address, poll_interval_s=args.interval,
-                               can_trade=gateway.signer_address is not None, read_only=args.read_only,
-                               perp=operator.risk, protect_off=args.protect == "off")
-    if args.protect == "on" and not args.read_only:
-        from console.services.promotions import record_protection
+    with _sigterm_as_interrupt():  # from the lease on, SIGTERM releases it as Ctrl-C does
+        lease = _take_lease(repo, args.address) if not args.read_only else None
+        try:
+            settings = MonitorSettings(args.address, poll_interval_s=args.interval,
+                                       can_trade=gateway.signer_address is not None, read_only=args.read_only,
+                                       perp=operator.risk, protect_off=args.protect == "off")
+            if args.protect == "on" and not args.read_only:
+                from console.services.promotions import record_protection
 
-        record_protection(repo, True, _operator(args), "evorisk monitor --protect on")
-    alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms)
-    try:
-        return _run_monitor(args, gateway, repo, settings, lease, alerts)
-    finally:
-        alerts.stop()
-        if lease is not None:
-            lease.release()
+                record_protection(repo, True, _operator(args), "evorisk monitor --protect on")
+            alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms)
+            try:
+                return _run_monitor(args, gateway, repo, settings, lease, alerts)
+            finally:
+                alerts.stop()
+        finally:
+            if lease is not None:
+                lease.release()
+
+
+def _take_lease(repo, address: str):
+    lease = MonitorLeaseHolder(repo, address, _now_ms)
+    lease.acquire()  # MonitorRunning: one line, exit 2
+    lease.start_heartbeat()
+    return lease
 
 
 def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease, alerts) -> int:
@@ -124,6 +147,27 @@ def _run_monitor(args: argparse.Namespace, gateway, repo, settings, lease, alert
     except KeyboardInterrupt:
         service.stop()
     return EXIT_OK
+
+
+def _raise_interrupt(signum: int, _frame) -> None:
+    log.info("monitor stopping on signal %d", signum)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill PID`, a service manager) stops the monitor as Ctrl-C does: polling stops, the
+    lease is released, alerts are flushed. Without it a monitor started in the background by a
+    script, where the shell ignores SIGINT, could only be stopped uncleanly. SIGINT is left as the
+    launcher set it. Only the main thread can set a handler; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_actions(args: argparse.Namespace) -> int:
@@ -239,17 +283,22 @@ def cmd_propose_exit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _exchange_args(p: argparse.ArgumentParser, required: bool) -> None:
+def _exchange_args(p: argparse.ArgumentParser, required: bool, mainnet: bool = False) -> None:
+    """Only the monitor offers mainnet (behind console.mainnet_guard); `approve` never does."""
     p.add_argument("--base-url", required=required, help="exchange URL (the paper exchange's base_url)")
     p.add_argument("--address", required=required, type=at.address, help="account address to watch (0x...)")
-    p.add_argument("--network", choices=("paper", "testnet"), default="paper")
+    p.add_argument("--network", choices=("paper", "testnet", "mainnet") if mainnet else ("paper", "testnet"),
+                   default="paper")
+    if mainnet:
+        p.add_argument("--i-understand-mainnet", action="store_true",
+                       help="with --network mainnet: real orders; you are also asked to type MAINNET on the terminal")
     p.add_argument("--timeout", type=at.timeout_s, default=5.0, help="seconds per exchange request (default 5)")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     m = sub.add_parser("monitor", parents=[common], help="the live risk monitor")
     m.add_argument("--headless", action="store_true", help="no UI: one line per poll")
-    _exchange_args(m, required=True)
+    _exchange_args(m, required=True, mainnet=True)
     m.add_argument("--genome", help="genome file (default: the promoted genome, else the default)")
     m.add_argument("--interval", type=at.interval_s, default=30.0, help="seconds between polls (default 30)")
     m.add_argument("--once", action="store_true", help="one poll, then exit (3 if the exchange is unreachable)")

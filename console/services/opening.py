@@ -48,10 +48,21 @@ def read_gateway(network: str, base_url: str | None, timeout_s: float) -> Hyperl
 
 
 def signing_gateway(network: str, base_url: str | None, address: str | None,
-                    timeout_s: float | None = None) -> HyperliquidGateway:
-    """A gateway that signs with $EVORISK_PRIVATE_KEY (refused when the key is missing or bad)."""
+                    timeout_s: float | None = None, allow_mainnet: bool = False) -> HyperliquidGateway:
+    """A gateway that signs with $EVORISK_PRIVATE_KEY (refused when the key is missing or bad).
+
+    allow_mainnet only after console.mainnet_guard has passed: the key is read here."""
     extra = {} if timeout_s is None else {"timeout_s": timeout_s}
-    return HyperliquidGateway.from_env(network, base_url=base_url, account_address=address, **extra)
+    return HyperliquidGateway.from_env(network, base_url=base_url, account_address=address,
+                                       allow_mainnet=allow_mainnet, **extra)
+
+
+def read_only_gateway(network: str, base_url: str | None, address: str | None,
+                      timeout_s: float | None = None) -> HyperliquidGateway:
+    """A gateway that never loads a key: it reads market data and the account, and cannot sign."""
+    extra = {} if timeout_s is None else {"timeout_s": timeout_s}
+    return HyperliquidGateway(network, base_url=base_url, account_address=address,
+                              allow_mainnet=network == "mainnet", **extra)
 
 
 def watch_gateway(network: str, address: str, read_only: bool) -> HyperliquidGateway:

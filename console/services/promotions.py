@@ -66,6 +66,8 @@ class Promoted:
 def promote_genome(repo: MonitorRepo, by: str, genome_id: int | None = None, file: str | None = None,
                    run_id: int | None = None) -> Promoted:
     """Promote a stored genome (`genome_id`) or the first genome of a file."""
+    if run_id is not None and RunRepo(repo.store).get_run(run_id) is None:  # before anything is stored
+        raise BadInputError(f"--run {run_id}: no such run in {repo.store.path} (`evorisk runs` lists them)")
     if genome_id is not None:
         row = RunRepo(repo.store).get_genome(genome_id)
         if row is None:

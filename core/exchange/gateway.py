@@ -35,6 +35,12 @@ DEFAULT_TIMEOUT_S = 5.0
 # The venue refuses a dead-man switch armed less than 5 s ahead; refuse it here without a request.
 SCHEDULE_CANCEL_MIN_LEAD_MS = 5_000
 SCHEDULE_CANCEL_VOLUME_GATE = "Cannot set scheduled cancel time until enough volume traded"
+# Cancels and scheduleCancel are signed with an expiresAfter too (an L1 action may carry one): one
+# still travelling this long after signing is refused by the venue instead of applied late, e.g.
+# an old disarm of the dead-man switch landing after a newer arm. The bound orders get from
+# core.monitor.claims.post_window_ms: two request timeouts and a second.
+ACTION_WINDOW_TIMEOUTS = 2
+ACTION_WINDOW_MARGIN_MS = 1_000
 
 
 class ExchangeGateway(Protocol):
@@ -244,10 +250,15 @@ class HyperliquidGateway:
         raw = self._act("order", lambda ex: ex.bulk_orders(wire, grouping=grouping, expires_after=expires_after_ms))
         return parse.parse_order_statuses(raw, len(wire))
 
+    def action_expiry_ms(self) -> int:
+        """The expiresAfter a cancel or scheduleCancel signed now carries (see ACTION_WINDOW_TIMEOUTS)."""
+        return self.now_ms() + int(ACTION_WINDOW_TIMEOUTS * self.timeout_s * 1000) + ACTION_WINDOW_MARGIN_MS
+
     def cancel_by_cloid(self, coin: str, cloid: str) -> str | None:
         """None when canceled, else the venue's reason (e.g. already filled)."""
         self.sz_decimals(coin)
-        raw = self._act("cancelByCloid", lambda ex: ex.cancel_by_cloid(coin, Cloid(cloid)))
+        raw = self._act("cancelByCloid", lambda ex: ex.bulk_cancel_by_cloid(
+            [{"coin": coin, "cloid": Cloid(cloid)}], expires_after=self.action_expiry_ms()))
         return parse.parse_cancel_statuses(raw, 1)[0]
 
     def schedule_cancel(self, time_ms: int | None) -> None:
@@ -260,7 +271,7 @@ class HyperliquidGateway:
         if time_ms is not None and time_ms < self._now_ms() + SCHEDULE_CANCEL_MIN_LEAD_MS:
             raise BadInputError(f"scheduleCancel must be at least {SCHEDULE_CANCEL_MIN_LEAD_MS / 1000:g} s ahead")
         try:
-            raw = self._act("scheduleCancel", lambda ex: ex.schedule_cancel(time_ms))
+            raw = self._act("scheduleCancel", lambda ex: ex.schedule_cancel(time_ms, self.action_expiry_ms()))
             parse.parse_default_ok(raw, "scheduleCancel")
         except OrderRejected as exc:
             if exc.venue_message.startswith(SCHEDULE_CANCEL_VOLUME_GATE):

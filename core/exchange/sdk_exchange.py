@@ -4,6 +4,7 @@ Why a subclass: `Exchange.bulk_orders` & co. read `get_timestamp_ms()` from modu
 only other way to change the nonce is to patch that global for the whole process, which is
 not thread-safe and would leak into any other SDK user. Overriding the four actions we send
 keeps the SDK's wire format, signing and posting (`sign_l1_action`, `_post_action`) untouched.
+Every one of them takes a signed `expires_after` (allowed on all L1 actions, never on user-signed ones).
 """
 from __future__ import annotations
 
@@ -55,16 +56,17 @@ class NonceExchange(Exchange):
             builder["b"] = builder["b"].lower()
         return self._sign_and_post(order_wires_to_order_action(wires, builder, grouping), expires_after)
 
-    def bulk_cancel(self, cancel_requests: List[CancelRequest]) -> Any:
+    def bulk_cancel(self, cancel_requests: List[CancelRequest], expires_after: Optional[int] = None) -> Any:
         cancels = [{"a": self.info.name_to_asset(c["coin"]), "o": c["oid"]} for c in cancel_requests]
-        return self._sign_and_post({"type": "cancel", "cancels": cancels})
+        return self._sign_and_post({"type": "cancel", "cancels": cancels}, expires_after)
 
-    def bulk_cancel_by_cloid(self, cancel_requests: List[CancelByCloidRequest]) -> Any:
+    def bulk_cancel_by_cloid(self, cancel_requests: List[CancelByCloidRequest],
+                             expires_after: Optional[int] = None) -> Any:
         cancels = [{"asset": self.info.name_to_asset(c["coin"]), "cloid": c["cloid"].to_raw()} for c in cancel_requests]
-        return self._sign_and_post({"type": "cancelByCloid", "cancels": cancels})
+        return self._sign_and_post({"type": "cancelByCloid", "cancels": cancels}, expires_after)
 
-    def schedule_cancel(self, time: Optional[int]) -> Any:  # noqa: A002 - the SDK's parameter name
-        action: dict = {"type": "scheduleCancel"}
+    def schedule_cancel(self, time: Optional[int], expires_after: Optional[int] = None) -> Any:  # noqa: A002
+        action: dict = {"type": "scheduleCancel"}  # `time`: the SDK's parameter name
         if time is not None:
             action["time"] = time
-        return self._sign_and_post(action)
+        return self._sign_and_post(action, expires_after)

@@ -206,16 +206,19 @@ def test_alerts_test_command_reaches_every_channel_and_shows_only_redacted_urls(
         settings = tmp_path / "settings.toml"
         settings.write_text("[alerts]\ndesktop = false\n")
         monkeypatch.setenv("EVORISK_SETTINGS", str(settings))
-        monkeypatch.setenv("EVORISK_ALERT_URLS", f"{url},nonsense-scheme://{SECRET_TOKEN}")
+        monkeypatch.setenv("EVORISK_ALERT_URLS", url)
         assert main(["alerts", "test", "--db", str(tmp_path / "t.db")]) == 0
+        out, err = capsys.readouterr()
+        monkeypatch.setenv("EVORISK_ALERT_URLS", f"{url},nonsense-scheme://{SECRET_TOKEN}")
+        assert main(["alerts", "test", "--db", str(tmp_path / "t.db")]) == 2  # refused: nothing sent
+        bad_out, bad_err = capsys.readouterr()
     finally:
         receiver.close()
-    out, err = capsys.readouterr()
-    assert receiver.titles() == ["evorisk: test alert"]
+    assert receiver.titles() == ["evorisk: test alert"]  # only the first run's
     assert "url json://127.0.0.1:" in out and "delivered" in out and "console console delivered" in out
-    assert "skipped" in err  # apprise refused the second URL; said so, redacted
+    assert bad_err.count("\n") == 1 and "EVORISK_ALERT_URLS entry 2" in bad_err and "nonsense-scheme://***" in bad_err
     for secret in (SECRET_USER, SECRET_PASS, SECRET_TOKEN):
-        assert secret not in out + err
+        assert secret not in out + err + bad_out + bad_err
 
 
 def test_a_broken_settings_file_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):

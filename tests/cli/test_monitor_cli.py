@@ -63,15 +63,28 @@ def test_promote_list_and_restore_previous(tmp_path, capsys):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     save_genome_file(a, test_genes(), label="tight", oos_metrics={"sharpe": 1.1})
     save_genome_file(b, test_genes() * 0.5, label="loose")
-    assert main(["promote", "--file", str(a), "--run", "7", "--by", "alice", "--db", str(db)]) == 0
+    run_id = Store(db).create_run({"population_size": 2}, "fp", "test data")
+    assert main(["promote", "--file", str(a), "--run", str(run_id), "--by", "alice", "--db", str(db)]) == 0
     assert main(["promote", "--file", str(b), "--by", "bob", "--db", str(db)]) == 0
     assert main(["restore-previous", "--by", "carol", "--db", str(db)]) == 0
     assert main(["promotions", "--json", "--db", str(db)]) == 0
     rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert [(r["label"], r["promoted_by"], r["restored_from"]) for r in rows] == [
         ("tight", "carol", 1), ("loose", "bob", None), ("tight", "alice", None)]
-    assert rows[2]["run_id"] == 7 and rows[2]["oos_metrics"] == {"sharpe": 1.1}
+    assert rows[2]["run_id"] == run_id and rows[2]["oos_metrics"] == {"sharpe": 1.1}
     assert main(["promote", "--genome-id", "99", "--db", str(db)]) == 2
+
+
+def test_promote_from_a_run_that_does_not_exist_is_refused_before_anything_is_stored(tmp_path, capsys):
+    db = tmp_path / "p.db"
+    genome = tmp_path / "g.json"
+    save_genome_file(genome, test_genes(), label="tight")
+    run_id = Store(db).create_run({"population_size": 2}, "fp", "test data")
+    assert main(["promote", "--file", str(genome), "--run", str(run_id + 98), "--by", "alice", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--run {run_id + 98}: no such run" in err
+    assert main(["promotions", "--json", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # nothing promoted, no standing exits approved
 
 
 def test_monitor_migrations_apply_in_memory():

@@ -30,6 +30,7 @@ from storage.monitor_repo import MonitorRepo
 from storage.run_repo import RunRepo
 from storage.store import Store
 from tests.support.hostile_files import build
+from tests.support.connection_trap import ConnectionTrap
 from tests.support.reliability_rig import exchange_calls, integrity_ok, propose_exit, rig
 
 HOLD_LOCK = """
@@ -251,16 +252,23 @@ def test_s32_monitor_once_on_a_locked_database_exits_4(tmp_path, capsys):
 
 
 # ---- 33: a live mainnet session needs a typed confirmation --------------------------------------
-def _console_on_a_pty(tmp_path: Path, typed: str | None) -> tuple[int, str, str]:
-    """Run `evorisk console --network mainnet --i-understand-mainnet` with stdin/stdout on a pseudo-terminal
-    (stderr a pipe), type `typed` after the prompt (None: close the terminal), return code, screen, stderr."""
+MAINNET_MONITOR = ["monitor", "--headless", "--once", "--network", "mainnet", "--i-understand-mainnet",
+                   "--base-url", "https://api.hyperliquid.xyz", "--address", "0x" + "1" * 40]
+
+
+def _console_on_a_pty(tmp_path: Path, typed: str | None, argv: list[str] | None = None,
+                      proxy: str = "http://127.0.0.1:9") -> tuple[int, str, str]:
+    """Run `evorisk console --network mainnet --i-understand-mainnet` (or `argv`) with stdin/stdout on a
+    pseudo-terminal (stderr a pipe), type `typed` after the prompt (None: close the terminal), return
+    code, screen, stderr. Every HTTP(S) request goes to `proxy` on loopback: nothing may leave."""
     master, slave = pty.openpty()
     script = Path(sys.executable).with_name("evorisk")
     env = {**os.environ, "EVORISK_PRIVATE_KEY": "0x" + "4" * 64, "EVORISK_ADDRESS": "0x" + "1" * 40,
-           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}  # nothing may leave
-    proc = subprocess.Popen([str(script), "console", "--network", "mainnet", "--i-understand-mainnet", "--db",
-                             str(tmp_path / "main.db")], stdin=slave, stdout=slave, stderr=subprocess.PIPE,
-                            env=env, close_fds=True)
+           "HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "https_proxy": proxy, "http_proxy": proxy,
+           "NO_PROXY": "", "no_proxy": ""}
+    argv = argv or ["console", "--network", "mainnet", "--i-understand-mainnet"]
+    proc = subprocess.Popen([str(script), *argv, "--db", str(tmp_path / "main.db")], stdin=slave, stdout=slave,
+                            stderr=subprocess.PIPE, env=env, close_fds=True)
     os.close(slave)
     screen = b""
     deadline = time.monotonic() + 60
@@ -300,6 +308,51 @@ def test_s33_mainnet_console_without_a_terminal_is_refused_before_any_gateway(tm
     assert main(["console", "--network", "mainnet", "--i-understand-mainnet", "--db", str(tmp_path / "m.db")]) == 2
     err = capsys.readouterr().err
     assert "needs a typed confirmation on a terminal" in err and len(err.strip().splitlines()) == 1
+    assert built == [] and not (tmp_path / "m.db").exists()
+
+
+@pytest.mark.parametrize("typed", ["yes", "", None])
+def test_s33_mainnet_monitor_on_a_terminal_without_the_typed_word_is_refused_and_sends_nothing(
+        tmp_path, typed, record_property):
+    trap = ConnectionTrap()
+    try:
+        code, screen, err = _console_on_a_pty(tmp_path, typed, MAINNET_MONITOR, f"http://127.0.0.1:{trap.port}")
+    finally:
+        trap.close()
+    assert "Type MAINNET to continue" in screen  # it asked, on the terminal, as the console does
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "the monitor on mainnet not confirmed" in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "main.db").exists() and trap.connections == 0  # no database, no gateway, no request
+    record_property("guard_attempts", 1)
+
+
+def test_s33_mainnet_monitor_confirmed_on_a_terminal_goes_on_to_the_venue(tmp_path):
+    """The typed word is the only thing between the refusal above and a live session: with it, the
+    monitor opens its database and asks the venue (here: a trap standing in as the proxy)."""
+    trap = ConnectionTrap()
+    try:
+        code, screen, err = _console_on_a_pty(tmp_path, "MAINNET", MAINNET_MONITOR, f"http://127.0.0.1:{trap.port}")
+    finally:
+        trap.close()
+    assert "Type MAINNET to continue" in screen
+    assert code == 3 and "Traceback" not in err, err  # went on: the trap closed its connection, unreachable
+    assert (tmp_path / "main.db").exists() and trap.connections > 0
+
+
+@pytest.mark.parametrize("extra, said", [([], "needs --i-understand-mainnet"),
+                                         (["--i-understand-mainnet"], "needs a typed confirmation on a terminal")])
+def test_s33_mainnet_monitor_without_the_flag_or_a_terminal_is_refused_before_any_gateway(
+        tmp_path, capsys, monkeypatch, extra, said):
+    built = []
+    import core.exchange.gateway as gw
+
+    original = gw.HyperliquidGateway.__init__
+    monkeypatch.setattr(gw.HyperliquidGateway, "__init__", lambda self, *a, **k: built.append(a) or original(self, *a, **k))
+    monkeypatch.setenv("EVORISK_PRIVATE_KEY", "0x" + "4" * 64)
+    argv = [a for a in MAINNET_MONITOR if a != "--i-understand-mainnet"] + extra
+    assert main([*argv, "--db", str(tmp_path / "m.db")]) == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.strip().splitlines()) == 1
     assert built == [] and not (tmp_path / "m.db").exists()
 
 

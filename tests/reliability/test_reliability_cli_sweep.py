@@ -100,6 +100,7 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     *[("monitor", [*MON, "--address", ADDRESS, *a], {}) for a in (
         ["--interval", "nan"], ["--interval", "inf"], ["--interval", "0"], ["--interval", "-1"],
         ["--interval", "1e300"], ["--timeout", "0"], ["--timeout", "nan"], ["--network", "mainnet"],
+        ["--network", "mainnet", "--i-understand-mainnet"],  # no terminal here
         ["--genome", "{fifo}"], ["--genome", "{huge_int_json}"])],
     *[("monitor", [*MON, "--address", a], {}) for a in ("0x1", "0x" + "z" * 40, "1" * 42, "0x" + "1" * 41)],
     ("monitor", ["monitor", "--base-url", URL, "--address", ADDRESS], {}),  # --headless missing
@@ -128,10 +129,12 @@ CASES: list[tuple[str, list[str], dict[str, str]]] = [
     *[("alerts", a, {}) for a in (
         ["alerts", "--limit", "0"], ["alerts", "--limit", "-1"], ["alerts", "--limit", "nan"],
         ["alerts", "bogus"], ["alerts", "--db", "{random_db}"], ["alerts", "test", "--db", "{db_dir}"])],
+    *[("alerts", ["alerts", "test"], {"EVORISK_ALERT_URLS": urls}) for urls in (
+        "nonsense-scheme://T0KEN", "json://127.0.0.1:9/ok,tgram://", "http://[::1", "json://127.0.0.1:9/ok,,T0KEN")],
     # promote / promotions / restore-previous
     *[("promote", ["promote", *a], {}) for a in (
         ["--genome-id", "0"], ["--file", "{fifo}"], ["--file", "{deep_json}"], ["--file", "{big_int_json}"],
-        ["--genome-id", "1", "--file", "{genome_json}"], [])],
+        ["--genome-id", "1", "--file", "{genome_json}"], [], ["--file", "{genome_json}", "--run", "99"])],
     ("promotions", ["promotions", "--limit", "-5"], {}),
     ("restore-previous", ["restore-previous", "--db", "{db_dir}"], {}),
     # size

@@ -7,6 +7,7 @@ cloid ("Duplicate cloid" answers) are counted at the proxy from the venue's own 
 from __future__ import annotations
 
 import logging
+import select
 import signal
 import subprocess
 import sys
@@ -38,10 +39,17 @@ def start_monitor(rig, *extra: str, timeout_s: float = 3.0, interval_s: float = 
 
 
 def interrupt(proc: subprocess.Popen) -> tuple[str, str]:
+    """Stop a monitor cleanly with SIGTERM. Not SIGINT: a test run launched in the background by a
+    script inherits SIGINT ignored (POSIX shells do that for `cmd &`), and so does every monitor
+    it starts. A monitor that does not stop is killed, so it never outlives its test."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    return out, err
+        proc.terminate()
+    try:
+        return proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate(timeout=10)
+        raise
 
 
 @pytest.fixture
@@ -207,5 +215,29 @@ def test_s25_the_lease_of_a_killed_monitor_is_taken_over_at_once(tmp_path):
             assert second.poll() is None
         finally:
             interrupt(second)
+    finally:
+        rig.stop()
+
+
+def test_s25_sigterm_stops_a_monitor_cleanly_and_frees_its_lease_even_where_sigint_is_ignored(tmp_path):
+    """A monitor started by a script in the background (`evorisk monitor ... &`: SIGINT ignored) or by
+    a service manager is stopped with SIGTERM: it must stop as after Ctrl-C, lease released, exit 0."""
+    rig = wall_rig(tmp_path, delay_before_s=0.0)
+    try:
+        argv = [sys.executable, "-m", "console.cli", "monitor", "--headless", "--interval", "0.3", *rig.cli_args(3.0)]
+        monitor = subprocess.Popen(argv, cwd=ROOT, env=rig.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        try:
+            ready, _, _ = select.select([monitor.stdout], [], [], WAIT_S)
+            assert ready and monitor.stdout.readline(), "the monitor never polled"  # running, lease held
+            assert rig.repo.monitor_lease(rig.paper.demo_address) is not None
+            monitor.terminate()
+            _, err = monitor.communicate(timeout=30)
+        finally:
+            if monitor.poll() is None:
+                monitor.kill()
+        assert monitor.returncode == 0, err  # a clean stop, not death by signal (-15)
+        assert "Traceback" not in err
+        assert rig.repo.monitor_lease(rig.paper.demo_address) is None  # released: the next monitor starts at once
     finally:
         rig.stop()

@@ -6,8 +6,6 @@ so any attempt to reach api.hyperliquid.xyz would be counted there instead of le
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 
 import eth_account
 import pytest
@@ -22,6 +20,7 @@ from core.exchange.models import OrderRequest
 from core.exchange.network import resolve_venue
 from core.exchange.nonce import NonceSource
 from core.monitor.executor import Executor
+from tests.support.connection_trap import ConnectionTrap
 from tests.support.paper import post_exchange
 from tests.support.reliability_rig import exchange_calls, fills_table, propose_exit, rig
 
@@ -32,28 +31,6 @@ NEAR_MISSES = [
     "https://api.hyperliquid.xyz?x=1", "https://user@api.hyperliquid.xyz",
 ]
 DAY_MS = 86_400_000
-
-
-class ConnectionTrap:
-    """A TCP listener that counts and closes every connection (used as the proxy for all URLs)."""
-
-    def __init__(self):
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self):
-        self._sock.close()
 
 
 @pytest.fixture
@@ -107,16 +84,25 @@ def test_s19_no_flag_no_mainnet_exchange_and_no_request_leaves(tmp_path, trap, m
     assert calls == 0
 
 
-def test_s19_the_cli_offers_no_mainnet_to_the_monitor_or_approve(tmp_path, trap):
+def test_s19_the_cli_offers_no_mainnet_to_approve_and_the_monitor_only_behind_the_flag_and_a_terminal(
+        tmp_path, trap, capsys, monkeypatch):
     from console.cli import main
 
+    monkeypatch.setenv("EVORISK_PRIVATE_KEY", "0x" + "4" * 64)
     db = str(tmp_path / "guard.db")
-    for argv in (["monitor", "--headless", "--once", "--network", "mainnet", "--base-url", MAINNET_API_URL,
-                  "--address", "0x" + "0" * 40, "--db", db],
-                 ["approve", "1", "--network", "mainnet", "--base-url", MAINNET_API_URL, "--address", "0x" + "0" * 40,
-                  "--db", db]):
-        assert main(argv) == 2  # argparse refuses the choice: one usage line, exit 2
-    assert main(["console", "--network", "mainnet", "--db", db]) == 2  # needs --i-understand-mainnet
+    monitor = ["monitor", "--headless", "--once", "--network", "mainnet", "--base-url", MAINNET_API_URL,
+               "--address", "0x" + "0" * 40, "--db", db]
+    refusals = {
+        "invalid choice: 'mainnet'": ["approve", "1", "--network", "mainnet", "--base-url", MAINNET_API_URL,
+                                      "--address", "0x" + "0" * 40, "--db", db],  # argparse refuses the choice
+        "the monitor on mainnet needs --i-understand-mainnet": monitor,
+        "needs a typed confirmation on a terminal": [*monitor, "--i-understand-mainnet"],  # pytest: no terminal
+        "mainnet needs --i-understand-mainnet": ["console", "--network", "mainnet", "--db", db],
+    }
+    for said, argv in refusals.items():
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert said in err and len(err.strip().splitlines()) == 1, err
     assert trap.connections == 0
 
 
@@ -166,3 +152,35 @@ def test_s20_a_clock_two_days_ahead_halts_signing_with_a_clear_error(tmp_path, c
     raw = post_exchange(r.paper.base_url, action, sign_l1_action(wallet, action, None, nonce, None, False), nonce,
                         timeout_s=2)
     assert raw["status"] == "err" and "Invalid nonce" in raw["response"]
+
+
+def test_s20_a_cancel_or_dead_man_switch_still_travelling_after_its_expiry_is_refused_not_applied_late(tmp_path):
+    """Cancels and scheduleCancel carry a signed expiresAfter like orders: held back on a slow link
+    past it, the venue refuses them (an old disarm can never land after a newer arm)."""
+    from core.exchange.errors import ExchangeTimeout
+    from tests.support.exonce_rig import wait_for, wall_rig
+
+    r = wall_rig(tmp_path, delay_before_s=0.0)
+    try:
+        user = r.paper.demo_address
+        cloid = "0x" + "c" * 32
+        [placed] = r.gateway.place_orders([OrderRequest("BTC", True, 0.01, r.gateway.mids()["BTC"] * 0.8,
+                                                        cloid=cloid)])
+        assert placed.status == "resting"
+        slow = HyperliquidGateway("paper", base_url=r.proxy.base_url, private_key=r.agent_key, account_address=user,
+                                  timeout_s=0.3)
+        assert slow.action_expiry_ms() - slow.now_ms() == 1_600  # two timeouts and a second
+        slow.sz_decimals("BTC")  # meta read now, before the link turns slow
+        r.proxy.delay_before_s = 3.0  # past the 1.6 s expiry
+        for late in (lambda: slow.cancel_by_cloid("BTC", cloid), lambda: slow.schedule_cancel(slow.now_ms() + 60_000)):
+            replies = r.proxy.ledger.replies
+            with pytest.raises(ExchangeTimeout):
+                late()  # the client gives up at 0.3 s; the POST reaches the venue at 3 s
+            wait_for(lambda: r.proxy.ledger.replies == replies + 1, "the held-back POST to reach the venue", 30)
+        assert r.gateway.order_status_by_cloid(user, cloid).status == "open"  # the late cancel was refused
+        assert r.paper.ledger.accounts[user].scheduled_cancel_ms is None  # the late arm too
+        r.proxy.delay_before_s = 0.0
+        assert slow.cancel_by_cloid("BTC", cloid) is None  # on time: canceled as usual
+        assert r.gateway.order_status_by_cloid(user, cloid).status == "canceled"
+    finally:
+        r.stop()
