@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -17,8 +18,10 @@ from console import argtypes as at
 from console.exit_codes import EXIT_OK, EXIT_UNREACHABLE  # 3: a channel could not be reached, as for the exchange
 from core.alerts.detect import test_alert
 from core.alerts.dispatcher import AlertDispatcher, DispatchSettings
+from core.alerts.channels import url_channels
 from core.alerts.factory import build_channels
-from core.operator_settings import load_settings
+from core.errors import BadInputError
+from core.operator_settings import ALERT_URLS_ENV, load_settings
 
 TEST_RETRIES_S = (1.0,)  # one retry: a test should answer within seconds, not the monitor's full back-off
 TEST_WAIT_S = 30.0  # longest `alerts test` waits for every channel's verdict
@@ -96,12 +99,6 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
 def _refuse_unusable_urls(urls: tuple[str, ...]) -> None:
     """BadInputError naming every URL apprise refuses, by where it was configured and its
     redacted form (core/alerts/redact.py), before anything is sent."""
-    import os
-
-    from core.alerts.channels import url_channels
-    from core.errors import BadInputError
-    from core.operator_settings import ALERT_URLS_ENV
-
     from_env = [u.strip() for u in os.environ.get(ALERT_URLS_ENV, "").split(",")]  # entry N as written
     bad = []
     for url in urls:

@@ -55,7 +55,7 @@ def _gateway(args: argparse.Namespace):
     monitor never loads it (HYPERLIQUID.md: read-only mainnet data only when named, never with the key)."""
     from console.services.opening import read_only_gateway, signing_gateway  # heavy: the store
 
-    if args.read_only:
+    if getattr(args, "read_only", False):  # approve and the action commands always sign
         return read_only_gateway(args.network, args.base_url, args.address, args.timeout)
     return signing_gateway(args.network, args.base_url, args.address, args.timeout,
                            allow_mainnet=args.network == "mainnet")

@@ -9,6 +9,7 @@ import pytest
 from console.cli import main
 from core.genome import save_genome_file
 from storage.monitor_repo import MonitorRepo
+from storage.run_repo import RunRepo
 from storage.store import Store
 from tests.support.monitor_rig import CALM, make_rig, test_genes
 
@@ -63,7 +64,7 @@ def test_promote_list_and_restore_previous(tmp_path, capsys):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     save_genome_file(a, test_genes(), label="tight", oos_metrics={"sharpe": 1.1})
     save_genome_file(b, test_genes() * 0.5, label="loose")
-    run_id = Store(db).create_run({"population_size": 2}, "fp", "test data")
+    run_id = RunRepo(Store(db)).create_run({"population_size": 2}, "fp", "test data")
     assert main(["promote", "--file", str(a), "--run", str(run_id), "--by", "alice", "--db", str(db)]) == 0
     assert main(["promote", "--file", str(b), "--by", "bob", "--db", str(db)]) == 0
     assert main(["restore-previous", "--by", "carol", "--db", str(db)]) == 0
@@ -79,7 +80,7 @@ def test_promote_from_a_run_that_does_not_exist_is_refused_before_anything_is_st
     db = tmp_path / "p.db"
     genome = tmp_path / "g.json"
     save_genome_file(genome, test_genes(), label="tight")
-    run_id = Store(db).create_run({"population_size": 2}, "fp", "test data")
+    run_id = RunRepo(Store(db)).create_run({"population_size": 2}, "fp", "test data")
     assert main(["promote", "--file", str(genome), "--run", str(run_id + 98), "--by", "alice", "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"--run {run_id + 98}: no such run" in err
