@@ -22,13 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.backtest.api import BacktestConfig, decode_matrix, load_dataset
+from core.backtest.api import BacktestConfig, decode_matrix, load_dataset, span_detail
 from core.backtest import enums as E
-from core.backtest.kernel_nb import simulate_window_nb
 from core.exchange.models import OrderRequest
 from core.monitor.indicators import AVG_VOL_BARS
 from core.policy import BREAKER_NAMES
-from core.regimes import DECISION_LOOKBACK_BARS, REGIME_MULT
+from core.regimes import DECISION_LOOKBACK_BARS
 from core.replay.compare import ExitEvent, Parity, compare
 
 log = logging.getLogger("evorisk.replay")
@@ -61,17 +60,10 @@ def _sz_decimals(median_px: float) -> int:
 
 def kernel_run(ds, params_row: np.ndarray, w0: int, n_bars: int):
     """One continuous kernel window over the replayed bars, every exit event recorded."""
-    c = ds.config
     participates = np.array([not np.isnan(ds.open[a, w0 - WARMUP_BARS:w0 + n_bars]).any()
                              for a in range(len(ds.names))])
-    trades = np.zeros((100_000, E.N_TRADE_FIELDS))
-    equity = np.empty(n_bars)
-    states = np.empty(n_bars, dtype=np.int64)
-    _, n = simulate_window_nb(np.ascontiguousarray(params_row), w0, n_bars, ds.open, ds.high, ds.low, ds.close,
-                              ds.vol, ds.avg_vol, ds.atr, ds.regime, ds.momentum, ds.entry_long, ds.entry_short,
-                              ds.corr, participates, REGIME_MULT, c.fee_pct, c.slippage_pct, c.initial_cash_usd,
-                              c.sides == "both", ds.periods_per_year, True, trades, equity, states)
-    return trades[:n], equity, states, participates
+    d = span_detail(ds, params_row, w0, n_bars, participates, max_events=100_000)
+    return d.trades, d.equity, d.states, participates
 
 
 def first_replay_bar(ds, start: str | None) -> int:
@@ -133,8 +125,8 @@ def _entries(trades: np.ndarray, names: tuple[str, ...]) -> dict[int, list[tuple
     """Kernel entries by bar: (coin, side, units) with units summed over the trade's exit events."""
     units: dict[tuple[int, int, int], float] = {}
     for row in trades:
-        key = (int(row[E.T_ENTRY_BAR]), int(row[E.T_ASSET]), int(row[E.T_SIDE]))
-        units[key] = units.get(key, 0.0) + float(row[E.T_UNITS])
+        key = (int(row["entry_bar"]), int(row["asset"]), int(row["side"]))
+        units[key] = units.get(key, 0.0) + float(row["units"])
     out: dict[int, list] = {}
     for (bar, a, side), u in sorted(units.items()):
         out.setdefault(bar, []).append((names[a], side, u))
@@ -142,9 +134,9 @@ def _entries(trades: np.ndarray, names: tuple[str, ...]) -> dict[int, list[tuple
 
 
 def _kernel_event(row: np.ndarray, names: tuple[str, ...], slippage: float) -> ExitEvent:
-    kind = E.EXIT_NAMES[int(row[E.T_KIND])]
-    return ExitEvent(names[int(row[E.T_ASSET])], int(row[E.T_SIDE]), int(row[E.T_ENTRY_BAR]), int(row[E.T_EXIT_BAR]),
-                     kind, float(row[E.T_EXIT_PX]), float(row[E.T_UNITS]))
+    kind = E.EXIT_NAMES[int(row["kind"])]
+    return ExitEvent(names[int(row["asset"])], int(row["side"]), int(row["entry_bar"]), int(row["exit_bar"]),
+                     kind, float(row["exit_px"]), float(row["units"]))
 
 
 def entry_request(coin: str, side: int, units: float, open_px: float) -> OrderRequest:
