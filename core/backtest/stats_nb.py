@@ -12,7 +12,7 @@ from core.backtest.enums import M_MAXDD, M_PF, M_RETURN, M_SCORE, M_SHARPE, M_TR
 SCORE_W_SHARPE, SCORE_W_DD, SCORE_W_WIN, SCORE_W_PF = 0.4, 0.3, 0.2, 0.1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")  # as the phases: no raise path in the hot call
 def window_metrics_nb(equity, cash0, account, periods_per_year):
     """WindowMetrics of one window: defined values without trades, never NaN.
 
