@@ -39,13 +39,14 @@ def close_units_nb(a, units, fill_px, bar, kind, costs, scratch):
 
 
 @jit_nb
-def finish_trade_nb(a, scratch):
+def finish_trade_nb(a, bar, scratch):
     """When asset a's position is flat, book the trade's net result in the account's tallies."""
     pos = scratch.positions[a]
     if abs(pos.units) > FLAT_UNITS:
         return False
     acct = scratch.account[0]
     pos.units = 0.0
+    pos.closed_bar = bar
     pnl = pos.cash_flow_usd
     acct.n_trades += 1
     if pnl > 0.0:
@@ -86,3 +87,16 @@ def open_position_nb(a, t, direction, target_usd, costs, market, scratch):
     pos.initial_units = units
     pos.tp_done = 0
     return True
+
+
+@jit_nb
+def add_to_book_nb(a, scratch):
+    """Insert asset a into the ascending list of open positions."""
+    acct = scratch.account[0]
+    k = acct.n_open
+    while k > 0 and scratch.book[k - 1] > a:
+        scratch.book[k] = scratch.book[k - 1]
+        k -= 1
+    scratch.book[k] = a
+    acct.n_open += 1
+

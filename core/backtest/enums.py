@@ -84,6 +84,7 @@ position_dt = np.dtype([
     ("initial_units", np.float64),  # take-profit levels split this; halved by a breaker reduce
     ("tp_done", np.int64),  # take-profit levels already taken
     ("cash_flow_usd", np.float64),  # the trade's running cash flow: its net result once flat
+    ("closed_bar", np.int64),  # bar of the last exit that left it flat (no re-entry on that bar's open)
 ], align=True)
 
 # The portfolio of one simulated window, mutated in place by the phases.
@@ -96,6 +97,7 @@ account_dt = np.dtype([
     ("reduce_done", np.bool_),  # this breaker episode has halved already
     ("exit_done", np.bool_),  # this EMERGENCY episode has closed everything already
     ("emergency_bars", np.int64),  # bars spent in EMERGENCY (the backtest-only peak reset)
+    ("n_open", np.int64),  # open positions: Scratch.book[:n_open]
     ("n_records", np.int64),  # trade records written
     ("n_trades", np.int64),  # closed trades
     ("n_wins", np.int64),
@@ -163,7 +165,7 @@ class Scratch(NamedTuple):
 
     positions: np.ndarray  # (A,) position_dt
     account: np.ndarray  # (1,) account_dt
-    exited: np.ndarray  # (A,) bool: closed at this bar's open, no re-entry on the same bar
+    book: np.ndarray  # (A,) int64: assets with an open position, ascending (the phases' loop order)
     held_assets: np.ndarray  # (A,) int64: the correlation gate's holdings, then the candidate
     held_weights: np.ndarray  # (A,) signed notionals (USD) in the same order
     held_corr: np.ndarray  # (A * A,) their correlation matrix, row-major, upper triangle filled

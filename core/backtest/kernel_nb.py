@@ -24,7 +24,7 @@ PARALLEL_CHUNKS = 64  # scratch allocations per population call; many more than 
 def new_scratch_nb(n_assets, n_bars, max_records):
     """Buffers for simulating windows of n_bars over n_assets, recording up to max_records exits."""
     return Scratch(np.zeros(n_assets, dtype=position_dt), np.zeros(1, dtype=account_dt),
-                   np.zeros(n_assets, dtype=np.bool_), np.zeros(n_assets, dtype=np.int64), np.zeros(n_assets),
+                   np.zeros(n_assets, dtype=np.int64), np.zeros(n_assets, dtype=np.int64), np.zeros(n_assets),
                    np.zeros(n_assets * n_assets), np.zeros(n_bars), np.zeros(n_bars, dtype=np.int64),
                    np.zeros(max_records, dtype=trade_dt))
 
@@ -43,6 +43,7 @@ def reset_window_nb(scratch, cash0):
         pos.initial_units = 0.0
         pos.tp_done = 0
         pos.cash_flow_usd = 0.0
+        pos.closed_bar = -1
     acct = scratch.account[0]
     acct.cash_usd = cash0
     acct.equity_usd = cash0
@@ -52,6 +53,7 @@ def reset_window_nb(scratch, cash0):
     acct.reduce_done = False
     acct.exit_done = False
     acct.emergency_bars = 0
+    acct.n_open = 0
     acct.n_records = 0
     acct.n_trades = 0
     acct.n_wins = 0

@@ -16,7 +16,7 @@ compiled here; the phases only sequence them and keep the books (Scratch, enums.
 from __future__ import annotations
 
 from core import policy
-from core.backtest.books_nb import close_units_nb, finish_trade_nb, open_position_nb
+from core.backtest.books_nb import add_to_book_nb, close_units_nb, finish_trade_nb, open_position_nb
 from core.backtest.enums import EXIT_BREAKER, EXIT_END, EXIT_REDUCE, EXIT_SL, EXIT_TIME, EXIT_TP, EXIT_TRAIL
 from core.backtest.rules_nb import (
     allows_new_risk_nb, breaker_episode_nb, breaker_next_state_nb, drawdown_fraction_nb, exit_schedule_nb, inline_nb,
@@ -29,11 +29,10 @@ def open_actions_nb(t, rules, market, costs, scratch):
     """Phase 1, at bar t's open: the breaker action decided at the previous close, else time exits."""
     acct = scratch.account[0]
     action = acct.pending_action
-    for a in range(scratch.positions.shape[0]):
-        scratch.exited[a] = False
+    kept = 0
+    for j in range(acct.n_open):
+        a = scratch.book[j]
         pos = scratch.positions[a]
-        if pos.units == 0.0:
-            continue
         units = abs(pos.units)
         open_px = market.open[a, t]
         if action == policy.ACT_EXIT:
@@ -43,8 +42,10 @@ def open_actions_nb(t, rules, market, costs, scratch):
         elif action == policy.ACT_REDUCE:
             close_units_nb(a, units * policy.REDUCE_FRACTION, open_px, t, EXIT_REDUCE, costs, scratch)
             pos.initial_units *= policy.REDUCE_FRACTION
-        if finish_trade_nb(a, scratch):
-            scratch.exited[a] = True
+        if not finish_trade_nb(a, t, scratch):
+            scratch.book[kept] = a
+            kept += 1
+    acct.n_open = kept
     acct.pending_action = policy.ACT_NONE
 
 
@@ -53,13 +54,11 @@ def gather_holdings_nb(t, market, scratch):
     """The correlation gate's view of the book before a candidate: held assets in asset order, their
     signed notionals at the previous close, and the upper triangle of their correlations laid out
     for n_held + 1 rows (the candidate's column is filled per candidate). Returns n_held."""
-    n_held = 0
-    for b in range(scratch.positions.shape[0]):
-        units = scratch.positions[b].units
-        if units != 0.0:
-            scratch.held_assets[n_held] = b
-            scratch.held_weights[n_held] = units * market.close[b, t - 1]
-            n_held += 1
+    n_held = scratch.account[0].n_open
+    for j in range(n_held):
+        b = scratch.book[j]
+        scratch.held_assets[j] = b
+        scratch.held_weights[j] = scratch.positions[b].units * market.close[b, t - 1]
     m = n_held + 1
     for x in range(n_held):
         for y in range(x + 1, n_held):
@@ -99,7 +98,7 @@ def enter_positions_nb(t, rules, market, costs, participates, scratch):
     target_usd = acct.equity_usd * rules.target_fraction
     n_held = -1  # holdings not gathered yet (or changed by an entry)
     for a in range(scratch.positions.shape[0]):
-        if not participates[a] or scratch.positions[a].units != 0.0 or scratch.exited[a]:
+        if not participates[a] or scratch.positions[a].units != 0.0 or scratch.positions[a].closed_bar == t:
             continue
         direction = entry_direction_nb(market.entry_long[a, t - 1], market.entry_short[a, t - 1], costs.allow_short)
         if direction == 0.0:
@@ -110,6 +109,7 @@ def enter_positions_nb(t, rules, market, costs, participates, scratch):
                                                      market, scratch):
             continue
         if open_position_nb(a, t, direction, target_usd, costs, market, scratch):
+            add_to_book_nb(a, scratch)
             n_held = -1
 
 
@@ -117,11 +117,16 @@ def enter_positions_nb(t, rules, market, costs, participates, scratch):
 def intrabar_exits_nb(t, rules, market, costs, scratch):
     """Phase 3, inside bar t: the adverse level first, else the take-profit levels, for positions
     opened before bar t; then the best price since entry takes in bar t's extreme."""
-    tightened = stops_tightened_nb(scratch.account[0].state)
+    acct = scratch.account[0]
+    tightened = stops_tightened_nb(acct.state)
     slot = rules.lookback_slot
-    for a in range(scratch.positions.shape[0]):
+    kept = 0
+    for j in range(acct.n_open):
+        a = scratch.book[j]
         pos = scratch.positions[a]
-        if pos.units == 0.0 or pos.entry_bar >= t:
+        if pos.entry_bar >= t:
+            scratch.book[kept] = a
+            kept += 1
             continue
         side = pos.side
         regime = market.regime[a, t - 1]
@@ -135,19 +140,22 @@ def intrabar_exits_nb(t, rules, market, costs, scratch):
             gapped = open_px <= adverse_px if side > 0 else open_px >= adverse_px
             kind = EXIT_TRAIL if adverse_kind == policy.KIND_TRAIL else EXIT_SL
             close_units_nb(a, abs(pos.units), open_px if gapped else adverse_px, t, kind, costs, scratch)
-            finish_trade_nb(a, scratch)
+            finish_trade_nb(a, t, scratch)
         elif tp_on:
             reached, units, fill_px = take_profit_fill_nb(pos, tp_dist, rules.tp_levels, open_px, high_px, low_px)
             while reached:
                 close_units_nb(a, units, fill_px, t, EXIT_TP, costs, scratch)
                 reached, units, fill_px = take_profit_fill_nb(pos, tp_dist, rules.tp_levels, open_px, high_px,
                                                               low_px)
-            finish_trade_nb(a, scratch)
+            finish_trade_nb(a, t, scratch)
         if pos.units != 0.0:
             if side > 0 and high_px > pos.best_px:
                 pos.best_px = high_px
             elif side < 0 and low_px < pos.best_px:
                 pos.best_px = low_px
+            scratch.book[kept] = a
+            kept += 1
+    acct.n_open = kept
 
 
 @jit_nb
@@ -156,10 +164,9 @@ def close_bar_nb(i, t, rules, market, scratch):
     the action it asks for at the next open."""
     acct = scratch.account[0]
     equity = acct.cash_usd
-    for a in range(scratch.positions.shape[0]):
-        units = scratch.positions[a].units
-        if units != 0.0:
-            equity += units * market.close[a, t]
+    for j in range(acct.n_open):
+        a = scratch.book[j]
+        equity += scratch.positions[a].units * market.close[a, t]
     scratch.equity[i] = equity
     acct.equity_usd = equity
     if equity > acct.hwm_usd:
@@ -185,8 +192,9 @@ def close_bar_nb(i, t, rules, market, scratch):
 @jit_nb
 def close_at_window_end_nb(last, market, costs, scratch):
     """Positions still open at the end count as trades closed at the last close."""
-    for a in range(scratch.positions.shape[0]):
-        units = scratch.positions[a].units
-        if units != 0.0:
-            close_units_nb(a, abs(units), market.close[a, last], last, EXIT_END, costs, scratch)
-            finish_trade_nb(a, scratch)
+    acct = scratch.account[0]
+    for j in range(acct.n_open):
+        a = scratch.book[j]
+        close_units_nb(a, abs(scratch.positions[a].units), market.close[a, last], last, EXIT_END, costs, scratch)
+        finish_trade_nb(a, last, scratch)
+    acct.n_open = 0
