@@ -6,14 +6,21 @@
     and its metrics. One genome at a time, as the note does.
 (b) Ours: one kernel call for a population of 50 genomes over all assets and windows.
 Data: the ten coins of ../shared/data/crypto-daily, 2018-01-01 to 2021-12-31.
+
+`python -m bench.bench_kernel --against REF` adds a before/after table: the kernel of git REF (its
+core/ exported to a temporary directory) and this tree's, each in its own child process, warm
+children interleaved round by round so both see the same machine load, plus each one's cold compile.
 """
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import logging
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +33,8 @@ DATA = ROOT.parent / "shared" / "data" / "crypto-daily"
 START, END = "2018-01-01", "2022-01-01"
 POP = 50
 BASELINE_GENOMES = 2  # the baseline takes seconds per genome; two are enough for a stable rate
+AGAINST_ROUNDS = 5  # interleaved warm children per tree for --against
+WARM_REPEATS = 7  # warm calls per child
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -36,18 +45,75 @@ t_import = time.perf_counter() - t0
 ds = load_dataset([sys.argv[1]], BacktestConfig(start=sys.argv[2], end=sys.argv[3]))
 t_data = time.perf_counter() - t0 - t_import
 genes = np.random.default_rng(0).random((int(sys.argv[4]), 22))
-t1 = time.perf_counter(); evaluate_population(ds, genes); first = time.perf_counter() - t1
-t1 = time.perf_counter(); evaluate_population(ds, genes); second = time.perf_counter() - t1
-print(json.dumps({"import_s": t_import, "dataset_s": t_data, "first_call_s": first, "warm_call_s": second,
+c1 = time.process_time(); t1 = time.perf_counter(); evaluate_population(ds, genes)
+first = time.perf_counter() - t1; first_cpu = time.process_time() - c1
+warm, warm_cpu = [], []
+for _ in range(int(sys.argv[5])):
+    c1 = time.process_time(); t1 = time.perf_counter(); r = evaluate_population(ds, genes)
+    warm.append(time.perf_counter() - t1); warm_cpu.append(time.process_time() - c1)
+print(json.dumps({"import_s": t_import, "dataset_s": t_data, "first_call_s": first, "first_call_cpu_s": first_cpu,
+                  "warm_call_s": warm[0], "warm_s": warm, "warm_cpu_s": warm_cpu, "fitness_sum": float(r.fitness.sum()),
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def _child(cache_dir: str) -> dict:
-    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(DATA), START, END, str(POP)], env=env,
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+def _child(cache_dir: str, root: Path = ROOT, repeats: int = 1) -> dict:
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=str(root))
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(DATA), START, END, str(POP), str(repeats)], env=env,
+                         capture_output=True, text=True, check=True, cwd=root)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _export_core(ref: str, dest: Path) -> None:
+    """core/ of git `ref` into dest (what the kernel child imports)."""
+    data = subprocess.run(["git", "archive", "--format=tar", ref, "core"], cwd=ROOT, capture_output=True,
+                          check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+
+
+def against(ref: str) -> str:
+    """Before (git ref) / after (this tree) kernel figures measured side by side."""
+    with tempfile.TemporaryDirectory() as tmp:
+        before_root = Path(tmp) / "before"
+        _export_core(ref, before_root)
+        trees = {"before": before_root, "after": ROOT}
+        caches = {name: str(Path(tmp) / f"cache-{name}") for name in trees}
+        cold = {name: _child(caches[name], root) for name, root in trees.items()}  # empty caches: compile
+        warm = {name: [] for name in trees}
+        for _ in range(AGAINST_ROUNDS):
+            for name, root in trees.items():
+                warm[name].append(_child(caches[name], root, WARM_REPEATS))
+
+    def pooled(name: str, key: str) -> list[float]:
+        return sorted(x for child in warm[name] for x in child[key])
+
+    def median(xs: list[float]) -> float:
+        return xs[len(xs) // 2]
+
+    wall = {k: pooled(k, "warm_s") for k in trees}
+    cpu = {k: pooled(k, "warm_cpu_s") for k in trees}
+    same = {k: {x["fitness_sum"] for x in v} for k, v in warm.items()}
+    n_calls = AGAINST_ROUNDS * WARM_REPEATS
+    rows = [
+        (f"population of 50, one call, warm: fastest of {n_calls} (ms)", f"{wall['before'][0] * 1000:.1f}",
+         f"{wall['after'][0] * 1000:.1f}", f"{wall['after'][0] / wall['before'][0]:.2f}x"),
+        (f"the same, median of {n_calls} (ms)", f"{median(wall['before']) * 1000:.1f}",
+         f"{median(wall['after']) * 1000:.1f}", f"{median(wall['after']) / median(wall['before']):.2f}x"),
+        (f"CPU time of one call, both threads, median of {n_calls} (ms)", f"{median(cpu['before']) * 1000:.1f}",
+         f"{median(cpu['after']) * 1000:.1f}", f"{median(cpu['after']) / median(cpu['before']):.2f}x"),
+        ("kernel compile: first call, empty NUMBA_CACHE_DIR (wall / CPU s)",
+         f"{cold['before']['first_call_s']:.1f} / {cold['before']['first_call_cpu_s']:.1f}",
+         f"{cold['after']['first_call_s']:.1f} / {cold['after']['first_call_cpu_s']:.1f}",
+         f"{cold['after']['first_call_cpu_s'] / cold['before']['first_call_cpu_s']:.2f}x CPU"),
+        ("sum of the 50 fitnesses (same genomes)", " ".join(f"{x:.12f}" for x in same["before"]),
+         " ".join(f"{x:.12f}" for x in same["after"]), ""),
+    ]
+    table = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
+    return (f"### Before / after `{ref}` (`python -m bench.bench_kernel --against {ref}`)\n\n"
+            f"{AGAINST_ROUNDS} rounds of one child process per tree, interleaved, {WARM_REPEATS} warm calls each. "
+            f"Machine: {os.cpu_count()} cores.\n\n"
+            "| measure | before | after | after / before |\n|---|---|---|---|\n" + table)
 
 
 def baseline_fitness(ds, genes: np.ndarray) -> float:
@@ -141,4 +207,11 @@ def run() -> str:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    sys.stdout.write(run() + "\n")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", metavar="REF", help="git ref whose kernel is the 'before'")
+    parser.add_argument("--only-against", action="store_true", help="skip the vectorbt baseline table")
+    args = parser.parse_args()
+    parts = [] if args.only_against else [run()]
+    if args.against:
+        parts.append(against(args.against))
+    sys.stdout.write("\n\n".join(parts) + "\n")

@@ -2,13 +2,14 @@
 and position sizing, as pure functions of (parameters, state, market facts).
 
 One policy, two callers: the numba backtest kernel compiles these same functions
-(`njit(...)(stop_distances)` in core/backtest/kernel_nb.py) and the live monitor calls them as
+(`njit(...)(stop_distances)` in core/backtest/rules_nb.py) and the live monitor calls them as
 plain Python. They therefore take scalars and return scalars or tuples, never read a clock and
 never touch globals other than the constants below.
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from core.vocabulary import BreakerState
 
@@ -83,38 +84,55 @@ def drawdown_fraction(equity_usd: float, hwm_usd: float) -> float:
     return dd if dd > 0.0 else 0.0
 
 
-def stop_distances(stop_loss_pct: float, stop_atr_mult: float, trail_pct: float, take_profit_pct: float,
-                   vol_mult: float, high_vol_ratio: float, max_hold_bars: float, time_decay: float,
-                   momentum_adj: float, news_vol_mult: float, regime_sensitivity: float,
-                   regime_sl: float, regime_tp: float, regime_trail: float,
-                   vol_ratio: float, atr_pct: float, held_bars: float, trend_with_position: bool,
-                   tightened: bool) -> tuple[float, float, float]:
-    """Distances (fractions of price) of stop, trailing stop and take-profit for one position.
+class StopParams(NamedTuple):
+    """A genome's stop genes (decoded), the part of policy.stop_distances that is fixed per genome."""
 
-    Args:
-        vol_ratio: current volatility / its 100-bar average (1.0 when unknown).
-        atr_pct: ATR over vol_lookback bars as a fraction of the close.
-        held_bars: bars since entry; time decay shrinks stop distances towards time_decay x.
-        regime_sl/tp/trail: multipliers of the decision-time regime (REGIME_MULT row).
-    """
-    vol_excess = vol_ratio - 1.0
-    sl = max(stop_loss_pct, stop_atr_mult * atr_pct)
-    sl *= max(0.0, 1.0 + vol_excess * vol_mult)
-    trail = trail_pct * max(0.0, 1.0 + vol_excess * vol_mult * TRAIL_VOL_SHARE)
-    tp = take_profit_pct * max(0.0, 1.0 + vol_excess * vol_mult * TP_VOL_SHARE)
-    if vol_ratio > high_vol_ratio:
-        sl *= news_vol_mult
-    sl *= 1.0 + (regime_sl - 1.0) * regime_sensitivity
-    tp *= 1.0 + (regime_tp - 1.0) * regime_sensitivity
-    trail *= 1.0 + (regime_trail - 1.0) * regime_sensitivity
-    frac = held_bars / max_hold_bars if max_hold_bars > 0 else 1.0
+    stop_loss_pct: float
+    stop_atr_mult: float
+    trail_pct: float
+    take_profit_pct: float
+    vol_mult: float
+    high_vol_ratio: float
+    max_hold_bars: float  # the time-decay horizon, in the same unit as StopContext.held_bars
+    time_decay: float
+    momentum_adj: float
+    news_vol_mult: float
+    regime_sensitivity: float
+
+
+class StopContext(NamedTuple):
+    """What the market and the position say at decision time (the previous bar's close)."""
+
+    regime_sl: float  # multipliers of the decision-time regime (a REGIME_MULT row)
+    regime_tp: float
+    regime_trail: float
+    vol_ratio: float  # current volatility / its 100-bar average (1.0 when unknown)
+    atr_pct: float  # ATR over vol_lookback bars as a fraction of the close (0.0 when unknown)
+    held_bars: float  # bars since entry; time decay shrinks stop distances towards time_decay x
+    trend_with_position: bool  # the trailing return points the position's way
+    tightened: bool  # policy.stops_tightened(breaker state)
+
+
+def stop_distances(p: StopParams, c: StopContext) -> tuple[float, float, float]:
+    """Distances (fractions of price) of stop, trailing stop and take-profit for one position."""
+    vol_excess = c.vol_ratio - 1.0
+    sl = max(p.stop_loss_pct, p.stop_atr_mult * c.atr_pct)
+    sl *= max(0.0, 1.0 + vol_excess * p.vol_mult)
+    trail = p.trail_pct * max(0.0, 1.0 + vol_excess * p.vol_mult * TRAIL_VOL_SHARE)
+    tp = p.take_profit_pct * max(0.0, 1.0 + vol_excess * p.vol_mult * TP_VOL_SHARE)
+    if c.vol_ratio > p.high_vol_ratio:
+        sl *= p.news_vol_mult
+    sl *= 1.0 + (c.regime_sl - 1.0) * p.regime_sensitivity
+    tp *= 1.0 + (c.regime_tp - 1.0) * p.regime_sensitivity
+    trail *= 1.0 + (c.regime_trail - 1.0) * p.regime_sensitivity
+    frac = c.held_bars / p.max_hold_bars if p.max_hold_bars > 0 else 1.0
     if frac > 1.0:
         frac = 1.0
-    decay = 1.0 - (1.0 - time_decay) * frac
+    decay = 1.0 - (1.0 - p.time_decay) * frac
     sl *= decay
     trail *= decay
-    trail *= (1.0 + momentum_adj) if trend_with_position else (1.0 - momentum_adj)
-    if tightened:
+    trail *= (1.0 + p.momentum_adj) if c.trend_with_position else (1.0 - p.momentum_adj)
+    if c.tightened:
         sl *= TIGHTENED_STOP_FACTOR
         trail *= TIGHTENED_STOP_FACTOR
     return (min(max(sl, SL_MIN), SL_MAX), min(max(trail, TRAIL_MIN), TRAIL_MAX), min(max(tp, TP_MIN), TP_MAX))

@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 
 from core.backtest.dataset import BacktestConfig, Dataset, build_dataset
-from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, N_TRADE_FIELDS
-from core.backtest.kernel_nb import evaluate_population_nb, simulate_window_nb
+from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, Costs, Market
+from core.backtest.kernel_nb import evaluate_population_nb, new_scratch_nb, simulate_window_nb
 from core.genome import GENE_SPECS, N_GENES, Decoding, validate_genes
 from core.market.loader import load_many
 from core.market.ohlcv import OHLCV
 from core.regimes import N_REGIMES, REGIME_MULT, REGIME_NAMES
 
 __all__ = ["BacktestConfig", "Dataset", "build_dataset", "load_dataset", "decode_matrix",
-           "evaluate_population", "PopulationResult", "window_detail", "WindowDetail"]
+           "evaluate_population", "PopulationResult", "window_detail", "span_detail", "WindowDetail"]
 
 
 def load_dataset(paths: list[str | Path], config: BacktestConfig | None = None,
@@ -32,8 +32,9 @@ def decode_matrix(genes: np.ndarray) -> np.ndarray:
     g = np.atleast_2d(np.asarray(genes, dtype=np.float64))
     if g.shape[1] != N_GENES:
         raise ValueError(f"genes must have shape (P, {N_GENES})")
-    for row in g:
-        validate_genes(row)
+    if not ((g >= 0.0) & (g <= 1.0)).all():  # NaN fails too; per row only then, for the message
+        for row in g:
+            validate_genes(row)
     out = np.empty_like(g)
     for spec in GENE_SPECS:
         col = g[:, spec.index]
@@ -83,15 +84,23 @@ def to_bars(dataset: Dataset, params: np.ndarray) -> np.ndarray:
     return out
 
 
+def market_arrays(dataset: Dataset) -> Market:
+    """The dataset's arrays as the kernel reads them."""
+    d = dataset
+    return Market(d.open, d.high, d.low, d.close, d.vol, d.avg_vol, d.atr, d.regime, d.momentum, d.entry_long,
+                  d.entry_short, d.corr, REGIME_MULT)
+
+
+def costs_of(dataset: Dataset) -> Costs:
+    c = dataset.config
+    return Costs(c.fee_pct, c.slippage_pct, c.initial_cash_usd, c.sides == "both", dataset.periods_per_year)
+
+
 def run_kernel(dataset: Dataset, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Call the kernel with an already-decoded parameter matrix (tests use raw parameters)."""
-    c = dataset.config
     return evaluate_population_nb(
-        to_bars(dataset, params), dataset.window_starts, c.window_bars,
-        dataset.window_regime, dataset.participation, dataset.open, dataset.high, dataset.low,
-        dataset.close, dataset.vol, dataset.avg_vol, dataset.atr, dataset.regime, dataset.momentum,
-        dataset.entry_long, dataset.entry_short, dataset.corr, REGIME_MULT, c.fee_pct, c.slippage_pct,
-        c.initial_cash_usd, c.sides == "both", dataset.periods_per_year, N_REGIMES)
+        to_bars(dataset, params), dataset.window_starts, dataset.config.window_bars, dataset.participation,
+        dataset.window_regime, N_REGIMES, market_arrays(dataset), costs_of(dataset))
 
 
 def evaluate_population(dataset: Dataset, genes: np.ndarray) -> PopulationResult:
@@ -108,24 +117,26 @@ def evaluate_population(dataset: Dataset, genes: np.ndarray) -> PopulationResult
 
 @dataclass(frozen=True)
 class WindowDetail:
-    trades: np.ndarray  # exit events, rows of N_TRADE_FIELDS
+    trades: np.ndarray  # exit events, enums.trade_dt records in the order they happened
     equity: np.ndarray  # mark-to-market equity at each close (USD)
     states: np.ndarray  # breaker state at each close
-    metrics: np.ndarray  # N_METRICS
+    metrics: np.ndarray  # N_METRICS, columns METRIC_NAMES
+
+
+def span_detail(dataset: Dataset, params_row: np.ndarray, w0: int, n_bars: int, participates: np.ndarray,
+                max_events: int = 10_000) -> WindowDetail:
+    """One decoded genome on any span of bars with every exit event (replay runs one long span):
+    the one reader of the kernel's trade records for every caller."""
+    scratch = new_scratch_nb(len(dataset.names), n_bars, max_events)
+    metrics = simulate_window_nb(to_bars(dataset, params_row), int(w0), int(n_bars),
+                                 np.ascontiguousarray(participates, dtype=np.bool_), market_arrays(dataset),
+                                 costs_of(dataset), scratch)
+    n = int(scratch.account[0]["n_records"])
+    return WindowDetail(scratch.trades[:n].copy(), scratch.equity, scratch.states, np.array(metrics, dtype=np.float64))
 
 
 def window_detail(dataset: Dataset, params_row: np.ndarray, window: int, max_events: int = 10_000
                   ) -> WindowDetail:
     """One decoded genome on one window with every exit event: the view behind a fitness number."""
-    c = dataset.config
-    trades = np.zeros((max_events, N_TRADE_FIELDS))
-    equity = np.empty(c.window_bars)
-    states = np.empty(c.window_bars, dtype=np.int64)
-    metrics, n = simulate_window_nb(
-        to_bars(dataset, params_row), int(dataset.window_starts[window]), c.window_bars,
-        dataset.open, dataset.high, dataset.low, dataset.close, dataset.vol, dataset.avg_vol, dataset.atr,
-        dataset.regime, dataset.momentum, dataset.entry_long, dataset.entry_short, dataset.corr,
-        dataset.participation[window], REGIME_MULT, c.fee_pct, c.slippage_pct, c.initial_cash_usd,
-        c.sides == "both", dataset.periods_per_year, True, trades, equity, states)
-    return WindowDetail(trades[:n], equity, states, metrics)
-
+    return span_detail(dataset, params_row, int(dataset.window_starts[window]), dataset.config.window_bars,
+                       dataset.participation[window], max_events)

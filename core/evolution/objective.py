@@ -50,7 +50,7 @@ def neutral_scores(metrics: np.ndarray) -> np.ndarray:
 
 def regime_fitness(scores: np.ndarray, window_regime: np.ndarray) -> np.ndarray:
     """The design note's aggregation (mean of regime means x 1 / (1 + their std)) per genome."""
-    from core.backtest.kernel_nb import fitness_from_scores_nb
+    from core.backtest.stats_nb import fitness_from_scores_nb
     from core.regimes import N_REGIMES
 
     reg = np.ascontiguousarray(window_regime, dtype=np.int64)

@@ -1,7 +1,7 @@
 """Per-position exit schedule and snapshot row, from the shared policy (never re-implemented).
 
 The schedule is composed exactly as the backtest kernel composes it
-(core.backtest.kernel_nb.position_schedule_nb): `policy.stop_distances`, then
+(core.backtest.rules_nb.exit_schedule_nb): `policy.stop_distances`, then
 `policy.adverse_exit` for the one adverse level where the weighted vote passes, and the
 take-profit scale-out levels only when `policy.take_profit_passes`. What rests on the exchange
 (core/monitor/standing.py) and what the positions panel draws both come from this schedule.
@@ -51,11 +51,18 @@ def distances(params: RiskParams, ind: CoinIndicators, held_days: float, side: i
     """(stop, trail, take-profit) distances as fractions of price, straight from the policy."""
     with_trend = ind.momentum == ind.momentum and ind.momentum * side > 0.0
     mult = REGIME_MULT[ind.regime]
-    return policy.stop_distances(
-        params.stop_loss_pct, params.stop_atr_mult, params.trail_pct, params.take_profit_pct, params.vol_mult,
-        params.high_vol_ratio, float(params.max_hold_days), params.time_decay, params.momentum_adj,
-        params.news_vol_mult, params.regime_sensitivity, float(mult[0]), float(mult[1]), float(mult[2]),
-        ind.vol_ratio, ind.atr_pct, held_days, bool(with_trend), tightened)
+    return policy.stop_distances(stop_params(params), policy.StopContext(
+        regime_sl=float(mult[0]), regime_tp=float(mult[1]), regime_trail=float(mult[2]), vol_ratio=ind.vol_ratio,
+        atr_pct=ind.atr_pct, held_bars=held_days, trend_with_position=bool(with_trend), tightened=tightened))
+
+
+def stop_params(params: RiskParams) -> policy.StopParams:
+    """The genome's stop genes as the policy reads them (time in days: the monitor's bar is a day)."""
+    return policy.StopParams(
+        stop_loss_pct=params.stop_loss_pct, stop_atr_mult=params.stop_atr_mult, trail_pct=params.trail_pct,
+        take_profit_pct=params.take_profit_pct, vol_mult=params.vol_mult, high_vol_ratio=params.high_vol_ratio,
+        max_hold_bars=float(params.max_hold_days), time_decay=params.time_decay, momentum_adj=params.momentum_adj,
+        news_vol_mult=params.news_vol_mult, regime_sensitivity=params.regime_sensitivity)
 
 
 def n_tp_levels(params: RiskParams) -> int:

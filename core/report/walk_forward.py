@@ -28,8 +28,8 @@ from core.backtest import enums as E
 from core.backtest.api import decode_matrix, run_kernel, window_detail
 from core.backtest.dataset import Dataset
 from core.backtest.enums import M_SCORE, METRIC_NAMES, N_METRICS
-from core.backtest.kernel_nb import (SCORE_W_DD, SCORE_W_PF, SCORE_W_SHARPE, SCORE_W_WIN,
-                                     fitness_from_scores_nb)
+from core.backtest.stats_nb import (SCORE_W_DD, SCORE_W_PF, SCORE_W_SHARPE, SCORE_W_WIN,
+                                    fitness_from_scores_nb)
 from core.regimes import N_REGIMES, REGIME_NAMES
 
 RANDOM_GENOMES = 200  # enough for a stable median; one kernel call

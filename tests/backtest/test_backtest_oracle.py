@@ -73,16 +73,16 @@ def test_kernel_matches_vectorbt(datasets, case, coin):
         d = window_detail(ds, params, w)
         trades, metrics = d.trades, d.metrics
         assert metrics[E.M_RETURN] == pytest.approx(vbt_returns[w], abs=1e-9, rel=1e-9)
-        closed = trades[trades[:, E.T_KIND] != E.EXIT_END]
+        closed = trades[trades["kind"] != E.EXIT_END]
         theirs = records[(records["col"] == w) & (records["status"] == 1)]
         assert len(closed) == len(theirs), f"window {w}: trade count"
         w0 = ds.window_starts[w]
         for ours, ref in zip(closed, theirs):
-            assert ours[E.T_ENTRY_BAR] - w0 == ref["entry_idx"]
-            assert ours[E.T_EXIT_BAR] - w0 == ref["exit_idx"]
-            assert ours[E.T_ENTRY_PX] == pytest.approx(ref["entry_price"], rel=1e-12)
-            assert ours[E.T_EXIT_PX] == pytest.approx(ref["exit_price"], rel=1e-12)
-            assert ours[E.T_UNITS] == pytest.approx(ref["size"], rel=1e-12)
-            assert ours[E.T_KIND] == EXPECTED_KIND[case]
+            assert ours["entry_bar"] - w0 == ref["entry_idx"]
+            assert ours["exit_bar"] - w0 == ref["exit_idx"]
+            assert ours["entry_px"] == pytest.approx(ref["entry_price"], rel=1e-12)
+            assert ours["exit_px"] == pytest.approx(ref["exit_price"], rel=1e-12)
+            assert ours["units"] == pytest.approx(ref["size"], rel=1e-12)
+            assert ours["kind"] == EXPECTED_KIND[case]
             n_compared += 1
     assert n_compared > 20, "the oracle comparison must cover real trades"

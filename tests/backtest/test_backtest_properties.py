@@ -48,10 +48,10 @@ def test_fitness_is_finite_and_equity_never_negative(ds, genes):
         d = window_detail(ds, params, w)
         assert (d.equity > 0).all()
         trades = d.trades
-        assert (trades[:, E.T_EXIT_BAR] >= trades[:, E.T_ENTRY_BAR]).all(), "exit before entry"
+        assert (trades["exit_bar"] >= trades["entry_bar"]).all(), "exit before entry"
         # stop-type exits never happen on the entry bar itself
-        stop_kinds = np.isin(trades[:, E.T_KIND], [E.EXIT_SL, E.EXIT_TRAIL, E.EXIT_TP])
-        assert (trades[stop_kinds, E.T_EXIT_BAR] > trades[stop_kinds, E.T_ENTRY_BAR]).all()
+        stop_kinds = np.isin(trades["kind"], [E.EXIT_SL, E.EXIT_TRAIL, E.EXIT_TP])
+        assert (trades["exit_bar"][stop_kinds] > trades["entry_bar"][stop_kinds]).all()
 
 
 @SETTINGS
@@ -62,12 +62,12 @@ def test_exposure_at_entry_never_above_concentration_limit(ds, genes):
     for w in range(ds.n_windows):
         d = window_detail(ds, params, w)
         w0 = int(ds.window_starts[w])
-        keys = {(int(a), int(b)) for a, b in d.trades[:, [E.T_ASSET, E.T_ENTRY_BAR]]}
+        keys = {(int(a), int(b)) for a, b in zip(d.trades["asset"], d.trades["entry_bar"])}
         for asset, entry_bar in keys:
-            rows = d.trades[(d.trades[:, E.T_ASSET] == asset) & (d.trades[:, E.T_ENTRY_BAR] == entry_bar)]
+            rows = d.trades[(d.trades["asset"] == asset) & (d.trades["entry_bar"] == entry_bar)]
             # REDUCING halves positions: undo it to get the units opened
-            units = rows[:, E.T_UNITS].sum()
-            notional = units * rows[0, E.T_ENTRY_PX]
+            units = rows["units"].sum()
+            notional = units * rows[0]["entry_px"]
             i = entry_bar - w0
             equity_before = d.equity[i - 1] if i > 0 else ds.config.initial_cash_usd
             assert notional <= limit * equity_before * (1 + 1e-9)

@@ -11,6 +11,7 @@ from core.backtest import enums as E
 from core.backtest.api import (BacktestConfig, build_dataset, decode_matrix, evaluate_population,
                                load_dataset, window_detail)
 from core.genome import GENE_SPECS, N_GENES, decode
+from core.monitor.levels import stop_params
 from core.regimes import REGIME_MULT
 from tests.support.kernel_inputs import make_series, neutral_params, with_entries
 
@@ -64,9 +65,9 @@ def test_time_exit_fires_without_vote():
     ds = with_entries(tiny_dataset({"A": np.linspace(100, 104, 60)}), long_bars=[5])
     params = neutral_params(max_hold=10, w_sl=0.0, w_trail=0.0, w_tp=0.0)
     d = window_detail(ds, params, 0)
-    kinds = d.trades[:, E.T_KIND].tolist()
+    kinds = d.trades["kind"].tolist()
     assert kinds[0] == E.EXIT_TIME
-    assert d.trades[0, E.T_EXIT_BAR] - d.trades[0, E.T_ENTRY_BAR] == 10
+    assert d.trades[0]["exit_bar"] - d.trades[0]["entry_bar"] == 10
 
 
 def test_no_stop_exit_without_enough_votes():
@@ -74,8 +75,8 @@ def test_no_stop_exit_without_enough_votes():
     ds = with_entries(tiny_dataset({"A": crash}), long_bars=[5])
     quiet = window_detail(ds, neutral_params(sl_pct=0.05, w_sl=0.0, w_trail=0.0, w_tp=0.0), 0)
     loud = window_detail(ds, neutral_params(sl_pct=0.05, w_sl=1.0, w_trail=0.0, w_tp=0.0), 0)
-    assert quiet.trades[0, E.T_KIND] == E.EXIT_END
-    assert loud.trades[0, E.T_KIND] == E.EXIT_SL
+    assert quiet.trades[0]["kind"] == E.EXIT_END
+    assert loud.trades[0]["kind"] == E.EXIT_SL
 
 
 def mirrored(series, pivot):
@@ -97,9 +98,9 @@ def test_short_positions_mirror_long_ones(seed):
     lt = window_detail(long_ds, params, 0).trades
     st = window_detail(short_ds, params, 0).trades
     assert len(lt) == len(st) == 1
-    assert lt[0, E.T_SIDE] == 1 and st[0, E.T_SIDE] == -1
-    assert lt[0, E.T_KIND] == st[0, E.T_KIND] and lt[0, E.T_EXIT_BAR] == st[0, E.T_EXIT_BAR]
-    assert st[0, E.T_EXIT_PX] == pytest.approx(2 * up.open[entry_bar] - lt[0, E.T_EXIT_PX], rel=1e-12)
+    assert lt[0]["side"] == 1 and st[0]["side"] == -1
+    assert lt[0]["kind"] == st[0]["kind"] and lt[0]["exit_bar"] == st[0]["exit_bar"]
+    assert st[0]["exit_px"] == pytest.approx(2 * up.open[entry_bar] - lt[0]["exit_px"], rel=1e-12)
 
 
 def bars_with(bar: int, o: float, h: float, lo: float, c: float, n: int = 22):
@@ -118,33 +119,33 @@ def one_bar_case(bar_ohlc, **params):
 
 def test_gap_through_stop_fills_at_the_open():
     ev = one_bar_case((80.0, 81.0, 79.0, 80.5), sl_pct=0.05, w_sl=1.0, w_trail=0.0, w_tp=0.0)
-    assert ev[E.T_KIND] == E.EXIT_SL and ev[E.T_EXIT_BAR] == 11
-    assert ev[E.T_EXIT_PX] == pytest.approx(80.0)
+    assert ev["kind"] == E.EXIT_SL and ev["exit_bar"] == 11
+    assert ev["exit_px"] == pytest.approx(80.0)
 
 
 def test_stop_touched_intrabar_fills_at_the_stop_price():
     ev = one_bar_case((100.0, 100.5, 90.0, 99.0), sl_pct=0.05, w_sl=1.0, w_trail=0.0, w_tp=0.0)
-    assert ev[E.T_EXIT_PX] == pytest.approx(95.0)
+    assert ev["exit_px"] == pytest.approx(95.0)
 
 
 def test_adverse_level_first_when_stop_and_target_share_a_bar():
     ev = one_bar_case((100.0, 103.0, 90.0, 99.0), sl_pct=0.05, tp_pct=0.02, w_sl=0.5, w_trail=0.0, w_tp=0.5)
-    assert ev[E.T_KIND] == E.EXIT_SL and ev[E.T_EXIT_PX] == pytest.approx(95.0)
+    assert ev["kind"] == E.EXIT_SL and ev["exit_px"] == pytest.approx(95.0)
 
 
 def test_take_profit_gap_fills_at_the_better_open():
     ev = one_bar_case((110.0, 111.0, 109.0, 110.0), tp_pct=0.05, w_sl=0.0, w_trail=0.0, w_tp=1.0)
-    assert ev[E.T_KIND] == E.EXIT_TP and ev[E.T_EXIT_PX] == pytest.approx(110.0)
+    assert ev["kind"] == E.EXIT_TP and ev["exit_px"] == pytest.approx(110.0)
 
 
 def test_scaled_take_profit_exits_in_equal_parts():
     path = np.concatenate((np.full(6, 100.0), np.linspace(100, 130, 12), np.full(10, 130.0)))
     ds = with_entries(tiny_dataset({"A": path}), long_bars=[3])
     d = window_detail(ds, neutral_params(tp_pct=0.21, tp_scaling=1, tp_levels=3, w_tp=1.0, w_sl=0.0, w_trail=0.0), 0)
-    tp = d.trades[d.trades[:, E.T_KIND] == E.EXIT_TP]
+    tp = d.trades[d.trades["kind"] == E.EXIT_TP]
     assert len(tp) == 3
-    np.testing.assert_allclose(tp[:, E.T_UNITS], tp[0, E.T_UNITS])
-    np.testing.assert_allclose(tp[:, E.T_EXIT_PX], [107, 114, 121], rtol=1e-12)
+    np.testing.assert_allclose(tp["units"], tp[0]["units"])
+    np.testing.assert_allclose(tp["exit_px"], [107, 114, 121], rtol=1e-12)
 
 
 def test_stop_level_comes_from_the_shared_policy():
@@ -160,20 +161,18 @@ def test_stop_level_comes_from_the_shared_policy():
     params = decode_matrix(genes[None])[0]
     d = window_detail(ds, params, 0)
     exit_ev = d.trades[0]
-    assert exit_ev[E.T_KIND] == E.EXIT_SL
-    t = int(exit_ev[E.T_EXIT_BAR])
-    entry = int(exit_ev[E.T_ENTRY_BAR])
+    assert exit_ev["kind"] == E.EXIT_SL
+    t = int(exit_ev["exit_bar"])
+    entry = int(exit_ev["entry_bar"])
     p = decode(genes)
     lb = p.vol_lookback - E.MIN_LOOKBACK
     rg = ds.regime[0, t - 1]
-    sl, _, _ = policy.stop_distances(
-        p.stop_loss_pct, p.stop_atr_mult, p.trail_pct, p.take_profit_pct, p.vol_mult, p.high_vol_ratio,
-        p.max_hold_days, p.time_decay, p.momentum_adj, p.news_vol_mult, p.regime_sensitivity,
+    sl, _, _ = policy.stop_distances(stop_params(p), policy.StopContext(
         *REGIME_MULT[rg], ds.vol[lb, 0, t - 1] / ds.avg_vol[lb, 0, t - 1], ds.atr[lb, 0, t - 1],
-        float(t - entry), bool(ds.momentum[0, t - 1] > 0), policy.stops_tightened(int(d.states[t - 250 - 1])))
+        float(t - entry), bool(ds.momentum[0, t - 1] > 0), policy.stops_tightened(int(d.states[t - 250 - 1]))))
     level = ds.open[0, entry] * (1 - sl)
     expected = min(level, ds.open[0, t])
-    assert exit_ev[E.T_EXIT_PX] == pytest.approx(expected * (1 - ds.config.slippage_pct), rel=1e-12)
+    assert exit_ev["exit_px"] == pytest.approx(expected * (1 - ds.config.slippage_pct), rel=1e-12)
 
 
 def test_breaker_states_match_the_policy_on_the_same_equity_path():
@@ -195,7 +194,7 @@ def test_breaker_states_match_the_policy_on_the_same_equity_path():
         assert d.states[i] == state, f"bar {i}"
         seen.add(state)
     assert {policy.TIGHTENED, policy.REDUCING} <= seen
-    kinds = set(d.trades[:, E.T_KIND].astype(int))
+    kinds = set(d.trades["kind"].astype(int))
     assert E.EXIT_REDUCE in kinds
 
 
@@ -205,7 +204,7 @@ def test_concentration_caps_entry_size():
     ds = dataclasses.replace(ds, entry_long=np.ones_like(ds.entry_long))
     d = window_detail(ds, neutral_params(conc_limit=0.1, w_sl=0.0, w_trail=0.0, w_tp=0.0), 0)
     first = d.trades  # all four close at the end
-    notional = first[:, E.T_UNITS] * first[:, E.T_ENTRY_PX]
+    notional = first["units"] * first["entry_px"]
     assert np.all(notional <= 0.1 * ds.config.initial_cash_usd + 1e-6)
 
 
@@ -222,5 +221,5 @@ def test_correlation_limit_blocks_new_entries():
     ds = dataclasses.replace(ds, entry_long=el)
     tight = window_detail(ds, neutral_params(corr_limit=0.4, conc_limit=0.5, w_sl=0.0, w_trail=0.0, w_tp=0.0), 0)
     loose = window_detail(ds, neutral_params(corr_limit=1.5, conc_limit=0.5, w_sl=0.0, w_trail=0.0, w_tp=0.0), 0)
-    assert set(tight.trades[:, E.T_ASSET].astype(int)) == {0}
-    assert set(loose.trades[:, E.T_ASSET].astype(int)) == {0, 1}
+    assert set(tight.trades["asset"].astype(int)) == {0}
+    assert set(loose.trades["asset"].astype(int)) == {0, 1}

@@ -82,9 +82,9 @@ def test_the_kernel_gate_blocks_a_correlated_long_but_lets_a_hedging_short_in():
     row = neutral_params(corr_limit=0.4, conc_limit=0.5, w_sl=0.0, w_trail=0.0, w_tp=0.0)
     same_side = window_detail(_entries(ds, b_long=True), row, 0).trades
     hedge = window_detail(_entries(ds, b_long=False), row, 0).trades
-    assert set(same_side[:, E.T_ASSET].astype(int)) == {0}
-    assert set(hedge[:, E.T_ASSET].astype(int)) == {0, 1}
-    assert hedge[hedge[:, E.T_ASSET] == 1, E.T_SIDE][0] == -1.0
+    assert set(same_side["asset"].astype(int)) == {0}
+    assert set(hedge["asset"].astype(int)) == {0, 1}
+    assert hedge["side"][hedge["asset"] == 1][0] == -1.0
 
 
 def test_evorisk_size_lets_a_short_hedge_a_correlated_long():

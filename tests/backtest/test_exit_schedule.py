@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from core import policy
 from core.backtest import enums as E
 from core.backtest.api import BacktestConfig, build_dataset, decode_matrix, window_detail
-from core.backtest.kernel_nb import position_schedule_nb, tp_level_px_nb
+from core.backtest.rules_nb import position_schedule_nb, tp_level_px_nb
 from core.genome import decode
 from core.monitor.indicators import CoinIndicators
 from core.monitor.levels import exit_schedule
@@ -27,9 +27,9 @@ def test_weightless_trail_never_sets_the_fill_price():
     ds = with_entries(tiny_dataset({"A": path}), long_bars=[3])
     params = neutral_params(sl_pct=0.10, trail_pct=0.05, trail_act=0.0, w_sl=0.9995, w_trail=0.0005, w_tp=0.0)
     ev = window_detail(ds, params, 0).trades[0]
-    assert ev[E.T_KIND] == E.EXIT_SL
-    entry = ds.open[0, int(ev[E.T_ENTRY_BAR])]
-    assert ev[E.T_EXIT_PX] == pytest.approx(entry * 0.90, rel=1e-12)
+    assert ev["kind"] == E.EXIT_SL
+    entry = ds.open[0, int(ev["entry_bar"])]
+    assert ev["exit_px"] == pytest.approx(entry * 0.90, rel=1e-12)
 
 
 @pytest.mark.parametrize("w_sl, w_trail, want", [
@@ -122,9 +122,9 @@ def test_kernel_stop_fills_sit_at_the_monitors_schedule(genes, seed, short):
     lb = int(row[E.VOL_LOOKBACK]) - E.MIN_LOOKBACK
     w0 = int(ds.window_starts[0])
     for ev in d.trades:
-        if ev[E.T_KIND] not in (E.EXIT_SL, E.EXIT_TRAIL):
+        if ev["kind"] not in (E.EXIT_SL, E.EXIT_TRAIL):
             continue
-        a, t, t0, side = 0, int(ev[E.T_EXIT_BAR]), int(ev[E.T_ENTRY_BAR]), int(ev[E.T_SIDE])
+        a, t, t0, side = 0, int(ev["exit_bar"]), int(ev["entry_bar"]), int(ev["side"])
         entry = ds.open[a, t0]
         best = entry
         for b in range(t0 + 1, t):
@@ -136,10 +136,10 @@ def test_kernel_stop_fills_sit_at_the_monitors_schedule(genes, seed, short):
         tightened = policy.stops_tightened(int(d.states[t - 1 - w0])) if t - 1 >= w0 else False
         m = exit_schedule(rp, side, entry, best, float(t - t0), ind, tightened, 1.0, fee=0.0, slippage=0.0)
         assert m.adverse_px is not None
-        assert m.adverse_kind == ("trail" if ev[E.T_KIND] == E.EXIT_TRAIL else "stop")
+        assert m.adverse_kind == ("trail" if ev["kind"] == E.EXIT_TRAIL else "stop")
         o = ds.open[a, t]
         gapped = o <= m.adverse_px if side > 0 else o >= m.adverse_px
-        assert ev[E.T_EXIT_PX] == pytest.approx(o if gapped else m.adverse_px, rel=1e-12)
+        assert ev["exit_px"] == pytest.approx(o if gapped else m.adverse_px, rel=1e-12)
 
 
 def test_held_time_counts_from_the_fill_that_opened_the_position():

@@ -42,9 +42,9 @@ def test_a_10_day_time_exit_holds_240_hourly_bars(hourly):
     row = baselines.hold_params()
     row[E.MAX_HOLD] = 10.0  # days, as decoded from the genome
     trades = window_detail(hourly, row, 0).trades
-    timed = trades[trades[:, E.T_KIND] == E.EXIT_TIME]
+    timed = trades[trades["kind"] == E.EXIT_TIME]
     assert timed.shape[0] > 0
-    assert np.all(timed[:, E.T_EXIT_BAR] - timed[:, E.T_ENTRY_BAR] == 240)
+    assert np.all(timed["exit_bar"] - timed["entry_bar"] == 240)
 
 
 def test_daily_data_keeps_its_bars_and_fingerprint_inputs():

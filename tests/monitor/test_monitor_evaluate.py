@@ -99,9 +99,10 @@ def test_stop_levels_in_the_snapshot_equal_policy_stop_distances():
         i, side = ind[row.coin], (1 if row.size > 0 else -1)
         m = REGIME_MULT[i.regime]
         sl, tr, tp = policy.stop_distances(
-            p.stop_loss_pct, p.stop_atr_mult, p.trail_pct, p.take_profit_pct, p.vol_mult, p.high_vol_ratio,
-            float(p.max_hold_days), p.time_decay, p.momentum_adj, p.news_vol_mult, p.regime_sensitivity,
-            m[0], m[1], m[2], i.vol_ratio, i.atr_pct, 3.0, i.momentum * side > 0, False)
+            policy.StopParams(p.stop_loss_pct, p.stop_atr_mult, p.trail_pct, p.take_profit_pct, p.vol_mult,
+                              p.high_vol_ratio, float(p.max_hold_days), p.time_decay, p.momentum_adj,
+                              p.news_vol_mult, p.regime_sensitivity),
+            policy.StopContext(m[0], m[1], m[2], i.vol_ratio, i.atr_pct, 3.0, i.momentum * side > 0, False))
         assert (row.stop_distance, row.trail_distance, row.take_profit_distance) == (sl, tr, tp)
         assert row.stop_px == pytest.approx(row.entry_px * (1 - side * sl))
         assert row.held_hours == pytest.approx(72.0)
