@@ -76,6 +76,10 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     _say_run_id(run.run_id, args.json)
     if run.split is not None and not args.json:
         print(f"walk-forward split: {run.split.rule}", flush=True)
+    objective = getattr(run.evaluate, "objective", None)  # a stand-in evaluator (tests) has none
+    if objective is not None and not args.json:
+        print(f"fitness mode: --fitness {objective.fitness} --folds {objective.folds}: {objective.describe()}",
+              flush=True)
     with cluster_evaluation(args.cluster, run.evaluate, run.run_id) as evaluate:
         return _drive(run.repo, run.run_id, evaluate, run.fingerprint, args.json, force=False, choose=run.choose)
 

@@ -49,11 +49,11 @@ def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
     """The out-of-sample report document of a run (shared by `evorisk report` and the console)."""
     from console.data_spec import data_loader
     from core.errors import BadInputError
-    from core.evolution import best_champion, run_data_paths, run_split
+    from core.evolution import best_champion, run_data_paths, run_split, stored_config
     from core.evolution.run_evidence import run_candidates, run_pareto_front, run_trials
     from core.evolution.walkforward import split_datasets
     from core.market.loader import load_many
-    from core.report.document import RunFacts, build_report
+    from core.report.document import RunFacts, build_report, objective_facts
 
     from core.report.walk_forward import RANDOM_GENOMES
 
@@ -72,13 +72,15 @@ def build_run_report(repo, run_id: int, data_paths: list[str] | None = None,
     if train.fingerprint != run["data_fingerprint"]:
         raise BadInputError(f"run {run_id}: the data or backtest settings changed since the run "
                             f"(fingerprint {train.fingerprint[:12]} != {run['data_fingerprint'][:12]})")
+    config = stored_config(repo, run_id)
+    objective = objective_facts(config.objective().fitted(train.n_windows), config.folds)
     trials, trials_source = run_trials(repo, run_id)
     front = run_pareto_front(repo, run_id)
     for point in front:
         point["chosen"] = tuple(point["genes"]) == tuple(champion.genes)
     facts = RunFacts(run_id, run["status"], champion, source, list(paths), repo.generations(run_id),
                      candidates=run_candidates(repo, run_id), trials=trials, trials_source=trials_source,
-                     bar_interval=run.get("bar_interval"), pareto_front=front)
+                     bar_interval=run.get("bar_interval"), pareto_front=front, objective=objective)
     return build_report(facts, split, train, test, random_genomes=random_genomes)
 
 
@@ -141,6 +143,8 @@ def report_renderables(doc: dict) -> list:
     split = doc["split"]
     out.append(f"run {doc['run_id']} ({doc['status']}): best genome from the {doc['best_genome']['source']}, "
                f"training fitness {doc['best_genome']['fitness']:.6f}")
+    if doc.get("objective"):
+        out.append(f"fitness mode: {objective_flags(doc['objective'])}: {doc['objective']['description']}")
     out.append(f"split: {split['rule']}; {split['train_windows']} training windows, {split['test_windows']} "
                f"test windows ({split['test'][0]['start']} to {split['test'][-1]['end']})")
     data = doc["data"]
@@ -185,6 +189,13 @@ def report_renderables(doc: dict) -> list:
     for line in doc["verdict"]:
         out.append(f"- {line}")
     return out
+
+
+def objective_flags(objective: dict) -> str:
+    """'--fitness nsga2 --folds 2' (and 'auto' when the run left the folds to the data)."""
+    folds = objective["folds"]
+    asked = "auto: " if objective.get("requested_folds", folds) < 0 else ""
+    return f"--fitness {objective['fitness']} --folds {asked}{folds}"
 
 
 def _spread(n: int, k: int) -> set[int]:
