@@ -76,12 +76,23 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     _say_run_id(run.run_id, args.json)
     if run.split is not None and not args.json:
         print(f"walk-forward split: {run.split.rule}", flush=True)
-    objective = getattr(run.evaluate, "objective", None)  # a stand-in evaluator (tests) has none
+    dataset = getattr(run.evaluate, "dataset", None)  # a stand-in evaluator (tests) has none
+    if dataset is not None and not args.json:
+        print(windows_line(dataset), flush=True)
+    objective = getattr(run.evaluate, "objective", None)
     if objective is not None and not args.json:
         print(f"fitness mode: --fitness {objective.fitness} --folds {objective.folds}: {objective.describe()}",
               flush=True)
     with cluster_evaluation(args.cluster, run.evaluate, run.run_id) as evaluate:
         return _drive(run.repo, run.run_id, evaluate, run.fingerprint, args.json, force=False, choose=run.choose)
+
+
+def windows_line(dataset) -> str:
+    """Which bars and windows a run trains on, in bars and in the days they were defined in."""
+    cfg, per_day = dataset.config, dataset.bars_per_day
+    return (f"bars: {dataset.bar_interval}; {dataset.n_windows} training windows of {cfg.window_bars} bars "
+            f"({cfg.window_bars / per_day:g} days) every {cfg.window_step_bars} bars ({cfg.window_step_bars / per_day:g} "
+            "days); time genes and lookbacks in days")
 
 
 def _objective_options(args: argparse.Namespace) -> dict:
