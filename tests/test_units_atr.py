@@ -111,3 +111,21 @@ def test_daily_data_keeps_the_plain_atr_of_its_bars(markets):
     np.testing.assert_allclose(ds_d.atr[5, 0], ind.atr_pct_nb(d.high, d.low, d.close, 15), rtol=0, equal_nan=True)
     daily = completed_daily(d.time_ns // 1_000_000, d.high, d.low, d.close, 86_400_000)
     assert daily.close.shape == d.close.shape and daily.open_ms == d.time_ns[-1] // 1_000_000
+
+
+def test_momentum_and_regime_are_read_from_completed_days_too(markets):
+    """Genes 16 and 18 read the 20-day return and the 180-day decision regime on daily candles
+    live; the hourly kernel is given the same values, carried through the next day's hours."""
+    h, d, ds_h, ds_d = markets
+    day_index = (h.time_ns // NS_PER_DAY - d.time_ns[0] // NS_PER_DAY).astype(int)
+    ends = (h.time_ns + NS_PER_HOUR) % NS_PER_DAY == 0
+    seen = np.where(ends, day_index, day_index - 1)
+    ok = seen >= 0
+    np.testing.assert_allclose(ds_h.momentum[0, ok], ds_d.momentum[0, seen[ok]], rtol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(ds_h.regime[0, ok], ds_d.regime[0, seen[ok]])
+    assert np.isfinite(ds_d.momentum[0]).sum() > 40 and len(set(ds_d.regime[0].tolist())) > 1
+    t = int(np.flatnonzero(ends)[-1])
+    day = completed_daily(h.time_ns[: t + 1] // 1_000_000, h.high[: t + 1], h.low[: t + 1], h.close[: t + 1],
+                          3_600_000)
+    live = coin_indicators(day.high, day.low, day.close, LOOKBACK_DAYS)
+    assert live.momentum == pytest.approx(ds_h.momentum[0, t], rel=1e-12) and live.regime == ds_h.regime[0, t]

@@ -15,12 +15,12 @@ from core.market.daily_range import carry_to_bars, daily_bars
 from core.market.ohlcv import OHLCV, fingerprint_many
 from core.market.interval import bars_per_day, days_to_bars, interval_name
 from core.market.windows import window_starts
-from core.regimes import REGIME_NAMES, regime_code
+from core.regimes import REGIME_NAMES, SIDEWAYS_STABLE, regime_code
 
 AVG_VOL_DAYS = 100  # avg_vol = mean of vol over this many days (SPEC gene 8/9), converted to bars
 AVG_VOL_BARS = AVG_VOL_DAYS  # on daily bars (kept for callers that count daily bars)
 WINDOW_DAYS, WINDOW_STEP_DAYS = 180, 45  # SPEC section 3, whatever the bar interval
-MOMENTUM_BARS = 20  # trend used by gene 16 (momentum-adjusted trailing)
+MOMENTUM_BARS = 20  # trend used by gene 16 (momentum-adjusted trailing), in completed days
 ENTRY_RET_BARS = 5  # test entries: 5-bar return ...
 ENTRY_HISTORY_BARS = 180  # ... against the trailing quantile of the previous 180 bars
 ENTRY_QUANTILE_LONG, ENTRY_QUANTILE_SHORT = 0.8, 0.2
@@ -128,6 +128,15 @@ def daily_atr_pct(days, lookback_days: int) -> np.ndarray:
     return carry_to_bars(ind.atr_pct_nb(days.high, days.low, days.close, lookback_days), days)
 
 
+def daily_regime_and_momentum(days, days_per_year: float) -> tuple[np.ndarray, np.ndarray]:
+    """Genes 18 and 16's inputs at every bar, from completed days as the monitor reads them: the
+    decision-time regime of the trailing DECISION_LOOKBACK_BARS days and the MOMENTUM_BARS-day
+    return, carried through the next day's bars (on daily bars: the plain per-bar values)."""
+    regime = ind.decision_regimes_nb(days.close, days_per_year)
+    return (carry_to_bars(regime, days, before=float(SIDEWAYS_STABLE)).astype(np.int8),
+            carry_to_bars(ind.momentum_nb(days.close, MOMENTUM_BARS), days))
+
+
 def _align(series: list[OHLCV]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Union time axis and, per asset, the positions of its bars on it."""
     axis = np.unique(np.concatenate([s.time_ns for s in series]))
@@ -170,8 +179,8 @@ def build_dataset(series: list[OHLCV], config: BacktestConfig | None = None) -> 
             vol[k, a, pos] = v
             avg_vol[k, a, pos] = ind.rolling_mean_nb(v, avg_vol_bars)
             atr[k, a, pos] = daily_atr_pct(days, lookback_days)
-        regime[a, pos] = ind.decision_regimes_nb(s.close, ppy)
-        momentum[a, pos] = ind.momentum_nb(s.close, MOMENTUM_BARS)
+        # the "days" of bars a day or longer are the bars themselves, annualised as the bars
+        regime[a, pos], momentum[a, pos] = daily_regime_and_momentum(days, ppy / per_day if per_day > 1 else ppy)
         if config.entry_mode == "momentum":
             lng, sht = ind.momentum_entries_nb(s.close, ENTRY_RET_BARS, ENTRY_HISTORY_BARS,
                                                ENTRY_QUANTILE_LONG, ENTRY_QUANTILE_SHORT)

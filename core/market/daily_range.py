@@ -9,6 +9,9 @@ five times closer to the price than the same gene on the monitor's daily candles
 hide that assumption; building the daily candle from the bars and taking its true range is exact:
 the ATR of hourly data at the close of a UTC day equals the ATR of the daily data for that day.
 
+The other candle inputs of the stop policy that the monitor reads from daily candles, the 20-day
+momentum behind gene 16 and the decision-time regime behind gene 18, are carried the same way.
+
 Rule (the backtest's prepared inputs and the monitor's indicators both use it):
 - a UTC day's candle is the max high, min low and last close of the bars that open in that day;
 - the day is completed at the bar that ends at or after the day's end (or at any later bar when
@@ -63,10 +66,11 @@ def completed_days(bars: DailyBars) -> int:
     return int(bars.last_completed[-1]) + 1 if bars.last_completed.shape[0] else 0
 
 
-def carry_to_bars(per_day: np.ndarray, bars: DailyBars) -> np.ndarray:
-    """A per-day series as seen at each bar: the value of the last completed day, NaN before one."""
+def carry_to_bars(per_day: np.ndarray, bars: DailyBars, before: float = np.nan) -> np.ndarray:
+    """A per-day series as seen at each bar: the value of the last completed day, `before` until
+    the first day completes."""
     idx = bars.last_completed
-    out = np.full(idx.shape[0], np.nan)
+    out = np.full(idx.shape[0], before, dtype=per_day.dtype)
     seen = idx >= 0
     out[seen] = per_day[idx[seen]]
     return out
