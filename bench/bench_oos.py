@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 log = logging.getLogger("evorisk.bench.oos")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,6 +99,40 @@ def _cell(f: dict, metric: str, fmt: str, cfmt: str) -> str:
     return f"{format(f[metric], fmt)}{_ci(f[metric + '_ci'], cfmt)}"
 
 
+def _share_ci(k: int, n: int) -> str:
+    """95% Clopper-Pearson interval of a share k / n, as '[lo%, hi%]'."""
+    from scipy.stats import beta
+
+    lo = 0.0 if k == 0 else float(beta.ppf(0.025, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(0.975, k + 1, n - k))
+    return f"[{lo:.0%}, {hi:.0%}]"
+
+
+def _paired(rows: list[dict]) -> list[str]:
+    """Each mode against every other on the same seed x fold: the evolved genome's equal-exposure
+    and same-rules Sharpe, higher in how many pairs, mean difference with a normal 95% interval."""
+    modes = [m for m in MODES if any(r["mode"] == m for r in rows)]
+    if len(modes) < 2:
+        return []
+    at = {(r["mode"], r["seed"], r["fold"]): r for r in rows}
+    out = ["", "### Modes against each other (same seed and fold)", "",
+           "| mode A vs mode B | pairs | A's Sharpe higher, equal exp. | mean diff, equal exp. [95%] "
+           "| A's Sharpe higher, same rules | mean diff, same rules [95%] |", "|---|---|---|---|---|---|"]
+    for i, a in enumerate(modes):
+        for b in modes[i + 1:]:
+            keys = [(s_, f) for (m, s_, f) in at if m == a and (b, s_, f) in at]
+            if not keys:
+                continue
+            cells = []
+            for rules in ("equal_exposure", "same_rules"):
+                d = np.array([at[(a, *k)][rules]["evolved"]["sharpe"] - at[(b, *k)][rules]["evolved"]["sharpe"]
+                              for k in keys])
+                half = 1.96 * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+                cells += [f"{int((d > 0).sum())} of {len(d)}", f"{d.mean():+.3f} [{d.mean() - half:+.2f}, {d.mean() + half:+.2f}]"]
+            out.append(f"| {a} vs {b} | {len(keys)} | " + " | ".join(cells) + " |")
+    return out
+
+
 def _short(kind: str) -> str:
     return {"stop_loss": "SL", "trailing": "trail", "take_profit": "TP"}[kind]
 
@@ -106,6 +142,31 @@ def _seed_text(seeds: list[int]) -> str:
     if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
         return f"{seeds[0]}-{seeds[-1]}"
     return ", ".join(map(str, seeds))
+
+
+def _summary(rows: list[dict], lines: list[str]) -> dict[str, tuple]:
+    """One table row per mode appended to `lines`; per mode (equal-exposure wins, mean Sharpe
+    difference, median PBO, runs, same-rules wins, mean DSR)."""
+    summary: dict[str, tuple] = {}
+    for mode in MODES:
+        rs = [r for r in rows if r["mode"] == mode]
+        if not rs:
+            continue
+        eq = [r["equal_exposure"] for r in rs]
+        sr = [r["same_rules"] for r in rs]
+        wins_eq = sum(b["evolved"]["sharpe"] > b["fixed"]["sharpe"] for b in eq)
+        wins_sr = sum(b["evolved"]["sharpe"] > b["fixed"]["sharpe"] for b in sr)
+        dd_eq = sum(b["evolved"]["max_drawdown"] < b["fixed"]["max_drawdown"] for b in eq)
+        diff_eq = sum(b["evolved"]["sharpe"] - b["fixed"]["sharpe"] for b in eq) / len(rs)
+        diff_sr = sum(b["evolved"]["sharpe"] - b["fixed"]["sharpe"] for b in sr) / len(rs)
+        pbos = sorted(r["pbo"] for r in rs)
+        mean_dsr = sum(r["dsr"] for r in rs) / len(rs)
+        summary[mode] = (wins_eq, diff_eq, pbos[len(pbos) // 2], len(rs), wins_sr, mean_dsr)
+        lines.append(f"| {mode} | {wins_eq} of {len(rs)} {_share_ci(wins_eq, len(rs))} | {wins_sr} of {len(rs)} | "
+                     f"{dd_eq} of {len(rs)} | "
+                     f"{diff_eq:+.3f} | {diff_sr:+.3f} | {pbos[len(pbos) // 2]:.2f} | "
+                     f"{sum(p < 0.5 for p in pbos)} of {len(rs)} | {mean_dsr:.3f} |")
+    return summary
 
 
 def render(rows: list[dict], seconds: float, command: str = "") -> str:
@@ -120,35 +181,25 @@ def render(rows: list[dict], seconds: float, command: str = "") -> str:
              "| mode | Sharpe wins at equal exposure | Sharpe wins, same rules | DD lower at equal exposure "
              "| mean Sharpe diff (equal exp.) | mean Sharpe diff (same rules) | median PBO | runs PBO < 0.5 "
              "| mean DSR |", "|---|---|---|---|---|---|---|---|---|"]
-    summary = {}
-    for mode in MODES:
-        rs = [r for r in rows if r["mode"] == mode]
-        if not rs:
-            continue
-        eq = [r["equal_exposure"] for r in rs]
-        sr = [r["same_rules"] for r in rs]
-        wins_eq = sum(b["evolved"]["sharpe"] > b["fixed"]["sharpe"] for b in eq)
-        wins_sr = sum(b["evolved"]["sharpe"] > b["fixed"]["sharpe"] for b in sr)
-        dd_eq = sum(b["evolved"]["max_drawdown"] < b["fixed"]["max_drawdown"] for b in eq)
-        diff_eq = sum(b["evolved"]["sharpe"] - b["fixed"]["sharpe"] for b in eq) / len(rs)
-        diff_sr = sum(b["evolved"]["sharpe"] - b["fixed"]["sharpe"] for b in sr) / len(rs)
-        pbos = sorted(r["pbo"] for r in rs)
-        summary[mode] = (wins_eq, diff_eq, pbos[len(pbos) // 2])
-        lines.append(f"| {mode} | {wins_eq} of {len(rs)} | {wins_sr} of {len(rs)} | {dd_eq} of {len(rs)} | "
-                     f"{diff_eq:+.3f} | {diff_sr:+.3f} | {pbos[len(pbos) // 2]:.2f} | "
-                     f"{sum(p < 0.5 for p in pbos)} of {len(rs)} | {sum(r['dsr'] for r in rs) / len(rs):.3f} |")
-    best = max(summary, key=lambda m: (summary[m][0], summary[m][1]))
-    n = len([r for r in rows if r["mode"] == best])
-    met = [m for m in summary if summary[m][0] * 2 > n and summary[m][2] < 0.5]
-    lines += ["", f"Most wins at equal exposure (ties: larger mean Sharpe difference): **{best}**, "
-              f"{summary[best][0]} of {n}.",
+    summary = _summary(rows, lines)
+    lines += ["", "Win counts carry a 95% Clopper-Pearson interval for the share of runs, as if runs were "
+              "independent; they are not (the runs of one fold share its test block and its fixed-stop baseline), "
+              "so the true uncertainty is wider.", *_paired(rows)]
+    best = max(summary, key=lambda m: (summary[m][0] / summary[m][3], summary[m][1]))
+    met = [m for m in summary if summary[m][0] * 2 > summary[m][3] and summary[m][2] < 0.5]
+    lines += ["", f"Largest share of wins at equal exposure (ties: larger mean Sharpe difference): **{best}**, "
+              f"{summary[best][0]} of {summary[best][3]}.",
               "", f"Target (the evolved genome beats the best fixed stop at equal exposure in most seed x fold runs, "
-              f"median PBO under 0.5): {'met by ' + ', '.join(met) if met else 'NOT met by any mode'}. Most single "
-              "wins and losses lie inside overlapping 95% intervals. Under the same portfolio rules the evolved "
-              "genome wins more often, but there every strategy holds small capped positions and the differences "
-              "are a few tenths of Sharpe on a handful of test windows. The deflated Sharpe ratio is near 1 for "
-              "every run because its luck benchmark comes from the spread of one GA's strongly correlated "
-              "candidates in sample; it does not contradict the out-of-sample shortfall.", "",
+              f"median PBO under 0.5): {'met by ' + ', '.join(met) if met else 'NOT met by any mode'}."]
+    if sum(v[4] for v in summary.values()) > sum(v[0] for v in summary.values()):
+        lines[-1] += (" Under the same portfolio rules the evolved genome wins more often, but there every strategy "
+                      "holds small capped positions and the differences are a few tenths of Sharpe on a handful of "
+                      "test windows.")
+    if all(v[5] > 0.9 for v in summary.values()):
+        lines[-1] += (" The deflated Sharpe ratio is near 1 for every mode because its luck benchmark comes from the "
+                      "spread of one GA's strongly correlated candidates in sample; it does not contradict the "
+                      "out-of-sample shortfall.")
+    lines += ["",
               "### Every run", "",
               "| mode | seed | fold | trials | PBO | DSR | equal exp.: evolved Sharpe | best fixed Sharpe | evolved DD "
               "| fixed DD | evolved return | fixed return | same rules: evolved Sharpe | best fixed Sharpe | evolved DD "
