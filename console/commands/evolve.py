@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    "blocks, train on blocks 1..I, test on block I+1); one run per fold")
     e.add_argument("--fitness", choices=("dn", "neutral", "nsga2"), help="what evolution optimises: dn = the "
                    "design note's fitness, neutral = exposure-neutral (holding less does not score), nsga2 = "
-                   "Pareto front of return and drawdown (default: the best out of sample in bench/RESULTS.md)")
+                   "Pareto front of return and drawdown (default: nsga2, the best out of sample in bench/RESULTS.md)")
     e.add_argument("--folds", type=int, metavar="K", help="inner validation: K folds of the training windows "
                    "(purged), fitness = mean - penalty x std, the returned genome chosen on a held-back block; "
                    "0 = off (default: 2 when the training windows hold them, else off)")
