@@ -128,7 +128,8 @@ def _paired(rows: list[dict]) -> list[str]:
                 d = np.array([at[(a, *k)][rules]["evolved"]["sharpe"] - at[(b, *k)][rules]["evolved"]["sharpe"]
                               for k in keys])
                 half = 1.96 * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-                cells += [f"{int((d > 0).sum())} of {len(d)}", f"{d.mean():+.3f} [{d.mean() - half:+.2f}, {d.mean() + half:+.2f}]"]
+                m = d.mean()
+                cells += [f"{int((d > 0).sum())} of {len(d)}", f"{m:+.3f} [{m - half:+.2f}, {m + half:+.2f}]"]
             out.append(f"| {a} vs {b} | {len(keys)} | " + " | ".join(cells) + " |")
     return out
 

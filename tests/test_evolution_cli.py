@@ -59,7 +59,8 @@ def test_evolve_json_gives_the_run_id_line_then_the_result(tmp_db, toy_evaluator
 def test_runs_lists_status_generations_and_best_fitness(tmp_db, toy_evaluator, capsys):
     main(["evolve", "--data", "a.csv", "--pop", "4", "--gens", "3", "--db", str(tmp_db), "--json", *SCALAR])
     repo = EvolutionRepo(Store(tmp_db))
-    create_run(repo, EvolutionConfig(fitness="dn", population_size=4, generations=9), TOY_FINGERPRINT, "toy b")  # never ran
+    create_run(repo, EvolutionConfig(fitness="dn", population_size=4, generations=9), TOY_FINGERPRINT,
+               "toy b")  # never ran
     capsys.readouterr()
     assert main(["runs", "--db", str(tmp_db)]) == 0
     table = capsys.readouterr().out

@@ -91,8 +91,8 @@ def windows_line(dataset) -> str:
     """Which bars and windows a run trains on, in bars and in the days they were defined in."""
     cfg, per_day = dataset.config, dataset.bars_per_day
     return (f"bars: {dataset.bar_interval}; {dataset.n_windows} training windows of {cfg.window_bars} bars "
-            f"({cfg.window_bars / per_day:g} days) every {cfg.window_step_bars} bars ({cfg.window_step_bars / per_day:g} "
-            "days); time genes and lookbacks in days")
+            f"({cfg.window_bars / per_day:g} days) every {cfg.window_step_bars} bars "
+            f"({cfg.window_step_bars / per_day:g} days); time genes and lookbacks in days")
 
 
 def _objective_options(args: argparse.Namespace) -> dict:

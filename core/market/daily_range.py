@@ -1,13 +1,14 @@
-"""Daily candles from bars of any interval up to a day, for the one indicator that must mean the
-same on every interval: the ATR behind gene 1 (stop_atr_mult, SPEC section 2).
+"""Daily candles from bars of any interval up to a day, for the candle inputs that must mean the
+same on every interval, first of all the ATR behind gene 1 (stop_atr_mult, SPEC section 2).
 
 Why daily true ranges and not an ATR of the data's own bars: a true range does not scale with the
 bar. On ../shared/data/crypto-hourly the daily ATR is 5.1-5.3 times the ATR of the hourly bars
 over the same 10-30 days (median, BTC and ETH; a random walk would give sqrt(24) = 4.9, and the
 factor moves with intraday seasonality and gaps), so `stop_atr_mult` 2 evolved on hourly bars sat
-five times closer to the price than the same gene on the monitor's daily candles. Rescaling an hourly ATR by a fixed factor would
-hide that assumption; building the daily candle from the bars and taking its true range is exact:
-the ATR of hourly data at the close of a UTC day equals the ATR of the daily data for that day.
+five times closer to the price than the same gene on the monitor's daily candles. Rescaling an
+hourly ATR by a fixed factor would hide that assumption; building the daily candle from the bars
+and taking its true range is exact: the ATR of hourly data at the close of a UTC day equals the
+ATR of the daily data for that day.
 
 The other candle inputs of the stop policy that the monitor reads from daily candles, the 20-day
 momentum behind gene 16 and the decision-time regime behind gene 18, are carried the same way.

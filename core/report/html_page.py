@@ -80,7 +80,8 @@ def _objective_line(doc: dict) -> str:
     obj = doc.get("objective")
     if not obj:
         return ""
-    return f"<p>Fitness mode: {html.escape(obj['fitness'])}, {obj['folds']} inner folds: {html.escape(obj['description'])}.</p>"
+    return (f"<p>Fitness mode: {html.escape(obj['fitness'])}, {obj['folds']} inner folds: "
+            f"{html.escape(obj['description'])}.</p>")
 
 
 def write_html_report(doc: dict[str, Any], path: str | Path) -> Path:
