@@ -44,7 +44,8 @@ def _evolve(evaluate, fingerprint: str) -> tuple[float, list[float], tuple]:
     """(wall seconds, evaluation seconds per generation, final state) for one fresh run."""
     from core.evolution import EvolutionConfig, EvolutionState, evolve
 
-    state = EvolutionState.fresh(EvolutionConfig(population_size=POPULATION, generations=GENERATIONS, seed=SEED),
+    state = EvolutionState.fresh(EvolutionConfig(population_size=POPULATION, generations=GENERATIONS, seed=SEED,
+                                                 fitness="dn"),
                                  fingerprint)
     eval_s: list[float] = []
     t0 = time.perf_counter()

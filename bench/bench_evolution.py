@@ -51,7 +51,8 @@ def _persisted(evaluate, fingerprint: str, db_dir: Path, i: int) -> tuple[float,
     from storage.evolution_repo import EvolutionRepo
 
     repo = EvolutionRepo(Store(db_dir / f"bench{i}.db"))
-    run_id = create_run(repo, EvolutionConfig(population_size=POP, generations=GENS, seed=SEED), fingerprint, "bench")
+    cfg = EvolutionConfig(population_size=POP, generations=GENS, seed=SEED, fitness="dn")  # a scalar evaluator
+    run_id = create_run(repo, cfg, fingerprint, "bench")
     t0 = time.perf_counter()
     out = execute_run(repo, run_id, evaluate, fingerprint)
     wall_s = time.perf_counter() - t0
@@ -67,7 +68,7 @@ def _timed_commit(evaluate, fingerprint: str, db_dir: Path, i: int) -> tuple[flo
     from storage import Store
     from storage.evolution_repo import EvolutionRepo
 
-    cfg = EvolutionConfig(population_size=POP, generations=GENS, seed=SEED)
+    cfg = EvolutionConfig(population_size=POP, generations=GENS, seed=SEED, fitness="dn")
     repo = EvolutionRepo(Store(db_dir / f"timed{i}.db"))
     run_id = repo.create_run({"evolution": cfg.to_dict()}, fingerprint, "bench")
     commit_s = [0.0]
@@ -113,7 +114,8 @@ def _commit_parts(state, repo, run_id: int) -> tuple[float, float]:
 def _in_memory(evaluate, fingerprint: str) -> tuple[float, float]:
     from core.evolution import EvolutionConfig, EvolutionState, evolve
 
-    state = EvolutionState.fresh(EvolutionConfig(population_size=POP, generations=GENS, seed=SEED), fingerprint)
+    cfg = EvolutionConfig(population_size=POP, generations=GENS, seed=SEED, fitness="dn")  # a scalar evaluator
+    state = EvolutionState.fresh(cfg, fingerprint)
     t0 = time.perf_counter()
     evolve(state, evaluate, lambda st, stats: None)
     return time.perf_counter() - t0, state.hall_of_fame[0].fitness

@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    "blocks, train on blocks 1..I, test on block I+1); one run per fold")
     e.add_argument("--fitness", choices=("dn", "neutral", "nsga2"), help="what evolution optimises: dn = the "
                    "design note's fitness, neutral = exposure-neutral (holding less does not score), nsga2 = "
-                   "Pareto front of return and drawdown (default: the best out of sample in bench/RESULTS.md)")
+                   "Pareto front of return and drawdown (default: nsga2, the best out of sample in bench/RESULTS.md)")
     e.add_argument("--folds", type=int, metavar="K", help="inner validation: K folds of the training windows "
                    "(purged), fitness = mean - penalty x std, the returned genome chosen on a held-back block; "
                    "0 = off (default: 2 when the training windows hold them, else off)")
@@ -81,8 +81,23 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     _say_run_id(run.run_id, args.json)
     if run.split is not None and not args.json:
         print(f"walk-forward split: {run.split.rule}", flush=True)
+    dataset = getattr(run.evaluate, "dataset", None)  # a stand-in evaluator (tests) has none
+    if dataset is not None and not args.json:
+        print(windows_line(dataset), flush=True)
+    objective = getattr(run.evaluate, "objective", None)
+    if objective is not None and not args.json:
+        print(f"fitness mode: --fitness {objective.fitness} --folds {objective.folds}: {objective.describe()}",
+              flush=True)
     with cluster_evaluation(args.cluster, run.evaluate, run.run_id) as evaluate:
         return _drive(run.repo, run.run_id, evaluate, run.fingerprint, args.json, force=False, choose=run.choose)
+
+
+def windows_line(dataset) -> str:
+    """Which bars and windows a run trains on, in bars and in the days they were defined in."""
+    cfg, per_day = dataset.config, dataset.bars_per_day
+    return (f"bars: {dataset.bar_interval}; {dataset.n_windows} training windows of {cfg.window_bars} bars "
+            f"({cfg.window_bars / per_day:g} days) every {cfg.window_step_bars} bars "
+            f"({cfg.window_step_bars / per_day:g} days); time genes and lookbacks in days")
 
 
 def _objective_options(args: argparse.Namespace) -> dict:

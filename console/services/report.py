@@ -6,13 +6,13 @@ from typing import Any
 
 from console.data_spec import data_loader
 from core.errors import BadInputError
-from core.evolution import best_champion, run_data_paths, run_split
+from core.evolution import best_champion, run_data_paths, run_split, stored_config
 from core.evolution.hall_of_fame import Champion
 from core.evolution.run_evidence import run_candidates, run_pareto_front, run_trials
 from core.evolution.walkforward import split_datasets
 from core.genome import save_genome_file
 from core.market.loader import load_many
-from core.report.document import RunFacts, build_report
+from core.report.document import RunFacts, build_report, objective_facts
 from core.report.html_page import write_html_report
 from core.report.walk_forward import RANDOM_GENOMES
 from storage import Store
@@ -37,13 +37,15 @@ def build_run_report(repo: EvolutionRepo, run_id: int, data_paths: list[str] | N
     if train.fingerprint != run["data_fingerprint"]:
         raise BadInputError(f"run {run_id}: the data or backtest settings changed since the run "
                             f"(fingerprint {train.fingerprint[:12]} != {run['data_fingerprint'][:12]})")
+    config = stored_config(repo, run_id)
+    objective = objective_facts(config.objective().fitted(train.n_windows), config.folds)
     trials, trials_source = run_trials(repo, run_id)
     front = run_pareto_front(repo, run_id)
     for point in front:
         point["chosen"] = tuple(point["genes"]) == tuple(champion.genes)
     facts = RunFacts(run_id, run["status"], champion, source, list(paths), repo.generations(run_id),
                      candidates=run_candidates(repo, run_id), trials=trials, trials_source=trials_source,
-                     bar_interval=run.get("bar_interval"), pareto_front=front)
+                     bar_interval=run.get("bar_interval"), pareto_front=front, objective=objective)
     return build_report(facts, split, train, test, random_genomes=random_genomes)
 
 

@@ -17,6 +17,8 @@ def report_renderables(doc: dict[str, Any]) -> list[Any]:
     split = doc["split"]
     out.append(f"run {doc['run_id']} ({doc['status']}): best genome from the {doc['best_genome']['source']}, "
                f"training fitness {doc['best_genome']['fitness']:.6f}")
+    if doc.get("objective"):
+        out.append(f"fitness mode: {objective_flags(doc['objective'])}: {doc['objective']['description']}")
     out.append(f"split: {split['rule']}; {split['train_windows']} training windows, {split['test_windows']} "
                f"test windows ({split['test'][0]['start']} to {split['test'][-1]['end']})")
     data = doc["data"]
@@ -92,3 +94,10 @@ def _strategy_table(strategies: dict, order: list[str], title: str):
                       f"{o['profit_factor']:.2f}", f"{o['total_return']:+.1%}{_ci(s, 'total_return', '+.0%')}",
                       f"{o['trades']:.1f}", f"{o['fitness']:.3f}", train)
     return table
+
+
+def objective_flags(objective: dict[str, Any]) -> str:
+    """'--fitness nsga2 --folds 2' (and 'auto' when the run left the folds to the data)."""
+    folds = objective["folds"]
+    asked = "auto: " if objective.get("requested_folds", folds) < 0 else ""
+    return f"--fitness {objective['fitness']} --folds {asked}{folds}"

@@ -11,15 +11,16 @@ import numpy as np
 from core.backtest import indicators_nb as ind
 from core.backtest.enums import MAX_LOOKBACK, MIN_LOOKBACK, N_LOOKBACKS
 from core.errors import BadInputError
+from core.market.daily_range import carry_to_bars, daily_bars
 from core.market.ohlcv import OHLCV, fingerprint_many
 from core.market.interval import bars_per_day, days_to_bars, interval_name
 from core.market.windows import window_starts
-from core.regimes import REGIME_NAMES, regime_code
+from core.regimes import REGIME_NAMES, SIDEWAYS_STABLE, regime_code
 
 AVG_VOL_DAYS = 100  # avg_vol = mean of vol over this many days (SPEC gene 8/9), converted to bars
 AVG_VOL_BARS = AVG_VOL_DAYS  # on daily bars (kept for callers that count daily bars)
 WINDOW_DAYS, WINDOW_STEP_DAYS = 180, 45  # SPEC section 3, whatever the bar interval
-MOMENTUM_BARS = 20  # trend used by gene 16 (momentum-adjusted trailing)
+MOMENTUM_BARS = 20  # trend used by gene 16 (momentum-adjusted trailing), in completed days
 ENTRY_RET_BARS = 5  # test entries: 5-bar return ...
 ENTRY_HISTORY_BARS = 180  # ... against the trailing quantile of the previous 180 bars
 ENTRY_QUANTILE_LONG, ENTRY_QUANTILE_SHORT = 0.8, 0.2
@@ -119,6 +120,23 @@ class Dataset:
         return f"{','.join(self.names)} {first}..{last} ({self.n_windows} windows of {self.config.window_bars} bars)"
 
 
+def daily_atr_pct(days, lookback_days: int) -> np.ndarray:
+    """Gene 1's ATR at every bar: mean true range of the last `lookback_days` completed UTC days /
+    the last completed day's close, carried through the bars of the day after (the rule and why:
+    core/market/daily_range.py). On daily bars this is the plain ATR of the bars, unchanged; on
+    hourly bars it is the daily ATR the monitor reads, so stop_atr_mult means the same distance."""
+    return carry_to_bars(ind.atr_pct_nb(days.high, days.low, days.close, lookback_days), days)
+
+
+def daily_regime_and_momentum(days, days_per_year: float) -> tuple[np.ndarray, np.ndarray]:
+    """Genes 18 and 16's inputs at every bar, from completed days as the monitor reads them: the
+    decision-time regime of the trailing DECISION_LOOKBACK_BARS days and the MOMENTUM_BARS-day
+    return, carried through the next day's bars (on daily bars: the plain per-bar values)."""
+    regime = ind.decision_regimes_nb(days.close, days_per_year)
+    return (carry_to_bars(regime, days, before=float(SIDEWAYS_STABLE)).astype(np.int8),
+            carry_to_bars(ind.momentum_nb(days.close, MOMENTUM_BARS), days))
+
+
 def _align(series: list[OHLCV]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Union time axis and, per asset, the positions of its bars on it."""
     axis = np.unique(np.concatenate([s.time_ns for s in series]))
@@ -153,15 +171,16 @@ def build_dataset(series: list[OHLCV], config: BacktestConfig | None = None) -> 
     rng = np.random.default_rng(config.entry_seed)
     for a, (s, pos) in enumerate(zip(series, positions)):
         open_[a, pos], high[a, pos], low[a, pos], close[a, pos] = s.open, s.high, s.low, s.close
+        days = daily_bars(s.time_ns, s.high, s.low, s.close, bar_ns)
         # gene 9 is 10..30 days; slot k holds the indicators for k + 10 days in this data's bars
         for k, lookback_days in enumerate(range(MIN_LOOKBACK, MAX_LOOKBACK + 1)):
             lookback = days_to_bars(lookback_days, per_day)
             v = ind.rolling_return_std_nb(s.close, lookback)
             vol[k, a, pos] = v
             avg_vol[k, a, pos] = ind.rolling_mean_nb(v, avg_vol_bars)
-            atr[k, a, pos] = ind.atr_pct_nb(s.high, s.low, s.close, lookback)
-        regime[a, pos] = ind.decision_regimes_nb(s.close, ppy)
-        momentum[a, pos] = ind.momentum_nb(s.close, MOMENTUM_BARS)
+            atr[k, a, pos] = daily_atr_pct(days, lookback_days)
+        # the "days" of bars a day or longer are the bars themselves, annualised as the bars
+        regime[a, pos], momentum[a, pos] = daily_regime_and_momentum(days, ppy / per_day if per_day > 1 else ppy)
         if config.entry_mode == "momentum":
             lng, sht = ind.momentum_entries_nb(s.close, ENTRY_RET_BARS, ENTRY_HISTORY_BARS,
                                                ENTRY_QUANTILE_LONG, ENTRY_QUANTILE_SHORT)
@@ -189,7 +208,10 @@ def build_dataset(series: list[OHLCV], config: BacktestConfig | None = None) -> 
     if not keep:
         raise BadInputError(f"no complete {config.window_bars}-bar window in the selected data and period")
     data_fp = fingerprint_many(series)
-    fp = hashlib.sha256((data_fp + json.dumps(config.fingerprint_dict(), sort_keys=True)).encode()).hexdigest()
+    identity = config.fingerprint_dict()
+    if per_day > 1.0:  # intraday ATR became the daily one: runs made before cannot resume onto it
+        identity["atr"] = "completed-days"
+    fp = hashlib.sha256((data_fp + json.dumps(identity, sort_keys=True)).encode()).hexdigest()
     return Dataset(names=names, config=config, time_ns=axis, open=open_, high=high, low=low, close=close,
                    vol=vol, avg_vol=avg_vol, atr=atr, regime=regime, momentum=momentum,
                    entry_long=entry_long, entry_short=entry_short, corr=corr,

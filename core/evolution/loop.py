@@ -111,6 +111,9 @@ def evolve(state: EvolutionState, evaluate: Evaluator, commit: GenerationSink, *
         n_evals, eval_s = _evaluate_missing(evaluate, children, child_fit, child_obj)
         fitness = [float(f) for f in child_fit]  # every child has a fitness now
         objectives = [o for o in child_obj if o is not None]
+        if cfg.fitness == "nsga2" and len(objectives) != len(children):
+            raise EvaluatorContractError("fitness nsga2 needs (n, 1 + m) columns from the evaluator (scalar, "
+                                         "then the objectives); this one returned one column: use fitness dn")
         hof.update(children, fitness)
         if gen == 0:
             state.population, state.fitness, state.objectives = children, fitness, objectives

@@ -1,6 +1,7 @@
 """What an evolution optimises, computed from the kernel's per-window metrics (SPEC section 4).
 
-Fitness kinds (`EvolutionConfig.fitness`):
+Fitness kinds (`EvolutionConfig.fitness`, default `nsga2`: the best of the three out of sample in
+bench/bench_oos.py, though no mode beats the best fixed stop at equal exposure in most runs):
 - `dn`: the design note's fitness (0.4 Sharpe + 0.3 (1 - max DD) + 0.2 win rate + 0.1 PF per
   window, regime-balanced). Its (1 - max DD) term pays a genome for simply holding less;
 - `neutral`: exposure-neutral: the drawdown term becomes return / max drawdown (clipped to

@@ -3,7 +3,9 @@
 The formulas are the backtest's (core/backtest/indicators_nb.py) evaluated at the last completed
 bar only: sample std of simple returns over vol_lookback, avg_vol = mean of that std over the
 last 100 bars, ATR = mean true range over vol_lookback / close, momentum = 20-bar return, and the
-decision-time regime from core.regimes. Daily candles keep the genome's bar unit (days).
+decision-time regime from core.regimes. They read completed UTC-day candles, rebuilt by
+`completed_daily` from whatever candles the monitor fetches with the backtest's rule
+(core/market/daily_range.py): the ATR is a daily one on every interval, as the kernel's is.
 Missing history gives the kernel's own fallbacks (vol ratio 1.0, ATR 0, no trend).
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.market.daily_range import completed_days, daily_bars
 from core.regimes import DECISION_LOOKBACK_BARS, SIDEWAYS_STABLE, regime_code
 
 AVG_VOL_BARS = 100  # same as core.backtest.dataset.AVG_VOL_BARS
@@ -34,6 +37,26 @@ class CoinIndicators:
     bar_low: float = math.nan
 
 
+@dataclass(frozen=True)
+class DailyCandles:
+    """Completed UTC-day candles, oldest first, and the open time (ms) of the last one."""
+
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    open_ms: int
+
+
+def completed_daily(open_ms: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray,
+                    bar_ms: int) -> DailyCandles:
+    """The completed days of completed candles of `bar_ms` each (daily candles pass unchanged;
+    a day whose last candle has not closed yet is left out, as the backtest leaves it out)."""
+    days = daily_bars(np.asarray(open_ms, np.int64) * 1_000_000, high, low, close, int(bar_ms) * 1_000_000)
+    n = completed_days(days)
+    open_last = int(np.asarray(open_ms)[days.first_bar[n - 1]]) if n else 0
+    return DailyCandles(days.high[:n], days.low[:n], days.close[:n], open_last)
+
+
 def _return_std(close: np.ndarray, end: int, lookback_bars: int) -> float:
     """Sample std of the `lookback_bars` simple returns ending at bar `end` (NaN if too short)."""
     if end < lookback_bars:
@@ -43,7 +66,8 @@ def _return_std(close: np.ndarray, end: int, lookback_bars: int) -> float:
 
 
 def coin_indicators(high: np.ndarray, low: np.ndarray, close: np.ndarray, vol_lookback_bars: int) -> CoinIndicators:
-    """Indicators at the last bar of completed daily OHLC arrays (oldest first)."""
+    """Indicators at the last bar of completed daily OHLC arrays (oldest first); the lookback is
+    in those daily bars, i.e. days (gene 9)."""
     n = close.shape[0]
     if n == 0:
         return CoinIndicators()

@@ -12,7 +12,8 @@ import numpy as np
 
 from core.exchange.errors import ExchangeError
 from core.exchange.gateway import ExchangeGateway
-from core.monitor.indicators import CoinIndicators, coin_indicators, correlation_matrix
+from core.market.interval import MONITOR_CANDLE_INTERVAL, interval_ns
+from core.monitor.indicators import CoinIndicators, coin_indicators, completed_daily, correlation_matrix
 
 log = logging.getLogger("evorisk.monitor")
 
@@ -50,17 +51,22 @@ class CandleCache:
         self.corr_matrix = correlation_matrix(closes, key[0]) if len(key[0]) >= 2 else None
         self._key, self._refreshed_ms = key, venue_now_ms
 
-    def _daily(self, coin: str, vol_lookback_bars: int, now_ms: int) -> CoinIndicators:
-        candles = [c for c in self.gateway.candles(coin, "1d", now_ms - DAILY_HISTORY_DAYS * MS_PER_DAY, now_ms)
+    def _daily(self, coin: str, vol_lookback_days: int, now_ms: int) -> CoinIndicators:
+        """Indicators of the completed UTC days, whatever MONITOR_CANDLE_INTERVAL is: the candles go
+        through the backtest's daily rule (core/market/daily_range.py), so gene 1's ATR is the one
+        the kernel was given on any interval."""
+        interval = MONITOR_CANDLE_INTERVAL
+        candles = [c for c in self.gateway.candles(coin, interval, now_ms - DAILY_HISTORY_DAYS * MS_PER_DAY, now_ms)
                    if c.close_ms < now_ms]  # completed bars only, as the backtest uses bar t-1
         if not candles:
             return CoinIndicators()
-        high = np.array([c.high_px for c in candles])
-        low = np.array([c.low_px for c in candles])
-        close = np.array([c.close_px for c in candles])
-        last = candles[-1]
-        return replace(coin_indicators(high, low, close, vol_lookback_bars), bar_open_ms=int(last.open_ms),
-                       bar_high=float(last.high_px), bar_low=float(last.low_px))
+        day = completed_daily(np.array([c.open_ms for c in candles]), np.array([c.high_px for c in candles]),
+                              np.array([c.low_px for c in candles]), np.array([c.close_px for c in candles]),
+                              interval_ns(interval) // 1_000_000)
+        if day.close.shape[0] == 0:
+            return CoinIndicators()
+        return replace(coin_indicators(day.high, day.low, day.close, vol_lookback_days), bar_open_ms=day.open_ms,
+                       bar_high=float(day.high[-1]), bar_low=float(day.low[-1]))
 
     def _hourly_closes(self, coin: str, now_ms: int) -> dict[int, float]:
         return hourly_closes(self.gateway, coin, now_ms)

@@ -55,6 +55,15 @@ class RunFacts:
     trials_source: str = ""
     bar_interval: str | None = None
     pareto_front: Sequence[dict[str, Any]] = ()  # NSGA-II runs: the final non-dominated genomes
+    objective: dict[str, Any] | None = None  # what the run optimised (objective_facts); None if unknown
+
+
+def objective_facts(objective: Any, requested_folds: int) -> dict[str, Any]:
+    """The fitness mode that produced a run, as the report shows it: `objective` is the run's
+    core.evolution.objective.Objective resolved for its training windows (auto folds decided)."""
+    return {"fitness": objective.fitness, "folds": objective.folds, "requested_folds": requested_folds,
+            "dispersion_penalty": objective.dispersion_penalty, "purge_windows": objective.purge,
+            "description": objective.describe()}
 
 
 def _windows(dataset: Dataset) -> list[dict[str, str]]:
@@ -103,6 +112,8 @@ def document(facts: RunFacts, split: Split, train: Dataset, test: Dataset,
         "status": facts.status,
         "best_genome": {"genes": [float(g) for g in facts.champion.genes], "fitness": facts.champion.fitness,
                         "source": facts.champion_source},
+        "fitness": None if facts.objective is None else facts.objective["fitness"],
+        "objective": facts.objective,
         "data": {"assets": list(test.names), "paths": list(facts.data_paths), "bar_interval": facts.bar_interval,
                  "window_bars": cfg.window_bars, "window_step_bars": cfg.window_step_bars,
                  "window_days": cfg.window_bars / test.bars_per_day,

@@ -76,6 +76,14 @@ def _table(doc: dict[str, Any], strategies: dict[str, Any] | None = None) -> str
     return f"<table border='1' cellpadding='4'><tr>{head}</tr>{''.join(rows)}</table>"
 
 
+def _objective_line(doc: dict) -> str:
+    obj = doc.get("objective")
+    if not obj:
+        return ""
+    return (f"<p>Fitness mode: {html.escape(obj['fitness'])}, {obj['folds']} inner folds: "
+            f"{html.escape(obj['description'])}.</p>")
+
+
 def write_html_report(doc: dict[str, Any], path: str | Path) -> Path:
     """Write the page; an unwritable path is the user's input, so it is a BadInputError."""
     figures = [_fitness_figure(doc), _equity_figure(doc),
@@ -90,7 +98,7 @@ def write_html_report(doc: dict[str, Any], path: str | Path) -> Path:
             f"<h1>Walk-forward report, run {doc['run_id']} ({html.escape(doc['status'])})</h1>"
             f"<p>Split: {html.escape(split['rule'])}. {split['train_windows']} training windows, "
             f"{split['test_windows']} test windows. {html.escape(doc['costs']['note'])}.</p>"
-            f"<h2>Verdict</h2><ul>{verdict}</ul>"
+            f"{_objective_line(doc)}<h2>Verdict</h2><ul>{verdict}</ul>"
             "<h2>Out of sample, baselines under the evolved genome's portfolio rules</h2>"
             f"{_table(doc, doc.get('same_rules', {}).get('strategies'))}"
             "<h2>Out of sample, all at equal weight without portfolio rules</h2>"

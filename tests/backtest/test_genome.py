@@ -97,7 +97,7 @@ def test_genome_show_prints_units(tmp_path, capsys):
     save_genome_file(path, np.full(N_GENES, 0.5))
     assert main(["genome", "show", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "stop_loss_pct" in out and "11.00%" in out and "max_hold_days" in out and "bars" in out
+    assert "stop_loss_pct" in out and "11.00%" in out and "max_hold_days" in out and "days" in out
 
 
 def test_genome_show_rejects_out_of_range_with_one_line(tmp_path, capsys):

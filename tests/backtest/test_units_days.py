@@ -113,3 +113,21 @@ def test_the_emergency_cool_down_is_ten_days_on_any_bars(hourly):
     assert emergency_cooldown_bars(365.0) == 10
     assert emergency_cooldown_bars(hourly.periods_per_year) == 240
     assert emergency_cooldown_bars(365.0 * 24 * 60) == 14_400
+
+
+def test_an_hourly_evolve_says_its_windows_in_bars_and_days(tmp_path, capsys):
+    """`evorisk evolve` on hourly candles trains on 180-day windows of 4,320 bars and says so."""
+    from console.cli import main
+    from tests.conftest import DAILY
+
+    source = DAILY.parent / "crypto-hourly" / "BTC.csv"
+    if not source.exists():
+        pytest.skip("../shared/data/crypto-hourly is not beside the checkout")
+    cut = tmp_path / "BTC.csv"
+    with source.open() as fh:
+        cut.write_text("".join(line for _, line in zip(range(12_001), fh)))
+    assert main(["evolve", "--data", str(cut), "--pop", "4", "--gens", "1", "--db", str(tmp_path / "h.db")]) == 0
+    out = capsys.readouterr().out
+    assert "bars: 1h; " in out and " training windows of 4320 bars (180 days) every 1080 bars (45 days)" in out
+    assert "fitness mode: --fitness " in out
+    assert "max_hold_days" in out and "bars" not in out.split("max_hold_days")[1].splitlines()[0]

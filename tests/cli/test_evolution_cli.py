@@ -22,6 +22,9 @@ from tests.support.evolution_rig import TOY_FINGERPRINT, sphere_fitness
 ROOT = Path(__file__).resolve().parents[2]
 
 
+SCALAR = ("--fitness", "dn")  # the sphere stand-in returns one fitness column, as dn does
+
+
 @pytest.fixture
 def toy_evaluator(monkeypatch):
     """Stand the cheap sphere evaluator in for the backtest, keyed on the paths given."""
@@ -35,7 +38,8 @@ def toy_evaluator(monkeypatch):
 
 
 def test_evolve_prints_the_run_id_first_and_ends_with_the_best_genome(tmp_db, toy_evaluator, capsys):
-    rc = main(["evolve", "--data", "a.csv", "--pop", "6", "--gens", "3", "--seed", "2", "--db", str(tmp_db)])
+    rc = main(["evolve", "--data", "a.csv", "--pop", "6", "--gens", "3", "--seed", "2", "--db", str(tmp_db),
+               *SCALAR])
     out = capsys.readouterr().out.splitlines()
     assert rc == 0 and out[0] == "run 1"
     assert "best genome after generation 3" in out[1]
@@ -43,7 +47,7 @@ def test_evolve_prints_the_run_id_first_and_ends_with_the_best_genome(tmp_db, to
 
 
 def test_evolve_json_gives_the_run_id_line_then_the_result(tmp_db, toy_evaluator, capsys):
-    rc = main(["evolve", "--data", "a.csv", "--pop", "6", "--gens", "2", "--db", str(tmp_db), "--json"])
+    rc = main(["evolve", "--data", "a.csv", "--pop", "6", "--gens", "2", "--db", str(tmp_db), "--json", *SCALAR])
     first, last = capsys.readouterr().out.strip().splitlines()
     assert rc == 0 and json.loads(first) == {"run_id": 1}
     result = json.loads(last)
@@ -53,9 +57,10 @@ def test_evolve_json_gives_the_run_id_line_then_the_result(tmp_db, toy_evaluator
 
 
 def test_runs_lists_status_generations_and_best_fitness(tmp_db, toy_evaluator, capsys):
-    main(["evolve", "--data", "a.csv", "--pop", "4", "--gens", "3", "--db", str(tmp_db), "--json"])
+    main(["evolve", "--data", "a.csv", "--pop", "4", "--gens", "3", "--db", str(tmp_db), "--json", *SCALAR])
     repo = EvolutionRepo(Store(tmp_db))
-    create_run(repo, EvolutionConfig(population_size=4, generations=9), TOY_FINGERPRINT, "toy b")  # never ran
+    create_run(repo, EvolutionConfig(fitness="dn", population_size=4, generations=9), TOY_FINGERPRINT,
+               "toy b")  # never ran
     capsys.readouterr()
     assert main(["runs", "--db", str(tmp_db)]) == 0
     table = capsys.readouterr().out
@@ -73,7 +78,7 @@ def test_runs_lists_status_generations_and_best_fitness(tmp_db, toy_evaluator, c
 
 def test_resume_refuses_changed_data_with_one_line_and_exit_2(tmp_db, toy_evaluator, capsys):
     repo = EvolutionRepo(Store(tmp_db))
-    run_id = create_run(repo, EvolutionConfig(population_size=4, generations=3), TOY_FINGERPRINT, "toy",
+    run_id = create_run(repo, EvolutionConfig(fitness="dn", population_size=4, generations=3), TOY_FINGERPRINT, "toy",
                         data_paths=["a.csv"])
     assert main(["resume", str(run_id), "--db", str(tmp_db), "--data", "b.csv"]) == 2
     err = capsys.readouterr().err
@@ -90,8 +95,8 @@ def test_ctrl_c_cancels_at_a_generation_boundary_and_the_run_resumes(tmp_path):
             "def slow(g):\n    time.sleep(0.01)\n    return sphere_fitness(g)\n"
             "ev.make_evaluator = lambda paths: (slow, TOY_FINGERPRINT, 'toy')\n"
             "from console.cli import main\n"
-            "raise SystemExit(main(['evolve', '--data', 'a.csv', '--pop', '6', '--gens', '2000', '--db', "
-            f"{str(db)!r}]))\n")
+            "raise SystemExit(main(['evolve', '--data', 'a.csv', '--pop', '6', '--gens', '2000', '--fitness', 'dn', "
+            f"'--db', {str(db)!r}]))\n")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -137,7 +142,7 @@ def test_a_real_backtest_run_resumes_bit_identically(daily_dir, tmp_path):
     from core.evolution.evaluator import make_evaluator
 
     evaluate, fingerprint, desc = make_evaluator([daily_dir / "BTC.csv", daily_dir / "XRP.csv"])
-    cfg = EvolutionConfig(population_size=8, generations=4, seed=3)
+    cfg = EvolutionConfig(fitness="dn", population_size=8, generations=4, seed=3)
     digests = []
     for stop_at in (None, 1):
         repo = EvolutionRepo(Store(tmp_path / f"real{stop_at}.db"))

@@ -118,7 +118,8 @@ def test_a_cancelled_hl_run_resumes_after_the_cache_has_grown(replay_paper, tmp_
     load = data_loader(["hl:BTC,ETH@1d"], None, lambda: store)
     evaluate, fingerprint, desc = make_evaluator(["hl:BTC,ETH@1d"], load=load)
     repo = EvolutionRepo(store)
-    run_id = create_run(repo, EvolutionConfig(population_size=6, generations=2, seed=1), fingerprint, desc,
+    cfg = EvolutionConfig(population_size=6, generations=2, seed=1, fitness="dn")  # make_evaluator's scalar objective
+    run_id = create_run(repo, cfg, fingerprint, desc,
                         data_paths=load.recorded, split=evaluate.split)
     asked = []
     assert execute_run(repo, run_id, evaluate, fingerprint,

@@ -118,7 +118,7 @@ def test_html_report_is_written_and_self_contained(finished_run, capsys, tmp_pat
     capsys.readouterr()
     assert main(["report", "1", "--db", str(db), "--html", str(page), "--random-genomes", "20"]) == 0
     text = page.read_text(encoding="utf-8")
-    assert text.startswith("<!DOCTYPE html>") and "Claim 1, Sharpe" in text
+    assert text.startswith("<!DOCTYPE html>") and "Claim 1, Sharpe" in text and "Fitness mode: " in text
     assert not re.search(r"<script[^>]+src=", text)  # plotly.js is inline, the page opens offline
     assert "Plotly.newPlot" in text and text.count("Plotly.newPlot") == 4
     for title in ("Training fitness over generations", "Out-of-sample equity", "Sharpe per regime"):
@@ -152,6 +152,22 @@ def test_an_explicit_split_trains_before_it_and_tests_after_it(finished_run, tmp
     assert doc["strategies"]["evolved"]["train_fitness"] == pytest.approx(doc["best_genome"]["fitness"], rel=1e-12)
     assert doc["split"]["train_end"] == "2021-01-01"
     assert doc["split"]["train"][-1]["end"] < "2021-01-01" <= doc["split"]["test"][0]["start"]
+    assert doc["fitness"] == "dn" and doc["objective"]["folds"] == doc["objective"]["requested_folds"] == 0
+
+
+def test_the_report_says_which_fitness_mode_produced_the_run(finished_run, capsys):
+    """The default run left the mode and the folds to EvolutionConfig: the report names both, the
+    folds as the data decided them."""
+    from core.evolution import EvolutionConfig
+
+    db, _ = finished_run
+    doc = _report_json(db, capsys)
+    obj = doc["objective"]
+    assert doc["fitness"] == obj["fitness"] == EvolutionConfig().fitness
+    assert obj["requested_folds"] == -1 and obj["folds"] == 2 and "2 inner folds" in obj["description"]
+    assert main(["report", "1", "--db", str(db), "--random-genomes", "20"]) == 0
+    out = capsys.readouterr().out
+    assert f"fitness mode: --fitness {obj['fitness']} --folds auto: 2: " in out
 
 
 def test_a_rolling_fold_records_its_test_block(finished_run, tmp_path, capsys):

@@ -27,7 +27,7 @@ from storage.evolution_repo import EvolutionRepo  # noqa: E402
 from tests.support import cluster_workers as helpers  # noqa: E402
 from tests.support.paths import ROOT  # noqa: E402
 
-CFG = EvolutionConfig(population_size=10, generations=3, seed=7, folds=0)  # plain kernel fitness: the chunk helpers compute exactly that
+CFG = EvolutionConfig(fitness="dn", population_size=10, generations=3, seed=7, folds=0)  # plain kernel fitness: the chunk helpers compute exactly that
 ASSETS = ("BTC", "ETH")
 SCHEDULER_START_S = 30.0  # a cold `dask scheduler` / `dask worker` on a busy 2-core machine
 
@@ -120,7 +120,8 @@ def test_cli_evolve_and_resume_on_a_cluster_match_the_local_run(session, local_e
                                                                  tmp_db, capsys):
     repo = EvolutionRepo(Store(tmp_db))
     args = ["--db", str(tmp_db), "--cluster", session.address, "--json"]
-    assert main(["evolve", "--data", *paths, "--pop", "10", "--gens", "3", "--seed", "7", "--folds", "0", *args]) == 0
+    assert main(["evolve", "--data", *paths, "--pop", "10", "--gens", "3", "--seed", "7", "--fitness", "dn",
+                 "--folds", "0", *args]) == 0
     first_id = json.loads(capsys.readouterr().out.splitlines()[0])["run_id"]
     assert final_state_digest(repo, first_id) == reference_digest
 

@@ -16,7 +16,7 @@ from storage import Store
 from storage.evolution_repo import EvolutionRepo
 from tests.support.evolution_rig import TOY_FINGERPRINT, sphere_fitness
 
-CFG = EvolutionConfig(population_size=8, generations=9, seed=11)
+CFG = EvolutionConfig(fitness="dn", population_size=8, generations=9, seed=11)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from storage.evolution_repo import EvolutionRepo
 from tests.support.evolution_rig import TOY_FINGERPRINT, sphere_fitness
 
 ROOT = Path(__file__).resolve().parents[2]
-CFG = EvolutionConfig(population_size=12, generations=30, seed=21)
+CFG = EvolutionConfig(fitness="dn", population_size=12, generations=30, seed=21)
 # Evaluator sleep per generation in the child (s): long enough that a kill lands mid-run, short
 # enough that the random delay after a checkpoint often falls inside the next commit.
 CHILD_SLEEP_S = 0.005

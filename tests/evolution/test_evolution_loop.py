@@ -53,7 +53,7 @@ def test_operators_draw_like_deaps_tools():
 
 def test_children_are_clipped_into_the_unit_box():
     assert clip_unit([-0.5, 0.25, 1.7]) == (0.0, 0.25, 1.0)
-    cfg = EvolutionConfig(population_size=10, generations=15, mutation_sigma=1.0, mutation_gene_prob=1.0,
+    cfg = EvolutionConfig(fitness="dn", population_size=10, generations=15, mutation_sigma=1.0, mutation_gene_prob=1.0,
                           blend_alpha=1.0, seed=3)
     seen = CountingEvaluator()
     run_in_memory(cfg, seen)
@@ -63,7 +63,7 @@ def test_children_are_clipped_into_the_unit_box():
 
 
 def test_best_fitness_never_worsens_with_mu_plus_lambda():
-    cfg = EvolutionConfig(population_size=12, generations=40, seed=5)
+    cfg = EvolutionConfig(fitness="dn", population_size=12, generations=40, seed=5)
     state, records, _, done = run_in_memory(cfg)
     bests = [r.best for r in records]
     assert done and len(records) == 41
@@ -73,7 +73,7 @@ def test_best_fitness_never_worsens_with_mu_plus_lambda():
 
 
 def test_each_generation_makes_one_evaluator_call_with_every_new_child():
-    cfg = EvolutionConfig(population_size=10, generations=6, offspring_size=14, seed=9)
+    cfg = EvolutionConfig(fitness="dn", population_size=10, generations=6, offspring_size=14, seed=9)
     seen = CountingEvaluator()
     _, records, _, _ = run_in_memory(cfg, seen)
     assert len(seen.batches) == 7  # gen 0 and six more, one call each
@@ -93,7 +93,7 @@ def test_hall_of_fame_keeps_the_best_distinct_genomes_in_order():
 
 
 def test_progress_reports_each_generation_with_eta():
-    cfg = EvolutionConfig(population_size=6, generations=4, seed=1)
+    cfg = EvolutionConfig(fitness="dn", population_size=6, generations=4, seed=1)
     _, records, reports, _ = run_in_memory(cfg)
     assert [r.generation for r in reports] == [0, 1, 2, 3, 4]
     assert all(isinstance(r, GenerationReport) and r.generations_total == 4 for r in reports)
@@ -103,14 +103,14 @@ def test_progress_reports_each_generation_with_eta():
 
 
 def test_cancel_stops_at_a_generation_boundary():
-    cfg = EvolutionConfig(population_size=6, generations=10, seed=1)
+    cfg = EvolutionConfig(fitness="dn", population_size=6, generations=10, seed=1)
     calls = []
     state, records, _, done = run_in_memory(cfg, should_stop=lambda: len(calls.append(1) or calls) > 3)
     assert not done and state.generation == 2 and len(records) == 3
 
 
 def test_a_threading_event_cancels_too():
-    cfg = EvolutionConfig(population_size=6, generations=10, seed=1)
+    cfg = EvolutionConfig(fitness="dn", population_size=6, generations=10, seed=1)
     stop = threading.Event()
     state = EvolutionState.fresh(cfg, TOY_FINGERPRINT)
     done = evolve(state, sphere_fitness, lambda st, stats: None,
@@ -119,7 +119,7 @@ def test_a_threading_event_cancels_too():
 
 
 def test_evaluator_breaking_its_contract_is_reported():
-    cfg = EvolutionConfig(population_size=4, generations=1)
+    cfg = EvolutionConfig(fitness="dn", population_size=4, generations=1)
     with pytest.raises(EvaluatorContractError, match="shape"):
         run_in_memory(cfg, lambda g: np.zeros(len(g) + 1))
     with pytest.raises(EvaluatorContractError, match="nan"):
@@ -127,7 +127,7 @@ def test_evaluator_breaking_its_contract_is_reported():
 
 
 def test_config_is_validated_and_lambda_defaults_to_mu():
-    assert EvolutionConfig(population_size=8).offspring_size == 8
+    assert EvolutionConfig(fitness="dn", population_size=8).offspring_size == 8
     for bad in ({"population_size": 1}, {"crossover_prob": 0.8, "mutation_prob": 0.5},
                 {"mutation_sigma": 0.0}, {"generations": -1}, {"seed": 1.5}):
         with pytest.raises(BadInputError):
@@ -135,6 +135,6 @@ def test_config_is_validated_and_lambda_defaults_to_mu():
 
 
 def test_it_converges_towards_the_target():
-    cfg = EvolutionConfig(population_size=30, generations=60, seed=2)
+    cfg = EvolutionConfig(fitness="dn", population_size=30, generations=60, seed=2)
     state, *_ = run_in_memory(cfg)
     assert np.abs(np.array(state.hall_of_fame[0].genes) - TARGET).max() < 0.1

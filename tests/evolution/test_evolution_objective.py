@@ -90,8 +90,18 @@ def test_an_nsga2_run_resumes_bit_identically_from_any_checkpoint():
     assert np.mean([g[1] for g in full.population]) < 0.3
 
 
+def test_nsga2_refuses_an_evaluator_that_returns_one_column():
+    """NSGA-II (the default) selects on objectives: a scalar evaluator is a contract error, not a
+    silent fall back to scalar selection."""
+    from core.evolution import EvaluatorContractError
+
+    state = EvolutionState.fresh(EvolutionConfig(population_size=4, generations=1), "fp")
+    with pytest.raises(EvaluatorContractError, match="fitness nsga2 needs"):
+        evolve(state, lambda g: -np.sum(g ** 2, axis=1), lambda s, st: None)
+
+
 def test_distinct_trials_count_new_genomes_only():
-    cfg = EvolutionConfig(population_size=6, generations=3, seed=1)
+    cfg = EvolutionConfig(fitness="dn", population_size=6, generations=3, seed=1)
     state = EvolutionState.fresh(cfg, "fp")
     evolve(state, lambda g: -np.sum((g - 0.5) ** 2, axis=1), lambda s, st: None)
     assert cfg.population_size <= state.distinct_evaluated <= state.evaluations_total

@@ -15,7 +15,7 @@ from storage.evolution_repo import EvolutionRepo
 from storage.migrations import MIGRATIONS
 from tests.support.evolution_rig import TOY_FINGERPRINT, sphere_fitness
 
-CFG = EvolutionConfig(population_size=10, generations=12, seed=4)
+CFG = EvolutionConfig(fitness="dn", population_size=10, generations=12, seed=4)
 
 
 def new_run(repo: EvolutionRepo, config: EvolutionConfig = CFG) -> int:
@@ -92,13 +92,13 @@ def test_resume_refuses_changed_data_or_config(repo):
     with pytest.raises(BadInputError, match=r"^run \d+: refusing to resume: the data or backtest settings changed"):
         execute_run(repo, run_id, sphere_fitness, "another-fingerprint")
     with pytest.raises(BadInputError, match="different config .*population_size: 20 != 10"):
-        execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT, config=EvolutionConfig(
+        execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT, config=EvolutionConfig(fitness="dn",
             population_size=20, generations=12, seed=4))
     assert repo.checkpoint_generations(run_id) == [0, 1, 2]  # refusals change nothing
 
 
 def test_a_finished_run_is_not_resumed(repo):
-    run_id = new_run(repo, EvolutionConfig(population_size=4, generations=1))
+    run_id = new_run(repo, EvolutionConfig(fitness="dn", population_size=4, generations=1))
     execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT)
     with pytest.raises(BadInputError, match="already finished"):
         execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT)
