@@ -115,14 +115,11 @@ def test_the_emergency_cool_down_is_ten_days_on_any_bars(hourly):
     assert emergency_cooldown_bars(365.0 * 24 * 60) == 14_400
 
 
-def test_an_hourly_evolve_says_its_windows_in_bars_and_days(tmp_path, capsys):
+def test_an_hourly_evolve_says_its_windows_in_bars_and_days(tmp_path, capsys, hourly_dir):
     """`evorisk evolve` on hourly candles trains on 180-day windows of 4,320 bars and says so."""
     from console.cli import main
-    from tests.conftest import DAILY
 
-    source = DAILY.parent / "crypto-hourly" / "BTC.csv"
-    if not source.exists():
-        pytest.skip("../shared/data/crypto-hourly is not beside the checkout")
+    source = hourly_dir / "BTC.csv"
     cut = tmp_path / "BTC.csv"
     with source.open() as fh:
         cut.write_text("".join(line for _, line in zip(range(12_001), fh)))
