@@ -88,8 +88,8 @@ def test_the_same_genome_gets_the_same_atr_stop_distance_on_hourly_and_daily_and
     live = coin_indicators(day.high, day.low, day.close, LOOKBACK_DAYS)
 
     def atr_stop(atr_pct: float) -> float:  # gene 1 alone decides: stop_loss_pct 0, no other adjustments
-        return policy.stop_distances(0.0, 1.0, 0.05, 0.1, 0.0, 9.0, 60.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0,
-                                     1.0, atr_pct, 1.0, False, False)[0]
+        genes = policy.StopParams(0.0, 1.0, 0.05, 0.1, 0.0, 9.0, 60.0, 1.0, 0.0, 1.0, 0.0)
+        return policy.stop_distances(genes, policy.StopContext(1.0, 1.0, 1.0, 1.0, atr_pct, 1.0, False, False))[0]
 
     assert atr_stop(ds_h.atr[0, 0, t_h]) == pytest.approx(atr_stop(ds_d.atr[0, 0, t_d]), rel=1e-12)
     assert atr_stop(live.atr_pct) == pytest.approx(atr_stop(ds_d.atr[0, 0, t_d]), rel=1e-12)
