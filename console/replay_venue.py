@@ -19,7 +19,8 @@ from core.exchange.paper.book import BookSettings
 from core.exchange.paper.market import CoinSpec
 from core.exchange.paper.ticks import push_tick, resting_triggers
 from core.genome import decode
-from core.monitor.service import RESET_REQUEST_KEY, MonitorService, MonitorSettings
+from core.monitor.operator_requests import RESET_REQUEST_KEY
+from core.monitor.service import MonitorService, MonitorSettings
 from core.monitor.standing import PROTECTION_KEY, parse_cloid, protection_record
 from core.policy import DAYS_PER_YEAR, emergency_cooldown_bars
 from core.replay.compare import ExitEvent

@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 
 from console import argtypes as at
 from console.mainnet_guard import require_live_mainnet

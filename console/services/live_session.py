@@ -25,7 +25,8 @@ from core.exchange.paper.exchange import PaperExchange, PaperSettings
 from core.exchange.paper.scenario import available_scenarios
 from core.monitor.genome_source import GenomeSource
 from core.monitor.monitor_lease import MonitorLeaseHolder, MonitorRunning
-from core.monitor.service import RESET_REQUEST_KEY, MonitorService, MonitorSettings
+from core.monitor.operator_requests import RESET_REQUEST_KEY
+from core.monitor.service import MonitorService, MonitorSettings
 from core.monitor.snapshot import RiskSnapshot
 from core.monitor.standing import PROTECTION_KEY
 from core.monitor.supersede import EXIT_REQUEST_KEY, EXIT_REQUEST_OUTCOME_KEY

@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass, replace
-from typing import Any, Callable, Protocol
+from dataclasses import asdict, replace
+from typing import Callable
 
-from core import policy
 from core.errors import StorageUnavailableError
 from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, NewAction, TransitionFacts, cycle_alerts
 from core.alerts.model import AlertOutlet
 from core.exchange.errors import ExchangeError, GatewayConfigError, RateLimited
 from core.exchange.gateway import ExchangeGateway
-from core.genome import RiskParams
 from core.monitor import records as r
 from core.monitor.backoff import PollBackoff
-from core.monitor import supersede
 from core.monitor.db_health import DbHealth
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale, unanswered_poll
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
@@ -34,77 +31,13 @@ from core.monitor.market_data import CandleCache
 from core.monitor.perp import FundingCache, log_new_clamps
 from core.monitor.snapshot import PendingActionView, RiskSnapshot
 from core.monitor.standing import PROTECTION_KEY, Protection, StandingOrders, protection
+from core.monitor.operator_requests import apply_exit_request, apply_reset_request, supersede_outdated
+from core.monitor.service_config import (VISIBLE_STATUSES, Cancellable, CurrentGenome, Lease, MonitorRepository,
+                                         MonitorSettings, TimerStarter, start_thread_timer)
 from core.monitor.state import MonitorState, Track
-from core.operator_settings import PerpRiskSettings
 from core.vocabulary import ActionStatus, BreakerState
 
 log = logging.getLogger("evorisk.monitor")
-
-DEFAULT_POLL_INTERVAL_S = 30.0
-ACTION_TTL_MS = 10 * 60_000  # a proposal is priced at its creation; after 10 min it must be re-proposed
-VISIBLE_STATUSES = (ActionStatus.PENDING, ActionStatus.APPROVED, ActionStatus.SENDING)
-RESET_REQUEST_KEY = "reset_request"
-
-
-class MonitorRepository(r.ActionLedger, Protocol):
-    def get_monitor_state(self) -> str | None: ...
-
-    def save_monitor_state(self, state_json: str, now_ms: int) -> None: ...
-
-    def record_snapshot(self, time_ms: int, breaker_state: str, equity_usd: float | None,
-                        drawdown_ratio: float | None, data_error: str | None, snapshot: dict[str, Any]) -> None: ...
-
-    def log_breaker_event(self, time_ms: int, from_state: str, to_state: str, drawdown_ratio: float | None,
-                          reason: str, actor: str = "monitor") -> None: ...
-
-    def expire_actions(self, now_ms: int) -> list[int]: ...
-
-    def latest_good_snapshot(self) -> dict[str, Any] | None: ...
-
-    def get_value(self, key: str) -> Any: ...
-
-    def set_value(self, key: str, value: Any, now_ms: int) -> None: ...
-
-
-# The genome of this cycle as (params, label); core.monitor.genome_source.GenomeSource is the
-# production one (a file, else the newest promotion, else the default); tests pass a lambda.
-CurrentGenome = Callable[[], tuple[RiskParams, str]]
-
-
-class Cancellable(Protocol):
-    def cancel(self) -> None: ...
-
-
-TimerStarter = Callable[[float, Callable[[], None]], Cancellable]
-
-
-def start_thread_timer(delay_s: float, fn: Callable[[], None]) -> threading.Timer:
-    """The production timer: a daemon thread, so a forgotten monitor never blocks interpreter exit.
-    Tests inject their own starter to see each delay and fire the tick without sleeping."""
-    timer = threading.Timer(delay_s, fn)
-    timer.daemon = True
-    timer.start()
-    return timer
-
-
-@dataclass(frozen=True)
-class MonitorSettings:
-    address: str
-    poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
-    action_ttl_ms: int = ACTION_TTL_MS
-    can_trade: bool = True  # a signing key is configured; without one nothing is placed automatically
-    protect_off: bool = False  # `--protect off`: no standing exits whatever the genome or the record
-    confirm_gaps: bool = True  # replay turns the gap confirmation off: history has real daily gaps
-    entry_slippage: float = 0.0  # replay: the kernel's slippage, so stops reference the pre-slippage price
-    best_from_marks: bool = True  # replay: False, the trail follows completed bars only (the kernel's best)
-    fee_per_side: float | None = None  # break-even fee; None: Hyperliquid's base taker fee
-    read_only: bool = False  # watch only: polls and publishes, never proposes, sends or writes
-    perp: PerpRiskSettings = PerpRiskSettings()  # WATCH level, liquidation buffer and alert distance
-
-
-class Lease(Protocol):
-    def held(self) -> bool: ...
-
 
 class MonitorService:
     def __init__(self, gateway: ExchangeGateway, repo: MonitorRepository, settings: MonitorSettings,
@@ -302,8 +235,8 @@ class MonitorService:
             log.warning("exchange answers again after %d failed poll(s)", self.backoff.failures)
         self.backoff.poll_succeeded()
         if not self.read_only:
-            self._apply_reset_request(account.equity_usd, now)
-            self._supersede_outdated(account.positions, now)
+            self.state = apply_reset_request(self.repo, self.state, account.equity_usd, now)
+            self.state = supersede_outdated(self.repo, self.state, account.positions, now)
         self.candles.update(coins, ctx.params.vol_lookback, account.time_ms)
         if coins:
             self.funding.update(now)
@@ -312,7 +245,7 @@ class MonitorService:
         result = evaluate(ctx, market, self.state, now, self.last_snapshot)
         _log_gaps(result)
         if not self.read_only and result.snapshot.breaker_state != BreakerState.STALE.name and not result.gaps.holding:
-            result = self._apply_exit_request(result, market, now)
+            result = apply_exit_request(self.repo, result, market, now)
         return result
 
     def _opened_ms(self, account) -> dict[str, int]:
@@ -327,52 +260,12 @@ class MonitorService:
             log.warning("fills unavailable, held time counts from now: %s", exc)
             return {}
 
-    def _supersede_outdated(self, positions, now: int) -> None:
-        """Pending actions whose orders no longer fit the book are superseded; the breaker then
-        proposes again at the current positions on this cycle (core.monitor.supersede)."""
-        outdated = supersede.outdated_actions(self.repo.actions_with_status((ActionStatus.PENDING,)), positions)
-        for action, why in outdated:
-            self.repo.set_action_status(action.id, ActionStatus.EXPIRED, now, f"superseded: {why}")
-            log.warning("action %d superseded: %s", action.id, why)
-        if outdated:
-            self.state = supersede.reopen_episode(self.state, [a.kind for a, _ in outdated])
-
-    def _apply_exit_request(self, result: Evaluation, market: MarketInputs, now: int) -> Evaluation:
-        """An operator's `propose-exit`: decided by core, answered through an outcome row."""
-        request = self.repo.get_value(supersede.EXIT_REQUEST_KEY)
-        if not request:
-            return result
-        by = str(request.get("by", "operator"))
-        proposed, message = supersede.requested_exit(
-            request.get("coin"), by, market.account.positions, market.mids, market.sz_decimals,
-            self.repo.actions_with_status((ActionStatus.PENDING,)), result.proposals)
-        self.repo.set_value(supersede.EXIT_REQUEST_KEY, None, now)
-        self.repo.set_value(supersede.EXIT_REQUEST_OUTCOME_KEY,
-                            {"proposed": proposed is not None, "message": message, "time_ms": now}, now)
-        log.warning("exit requested by %s: %s", by, message)
-        if proposed is None:
-            return result
-        return replace(result, proposals=result.proposals + (proposed,))
-
     def _sz_decimals(self, coins: tuple[str, ...]) -> dict[str, int]:
         """Venue size decimals per held coin, cached: they only change with a venue listing change."""
         for coin in coins:
             if coin not in self._decimals:
                 self._decimals[coin] = int(self.gateway.sz_decimals(coin))
         return {c: self._decimals[c] for c in coins}
-
-    def _apply_reset_request(self, equity_usd: float, now: int) -> None:
-        """An operator reset: the high-water mark becomes the current equity, the breaker NORMAL."""
-        request = self.repo.get_value(RESET_REQUEST_KEY)
-        if not request:
-            return
-        by = str(request.get("by", "operator"))
-        old = self.state.breaker_name
-        self.state = replace(self.state, hwm_usd=equity_usd, breaker_state=policy.NORMAL, breaker_since_ms=now,
-                             breaker_reason=f"manual reset by {by}", reduce_done=False, exit_proposed=False)
-        self.repo.log_breaker_event(now, old, BreakerState.NORMAL.name, 0.0, f"manual reset: high-water mark := {equity_usd:.2f}", by)
-        self.repo.set_value(RESET_REQUEST_KEY, None, now)
-        log.warning("breaker reset by %s; high-water mark now %.2f", by, equity_usd)
 
     def _standing_exits(self, result: Evaluation, now: int, label: str) -> list[str]:
         """Reconcile the standing exits with the exchange (never while STALE or backing off); with
