@@ -142,15 +142,20 @@ class PositionsTable(SyncedTable):
 
 
 def protective_stops_text(snap: RiskSnapshot) -> Text:
-    """The reduce-only stop orders resting on the exchange (they protect even if the console dies)."""
+    """The reduce-only exit orders resting on the exchange (they protect even if the console dies),
+    each named by what it is: the stop-market (`stop`) or a take-profit level (`tp1`, `tp2`, ...),
+    so a take-profit trigger is never read as a stop."""
     if not snap.protective_stops:
-        return Text("exchange-side stops: none (placed automatically in TIGHTENED)", style="dim")
-    text = Text("exchange-side stops: ", style="bold")
-    for i, stop in enumerate(snap.protective_stops):
+        why = "protection is off" if snap.protected is False else "none resting"
+        return Text(f"exchange-side exits: {why}", style="dim")
+    text = Text("exchange-side exits: ", style="bold")
+    for i, order in enumerate(snap.protective_stops):
         if i:
             text.append("  ")
-        px = stop.get("trigger_px") or stop.get("px")
-        text.append(f"{stop.get('coin')} {stop.get('side', '')} {stop.get('size', '')} @ {price(px)}")
+        px = order.get("trigger_px") or order.get("px")
+        kind = order.get("kind", "stop")
+        text.append(f"{order.get('coin')} {kind} ", style="bold" if kind == "stop" else "")
+        text.append(f"{order.get('side', '')} {order.get('size', '')} @ {price(px)}")
     return text
 
 
