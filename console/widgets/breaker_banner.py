@@ -9,7 +9,7 @@ from textual.widgets import Static
 from console.widgets.snapshot_watch import follow_snapshot
 from core import policy
 from core.monitor.snapshot import RiskSnapshot
-from core.vocabulary import BreakerState
+from core.vocabulary import ActionKind, ActionStatus, BreakerState
 
 STATE_CLASSES = {s.name: f"-{s.name.lower()}" for s in BreakerState}
 STOPS = f"x{policy.TIGHTENED_STOP_FACTOR:g}"  # what TIGHTENED does to the stop distances
@@ -22,6 +22,31 @@ WHAT_IT_DOES = {
     BreakerState.EMERGENCY.name: f"close everything - needs your approval; stops stay {STOPS}",
     BreakerState.STALE.name: "no trustworthy data: nothing is proposed",
 }
+
+
+# What the breaker's own action is waiting for, by the state's action kind (SPEC 5).
+BREAKER_ACTION = {BreakerState.REDUCING.name: ActionKind.REDUCE, BreakerState.EMERGENCY.name: ActionKind.EXIT_ALL}
+IN_FLIGHT = (ActionStatus.APPROVED, ActionStatus.SENDING)
+
+
+def breaker_duty(snap: RiskSnapshot) -> str:
+    """What the state does, and whether the operator still has to act: "needs your approval" only
+    while the breaker's action waits; once it is sent or done the banner says so instead."""
+    does = WHAT_IT_DOES.get(snap.breaker_state, "")
+    kind = BREAKER_ACTION.get(snap.breaker_state)
+    if kind is None:
+        return does
+    mine = [a for a in snap.pending_actions if a.kind == kind]
+    if any(a.status == ActionStatus.PENDING for a in mine):
+        return does
+    rest = f"stops stay {STOPS}"
+    if any(a.status in IN_FLIGHT for a in mine):
+        return f"{'closing everything' if kind == ActionKind.EXIT_ALL else REDUCE}: approved, sending; {rest}"
+    if kind == ActionKind.EXIT_ALL and not snap.positions:
+        return "everything closed; new risk stays blocked until a breaker reset (R)"
+    if kind == ActionKind.EXIT_ALL:
+        return f"close everything - no exit waits for approval (p proposes it again); {rest}"
+    return f"{REDUCE}: no halving waits for approval (done, rejected or expired this episode); {rest}"
 
 
 def hhmmss(ms: int) -> str:
@@ -66,7 +91,7 @@ class BreakerBanner(Static):
         since = "start" if snap.breaker_since_ms <= 0 else f"{hhmmss(snap.breaker_since_ms)} UTC"
         watch = " WATCH" if self.watch_tier else ""
         does = (f"WATCH from {snap.watch_fraction:.2f} of max: an alert, no action" if self.watch_tier
-                else WHAT_IT_DOES.get(snap.breaker_state, ""))
+                else breaker_duty(snap))
         # The essentials first (state, since, ratio, new risk) so a narrow terminal wraps only the rest.
         self.update(f"BREAKER {snap.breaker_state}{watch} since {since} | ratio {ratio} | "
                     f"new risk {'allowed' if snap.new_risk_allowed else 'BLOCKED'} | "
