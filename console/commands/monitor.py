@@ -106,7 +106,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
                 from console.services.promotions import record_protection
 
                 record_protection(repo, True, _operator(args), "evorisk monitor --protect on")
-            alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms)
+            alerts = build_dispatcher(operator.alerts, AlertRepo(repo.store), _now_ms, watcher=lease is None)
             try:
                 return _run_monitor(args, gateway, repo, settings, lease, alerts)
             finally:

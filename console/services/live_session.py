@@ -105,7 +105,7 @@ class LiveSession:
         except MonitorRunning as exc:  # another monitor acts for this account: the console only watches
             log.warning("read-only: %s", exc)
             lease = None
-        alerts = build_dispatcher(operator.alerts, AlertRepo(store), wall_ms, on_alert)
+        alerts = build_dispatcher(operator.alerts, AlertRepo(store), wall_ms, on_alert, watcher=lease is None)
         settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None,
                                    read_only=lease is None, perp=operator.risk, protect_off=protect == "off")
         service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot, lease=lease,

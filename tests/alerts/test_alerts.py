@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from core.alerts.dispatcher import AlertDispatcher, DispatchSettings
-from core.alerts.factory import build_channels
+from core.alerts.factory import build_channels, build_dispatcher
 from core.alerts.model import Alert, AlertKind, Severity
 from core.alerts.channels import AppriseChannel
 from core.alerts.redact import redact_url, scrub
@@ -16,6 +16,7 @@ from core.monitor.service import MonitorService, MonitorSettings
 from core.operator_settings import AlertSettings
 from core.genome import decode
 from storage.alert_repo import AlertRepo
+from storage.store import Store
 from storage.logsetup import configure_logging
 from tests.support.alert_receiver import DeadReceiver, Receiver, refused_port
 from tests.support.monitor_rig import INTERVAL_S, SLOW_CRASH, make_rig, test_genes
@@ -304,3 +305,20 @@ def test_desktop_notice_goes_through_notify_send_when_the_machine_has_one(tmp_pa
     assert repo.recent()[0]["deliveries"][0]["status"] == "delivered"
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     assert build_channels(AlertSettings(desktop=True))[0] == []  # no notify-send: skipped silently
+
+
+@pytest.mark.parametrize("watcher, pages", [(False, 1), (True, 0)])
+def test_a_read_only_watcher_keeps_its_alerts_on_this_machine_and_leaves_the_url_channels_to_the_acting_monitor(
+        tmp_db, receiver, watcher, pages):
+    """Two processes on one account (a monitor and a read-only console) must not page the operator
+    twice: the watcher shows the alert in its own console and sends nothing to the URL channels."""
+    shown: list[Alert] = []
+    settings = AlertSettings(urls=(receiver.url(),), desktop=False)
+    alerts = build_dispatcher(settings, AlertRepo(Store(tmp_db)), lambda: 0, shown.append, watcher=watcher)
+    try:
+        alerts.raise_alert(alert("breaker:1", 0))
+        assert alerts.wait_idle(WAIT_S)
+    finally:
+        alerts.stop()
+    assert [a.title for a in shown] == ["breaker NORMAL -> TIGHTENED"]
+    assert len(receiver.titles()) == pages
