@@ -17,7 +17,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from console.app import EvoriskApp
 from console.commands import (alerts, backtest, data_fetch, evolve, monitor, paper_exchange, promote, replay, report,
                               size, study)
 from console.exit_codes import EXIT_BAD_INPUT, EXIT_BUG, EXIT_CANCELLED, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
@@ -56,6 +55,8 @@ def cmd_console(args: argparse.Namespace) -> int:
 
         print(headless_summary(store, args.network))
         return EXIT_OK
+
+    from console.app import EvoriskApp  # Textual: only this command needs it
 
     EvoriskApp(network=args.network, db_path=Path(store.path), protect=args.protect,
                read_only=getattr(args, "read_only", False)).run()

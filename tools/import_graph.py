@@ -26,6 +26,9 @@ PACKAGES = ("console", "core", "storage")
 # The brief's heavy libraries: a lazy import of them (or of a module that pulls them in) keeps
 # `evorisk console` fast to start.
 HEAVY_LIBRARIES = frozenset({"numba", "pandas", "vectorbt", "plotly"})
+# The Textual app is only for `evorisk console`: the other commands (an operator's `approve` or
+# `actions` in a hurry) start without it (about 0.4 s of imports on this machine).
+UI_LIBRARIES = frozenset({"textual"})
 # Third-party packages that import a heavy library at their own module level (checked with
 # `python -c "import sys, X; print('pandas' in sys.modules)"`): arch (numba, pandas) and
 # sqlite_utils (pandas, for its type detection), which makes every module that opens the store heavy.
@@ -111,7 +114,7 @@ def _package(module: str) -> str:
 
 
 def _is_heavy_external(name: str) -> bool:
-    return _root(name) in HEAVY_LIBRARIES | HEAVY_THIRD_PARTY
+    return _root(name) in HEAVY_LIBRARIES | HEAVY_THIRD_PARTY | UI_LIBRARIES
 
 
 def module_files(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> dict[str, Path]:
