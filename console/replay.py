@@ -93,7 +93,8 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
     n_bars = last - w0
     if n_bars < 2:
         raise BadInputError("replay: fewer than 2 bars after the 200-bar warm-up and --start")
-    kernel = kernel_run(ds, params, w0, n_bars, WARMUP_BARS)
+    # the kernel fills on the venue's tick too (buys up, sells down), as the paper book does
+    kernel = kernel_run(ds, params, w0, n_bars, WARMUP_BARS, sz_decimals)
     coins = [ds.names[a] for a in range(len(ds.names)) if kernel.participates[a]]
     venue = ReplayVenue(ds, coins, genes, fee, slippage, {c: sz_decimals[c] for c in coins})
     try:

@@ -91,9 +91,15 @@ def market_arrays(dataset: Dataset) -> Market:
                   d.entry_short, d.corr, REGIME_MULT)
 
 
-def costs_of(dataset: Dataset) -> Costs:
+NO_VENUE_TICKS = np.zeros(0, dtype=np.int64)  # exact-price execution: every backtest and evolution
+
+
+def costs_of(dataset: Dataset, tick_sz_decimals: np.ndarray = NO_VENUE_TICKS) -> Costs:
+    """The dataset's costs; tick_sz_decimals (per asset, the venue's szDecimals) switches on
+    venue-tick execution (the replay only)."""
     c = dataset.config
-    return Costs(c.fee_pct, c.slippage_pct, c.initial_cash_usd, c.sides == "both", dataset.periods_per_year)
+    return Costs(c.fee_pct, c.slippage_pct, c.initial_cash_usd, c.sides == "both", dataset.periods_per_year,
+                 np.ascontiguousarray(tick_sz_decimals, dtype=np.int64))
 
 
 def run_kernel(dataset: Dataset, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -124,13 +130,13 @@ class WindowDetail:
 
 
 def span_detail(dataset: Dataset, params_row: np.ndarray, w0: int, n_bars: int, participates: np.ndarray,
-                max_events: int = 10_000) -> WindowDetail:
+                max_events: int = 10_000, tick_sz_decimals: np.ndarray = NO_VENUE_TICKS) -> WindowDetail:
     """One decoded genome on any span of bars with every exit event (replay runs one long span):
-    the one reader of the kernel's trade records for every caller."""
+    the one reader of the kernel's trade records for every caller. tick_sz_decimals: see costs_of."""
     scratch = new_scratch_nb(len(dataset.names), n_bars, max_events)
     metrics = simulate_window_nb(to_bars(dataset, params_row), int(w0), int(n_bars),
                                  np.ascontiguousarray(participates, dtype=np.bool_), market_arrays(dataset),
-                                 costs_of(dataset), scratch)
+                                 costs_of(dataset, tick_sz_decimals), scratch)
     n = int(scratch.account[0]["n_records"])
     return WindowDetail(scratch.trades[:n].copy(), scratch.equity, scratch.states, np.array(metrics, dtype=np.float64))
 

@@ -3,8 +3,21 @@ Every function mutates the Scratch records (enums.py) in place and takes no deci
 from __future__ import annotations
 
 from core.backtest.rules_nb import jit_nb
+from core.exchange import ticks
+
+# The paper exchange's own rounding rule, compiled: one rule for the venue and the kernel.
+round_price_nb = jit_nb(ticks.round_price)
 
 FLAT_UNITS = 1e-12  # a position this small after an exit is flat (float residue of partial exits)
+
+
+@jit_nb
+def venue_px_nb(a, exec_px, direction, costs):
+    """exec_px on asset a's venue tick in the taker's worse direction (buy up, sell down) when
+    venue-tick execution is on (costs.tick_sz_decimals not empty), else exec_px unchanged."""
+    if costs.tick_sz_decimals.shape[0] == 0:
+        return exec_px
+    return round_price_nb(exec_px, costs.tick_sz_decimals[a], direction)
 
 
 @jit_nb
@@ -14,11 +27,11 @@ def close_units_nb(a, units, fill_px, bar, kind, costs, scratch):
     pos = scratch.positions[a]
     acct = scratch.account[0]
     if pos.side > 0:
-        exec_px = fill_px * (1.0 - costs.slippage)
+        exec_px = venue_px_nb(a, fill_px * (1.0 - costs.slippage), -1, costs)
         flow = units * exec_px * (1.0 - costs.fee)
         pos.units -= units
     else:
-        exec_px = fill_px * (1.0 + costs.slippage)
+        exec_px = venue_px_nb(a, fill_px * (1.0 + costs.slippage), 1, costs)
         flow = -units * exec_px * (1.0 + costs.fee)
         pos.units += units
     acct.cash_usd += flow
@@ -64,6 +77,7 @@ def open_position_nb(a, t, direction, target_usd, costs, market, scratch):
     acct = scratch.account[0]
     open_px = market.open[a, t]
     exec_px = open_px * (1.0 + costs.slippage) if direction > 0 else open_px * (1.0 - costs.slippage)
+    exec_px = venue_px_nb(a, exec_px, direction, costs)
     units = target_usd / exec_px
     if direction > 0:
         affordable = acct.cash_usd / (exec_px * (1.0 + costs.fee))

@@ -158,6 +158,10 @@ class Costs(NamedTuple):
     initial_cash_usd: float
     allow_short: bool
     periods_per_year: float
+    # Venue-tick execution (opt-in, the replay only): the venue's szDecimals per asset; fills then
+    # sit on the venue's price tick (buys round up, sells down: core.exchange.ticks.round_price).
+    # Empty (the default of every backtest and evolution) = exact prices, results unchanged.
+    tick_sz_decimals: np.ndarray  # (A,) int64 or (0,)
 
 
 class Scratch(NamedTuple):

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import hashlib
 import importlib.util
 import logging
 import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -91,14 +89,11 @@ def fitness_of_chunk(dataset: Any, genes: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
-    """sha256 of the fitness-deciding source files and the numba/numpy versions of this process."""
-    import numba
+    """sha256 of the fitness-deciding source files (KERNEL_FILES and every source the compiled
+    kernels depend on, core.numba_cache) and the numba/numpy versions of this process."""
+    from core.numba_cache import ROOT, kernel_sources, source_digest
 
-    root = Path(__file__).resolve().parents[2]
-    h = hashlib.sha256(f"numba {numba.__version__} numpy {np.__version__}".encode())
-    for name in KERNEL_FILES:
-        h.update((root / name).read_bytes())
-    return h.hexdigest()
+    return source_digest(sorted(set(kernel_sources()) | {ROOT / name for name in KERNEL_FILES}))
 
 
 def _run_chunk(dataset: Any, genes: np.ndarray, expected_digest: str, chunk_fitness: ChunkFitness) -> np.ndarray:

@@ -22,8 +22,14 @@ def price_decimals(px: float, sz_decimals: int) -> int:
 
 
 def round_price(px: float, sz_decimals: int, direction: int = 0) -> float:
-    """The nearest valid price (direction -1: the nearest at or below, +1: at or above)."""
-    decimals = price_decimals(px, sz_decimals)
+    """The nearest valid price (direction -1: the nearest at or below, +1: at or above).
+
+    The backtest kernel compiles this function itself (core/backtest/books_nb.py, venue-tick
+    execution), so it calls no other Python function: price_decimals is written inline.
+    """
+    decimals = 0
+    if px > 0 and math.isfinite(px):
+        decimals = max(0, min(PRICE_SIG_FIGS - 1 - math.floor(math.log10(px)), PERP_MAX_DECIMALS - sz_decimals))
     scale = 10.0 ** decimals
     if direction < 0:
         return math.floor(px * scale + 1e-9) / scale

@@ -82,8 +82,9 @@ def _breaker_timing(k: ExitEvent, near: ExitEvent, eq: Equities) -> str:
         return "the portfolio drawdown crossed the breaker threshold at a different close"
     ke, re = pair
     return (f"the portfolio drawdown sat on the breaker threshold at the close of bar {decided}: equity there "
-            f"kernel {ke:,.2f} vs replay {re:,.2f} ({(re / ke - 1) * 100:+.4f} %), the paper exchange filling "
-            "every earlier order on the venue's tick and size lot, the kernel at exact prices and units")
+            f"kernel {ke:,.2f} vs replay {re:,.2f} ({(re / ke - 1) * 100:+.4f} %): both fill on the venue's "
+            "tick, but the paper exchange sizes on the venue's lot and the kernel in fractional units, and "
+            "resting orders sit within the move tolerance of the schedule")
 
 
 def _reason(k: ExitEvent | None, b: ExitEvent | None, booked_by_trade: dict, kernel_by_trade: dict,
