@@ -91,15 +91,12 @@ def market_arrays(dataset: Dataset) -> Market:
                   d.entry_short, d.corr, REGIME_MULT)
 
 
-NO_VENUE_TICKS = np.zeros(0, dtype=np.int64)  # exact-price execution: every backtest and evolution
-
-
-def costs_of(dataset: Dataset, tick_sz_decimals: np.ndarray = NO_VENUE_TICKS) -> Costs:
+def costs_of(dataset: Dataset, tick_sz_decimals: np.ndarray | None = None) -> Costs:
     """The dataset's costs; tick_sz_decimals (per asset, the venue's szDecimals) switches on
     venue-tick execution (the replay only)."""
     c = dataset.config
-    return Costs(c.fee_pct, c.slippage_pct, c.initial_cash_usd, c.sides == "both", dataset.periods_per_year,
-                 np.ascontiguousarray(tick_sz_decimals, dtype=np.int64))
+    ticks = None if tick_sz_decimals is None else np.ascontiguousarray(tick_sz_decimals, dtype=np.int64)
+    return Costs(c.fee_pct, c.slippage_pct, c.initial_cash_usd, c.sides == "both", dataset.periods_per_year, ticks)
 
 
 def run_kernel(dataset: Dataset, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +127,7 @@ class WindowDetail:
 
 
 def span_detail(dataset: Dataset, params_row: np.ndarray, w0: int, n_bars: int, participates: np.ndarray,
-                max_events: int = 10_000, tick_sz_decimals: np.ndarray = NO_VENUE_TICKS) -> WindowDetail:
+                max_events: int = 10_000, tick_sz_decimals: np.ndarray | None = None) -> WindowDetail:
     """One decoded genome on any span of bars with every exit event (replay runs one long span):
     the one reader of the kernel's trade records for every caller. tick_sz_decimals: see costs_of."""
     scratch = new_scratch_nb(len(dataset.names), n_bars, max_events)

@@ -2,6 +2,9 @@
 Every function mutates the Scratch records (enums.py) in place and takes no decision."""
 from __future__ import annotations
 
+from numba import types
+from numba.extending import overload
+
 from core.backtest.rules_nb import jit_nb
 from core.exchange import ticks
 
@@ -11,13 +14,23 @@ round_price_nb = jit_nb(ticks.round_price)
 FLAT_UNITS = 1e-12  # a position this small after an exit is flat (float residue of partial exits)
 
 
-@jit_nb
-def venue_px_nb(a, exec_px, direction, costs):
+def venue_px_nb(a, exec_px, direction, tick_sz_decimals):
     """exec_px on asset a's venue tick in the taker's worse direction (buy up, sell down) when
-    venue-tick execution is on (costs.tick_sz_decimals not empty), else exec_px unchanged."""
-    if costs.tick_sz_decimals.shape[0] == 0:
+    venue-tick execution is on (the replay passes the venue's szDecimals per asset), else exec_px.
+
+    Resolved by type at compile time (numba overload below): every backtest and evolution passes
+    None, so its kernel compiles without the branch and runs as fast as before; only the replay's
+    kernel (an int64 array) carries the rounding."""
+    if tick_sz_decimals is None:
         return exec_px
-    return round_price_nb(exec_px, costs.tick_sz_decimals[a], direction)
+    return ticks.round_price(exec_px, int(tick_sz_decimals[a]), direction)
+
+
+@overload(venue_px_nb, jit_options={"cache": True, "nogil": True, "error_model": "numpy"})
+def _venue_px_overload(a, exec_px, direction, tick_sz_decimals):
+    if isinstance(tick_sz_decimals, types.NoneType):
+        return lambda a, exec_px, direction, tick_sz_decimals: exec_px
+    return lambda a, exec_px, direction, tick_sz_decimals: round_price_nb(exec_px, tick_sz_decimals[a], direction)
 
 
 @jit_nb
@@ -27,11 +40,11 @@ def close_units_nb(a, units, fill_px, bar, kind, costs, scratch):
     pos = scratch.positions[a]
     acct = scratch.account[0]
     if pos.side > 0:
-        exec_px = venue_px_nb(a, fill_px * (1.0 - costs.slippage), -1, costs)
+        exec_px = venue_px_nb(a, fill_px * (1.0 - costs.slippage), -1, costs.tick_sz_decimals)
         flow = units * exec_px * (1.0 - costs.fee)
         pos.units -= units
     else:
-        exec_px = venue_px_nb(a, fill_px * (1.0 + costs.slippage), 1, costs)
+        exec_px = venue_px_nb(a, fill_px * (1.0 + costs.slippage), 1, costs.tick_sz_decimals)
         flow = -units * exec_px * (1.0 + costs.fee)
         pos.units += units
     acct.cash_usd += flow
@@ -77,7 +90,7 @@ def open_position_nb(a, t, direction, target_usd, costs, market, scratch):
     acct = scratch.account[0]
     open_px = market.open[a, t]
     exec_px = open_px * (1.0 + costs.slippage) if direction > 0 else open_px * (1.0 - costs.slippage)
-    exec_px = venue_px_nb(a, exec_px, direction, costs)
+    exec_px = venue_px_nb(a, exec_px, direction, costs.tick_sz_decimals)
     units = target_usd / exec_px
     if direction > 0:
         affordable = acct.cash_usd / (exec_px * (1.0 + costs.fee))

@@ -160,8 +160,9 @@ class Costs(NamedTuple):
     periods_per_year: float
     # Venue-tick execution (opt-in, the replay only): the venue's szDecimals per asset; fills then
     # sit on the venue's price tick (buys round up, sells down: core.exchange.ticks.round_price).
-    # Empty (the default of every backtest and evolution) = exact prices, results unchanged.
-    tick_sz_decimals: np.ndarray  # (A,) int64 or (0,)
+    # None (the default of every backtest and evolution) = exact prices, results unchanged, and a
+    # kernel compiled without the rounding (books_nb.venue_px_nb dispatches on the type).
+    tick_sz_decimals: np.ndarray | None = None  # (A,) int64
 
 
 class Scratch(NamedTuple):

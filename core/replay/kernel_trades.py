@@ -32,7 +32,7 @@ def kernel_run(ds, params_row: np.ndarray, w0: int, n_bars: int, warmup_bars: in
     with sz_decimals (per coin) the kernel fills on the venue's price tick as the paper exchange does."""
     participates = np.array([not np.isnan(ds.open[a, w0 - warmup_bars:w0 + n_bars]).any()
                              for a in range(len(ds.names))])
-    ticks = (np.zeros(0, dtype=np.int64) if sz_decimals is None
+    ticks = (None if sz_decimals is None
              else np.array([sz_decimals[name] for name in ds.names], dtype=np.int64))
     d = span_detail(ds, params_row, w0, n_bars, participates, max_events=MAX_TRADE_ROWS, tick_sz_decimals=ticks)
     return KernelRun(d.trades, d.equity, [BREAKER_NAMES[int(s)] for s in d.states], participates)
