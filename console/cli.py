@@ -3,7 +3,7 @@ input, 3 exchange unreachable, 4 database busy or full, 1 bug; every error is on
 
 Each command only parses its arguments and prints; the work is in console/services/. Modules that
 load numba, pandas (the store does, through sqlite_utils), vectorbt or plotly are imported inside
-the commands that need them so `evorisk console` starts fast (tests/test_import_graph.py).
+the commands that need them so `evorisk console` starts fast (tests/structure/test_import_graph.py).
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ caches (vectorbt in the oracle tests) stay in <base>, so a kernel edit does not 
 
 Import this module before any kernel module is decorated (core/backtest/__init__.py and
 core/study/__init__.py do). It registers a numba cache locator (numba.core.caching, numba pinned
-in pyproject.toml; tests/test_numba_cache.py checks the kernel still caches through it).
+in pyproject.toml; tests/backtest/test_numba_cache.py checks the kernel still caches through it).
 """
 from __future__ import annotations
 

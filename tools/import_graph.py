@@ -10,7 +10,7 @@ console/, core/ and storage/ with `ast` (nothing is imported or executed) and pr
   is justified only when it keeps numba, pandas, vectorbt or plotly (directly, or through the
   imported module's own module-level imports) or an optional extra out of start-up.
 
-tests/test_import_graph.py checks the same figures with the same code.
+tests/structure/test_import_graph.py checks the same figures with the same code.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The policy as the kernel compiles it: core.policy's rules under numba, a genome's rules decoded
 once per window, and the exit schedule of one position (the same composition as the live monitor's
-core/monitor/levels.py, checked against it by tests/test_exit_schedule.py)."""
+core/monitor/levels.py, checked against it by tests/backtest/test_exit_schedule.py)."""
 from __future__ import annotations
 
 from numba import njit
