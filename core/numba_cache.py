@@ -7,8 +7,9 @@ cache of every jitted function defined in this project lives under <base>/<diges
 over all those sources and the numba/numpy versions: any edit gives a fresh directory. Third-party
 caches (vectorbt in the oracle tests) stay in <base>, so a kernel edit does not recompile them.
 
-Import this module before any kernel module is decorated (core/backtest/__init__.py and
-core/study/__init__.py do). It registers a numba cache locator (numba.core.caching, numba pinned
+Every module that decorates with cache=True imports this one first (the *_nb.py modules do;
+not the package __init__ files, so the console can import core.backtest's light modules without
+loading numba). It registers a numba cache locator (numba.core.caching, numba pinned
 in pyproject.toml; tests/backtest/test_numba_cache.py checks the kernel still caches through it).
 """
 from __future__ import annotations

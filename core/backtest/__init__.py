@@ -7,6 +7,3 @@ from pathlib import Path
 
 # Compiled kernels are cached inside the project so tests, `make run` and CI reuse them.
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[2] / ".cache" / "numba"))
-
-# Key the project's numba cache on every kernel source, before any kernel module is decorated.
-import core.numba_cache  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """Numba indicator kernels on one asset's full history. Every value at bar t uses bars <= t only."""
 from __future__ import annotations
 
+import core.numba_cache  # noqa: F401  (first: keys numba's cache on every kernel source)
 import math
 
 import numpy as np

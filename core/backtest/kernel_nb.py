@@ -7,6 +7,7 @@ every window resets, so the hot loop allocates nothing.
 """
 from __future__ import annotations
 
+import core.numba_cache  # noqa: F401  (first: keys numba's cache on every kernel source)
 import numpy as np
 from numba import njit, prange
 

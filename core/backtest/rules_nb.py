@@ -3,6 +3,7 @@ once per window, and the exit schedule of one position (the same composition as 
 core/monitor/levels.py, checked against it by tests/backtest/test_exit_schedule.py)."""
 from __future__ import annotations
 
+import core.numba_cache  # noqa: F401  (first: keys numba's cache on every kernel source)
 from numba import njit
 
 from core import policy

@@ -2,6 +2,7 @@
 close equity and trade tallies, and the regime-balanced mean of those scores."""
 from __future__ import annotations
 
+import core.numba_cache  # noqa: F401  (first: keys numba's cache on every kernel source)
 import math
 
 import numpy as np

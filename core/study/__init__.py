@@ -3,7 +3,6 @@
 Kernels live in `study_nb`; `runner` loads and shapes inputs; `aggregate` and `summary` turn
 the raw returns into statistics and sentences; `html_report` draws them.
 """
-import core.numba_cache  # noqa: F401  (first: keys the numba cache on every kernel source)
 from core.study.runner import StudyConfig, StudyInputs, StudyResult, load_study_inputs, run_study
 
 __all__ = ["StudyConfig", "StudyInputs", "StudyResult", "load_study_inputs", "run_study"]

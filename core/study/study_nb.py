@@ -18,6 +18,7 @@ rule. The fill rules follow vectorbt 1.2 `Portfolio.from_signals` (the test orac
 """
 from __future__ import annotations
 
+import core.numba_cache  # noqa: F401  (first: keys numba's cache on every kernel source)
 import numpy as np
 from numba import njit, prange
 
