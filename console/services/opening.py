@@ -66,9 +66,11 @@ def read_only_gateway(network: str, base_url: str | None, address: str | None,
 
 
 def watch_gateway(network: str, address: str, read_only: bool) -> HyperliquidGateway:
-    """The console's gateway on testnet or mainnet: read-only without a key, else signing from the env."""
-    make = HyperliquidGateway if read_only else HyperliquidGateway.from_env
-    return make(network, account_address=address, allow_mainnet=network == "mainnet")
+    """The console's gateway on testnet or mainnet (after console.mainnet_guard): read-only without a
+    key, else signing from the env."""
+    if read_only:
+        return read_only_gateway(network, None, address)
+    return signing_gateway(network, None, address, allow_mainnet=network == "mainnet")
 
 
 def paper_gateway(base_url: str, private_key: str | None, address: str) -> HyperliquidGateway:
