@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from console.widgets.snapshot_watch import follow_snapshot
 from core import policy
+from core.monitor.records import OPEN_FOR_EXECUTION
 from core.monitor.snapshot import RiskSnapshot
 from core.vocabulary import ActionKind, ActionStatus, BreakerState
 
@@ -26,7 +27,6 @@ WHAT_IT_DOES = {
 
 # What the breaker's own action is waiting for, by the state's action kind (SPEC 5).
 BREAKER_ACTION = {BreakerState.REDUCING.name: ActionKind.REDUCE, BreakerState.EMERGENCY.name: ActionKind.EXIT_ALL}
-IN_FLIGHT = (ActionStatus.APPROVED, ActionStatus.SENDING)
 
 
 def breaker_duty(snap: RiskSnapshot) -> str:
@@ -40,7 +40,7 @@ def breaker_duty(snap: RiskSnapshot) -> str:
     if any(a.status == ActionStatus.PENDING for a in mine):
         return does
     rest = f"stops stay {STOPS}"
-    if any(a.status in IN_FLIGHT for a in mine):
+    if any(a.status in OPEN_FOR_EXECUTION for a in mine):
         return f"{'closing everything' if kind == ActionKind.EXIT_ALL else REDUCE}: approved, sending; {rest}"
     if kind == ActionKind.EXIT_ALL and not snap.positions:
         return "everything closed; new risk stays blocked until a breaker reset (R)"
