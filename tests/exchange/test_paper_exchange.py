@@ -16,6 +16,7 @@ from hyperliquid.utils.types import Cloid
 from core.errors import BadInputError
 from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 from core.exchange.paper.scenario import available_scenarios, load_scenario
+from core.exchange.paper.ticks import push_tick
 from tests.support.paper import post_exchange, sdk_exchange, sdk_info
 
 TIMEOUT_S = 5.0
@@ -186,6 +187,25 @@ def test_trigger_stop_fires_when_the_simulated_price_crosses(paper, trader):
     assert fills[0]["dir"] == "Close Long" and float(fills[0]["px"]) < stop_px * 1.001
     limits = info(paper).user_rate_limit(trader.address)
     assert limits["nRequestsUsed"] == 2 and float(limits["cumVlm"]) > 0
+
+
+@pytest.mark.parametrize("bar_pct, fill_at_most_pct", [
+    ((+1.0, +1.0, -1.0, +0.5), 0.0),  # a wick through the stop, closing above it: fills at the stop
+    ((-3.0, -2.0, -4.0, -2.5), -3.0),  # a gap through it: fills at the open, not back at the stop
+])
+def test_a_stop_market_fills_where_the_bar_crossed_it_never_better(paper, trader, bar_pct, fill_at_most_pct):
+    ex = sdk_exchange(paper, trader)
+    mid = paper.mids()["BTC"]
+    ex.order("BTC", True, 0.2, round(mid * 1.01), {"limit": {"tif": "Ioc"}})
+    stop_px = round(mid)
+    ex.order("BTC", False, 0.2, round(mid * 0.8), {"trigger": {"triggerPx": stop_px, "isMarket": True, "tpsl": "sl"}},
+             reduce_only=True)
+    bar = tuple(stop_px * (1 + pct / 100) for pct in bar_pct)
+    push_tick(paper, paper.market.series("BTC").last_open_ms() + MINUTE_MS, {"BTC": bar})
+    fill = info(paper).user_fills(trader.address)[0]
+    assert fill["dir"] == "Close Long" and float(fill["sz"]) == 0.2
+    assert float(fill["px"]) <= stop_px * (1 + fill_at_most_pct / 100) < bar[3]  # the close would have paid more
+    assert float(fill["px"]) > stop_px * (1 + fill_at_most_pct / 100) * 0.995  # a book's depth away, no more
 
 
 def test_order_status_by_oid_and_unknown(paper, trader):

@@ -54,9 +54,9 @@ class BarSeries:
         return float(self._ohlcv[self._n - 1, 3])
 
     def last_bar_range(self) -> tuple[float, float, float]:
-        """(close, high, low) of the newest bar."""
-        o, h, l, c, _ = self._ohlcv[self._n - 1]
-        return float(c), float(h), float(l)
+        """(open, high, low) of the newest bar."""
+        o, h, l, _, _ = self._ohlcv[self._n - 1]
+        return float(o), float(h), float(l)
 
     def last_open_ms(self) -> int:
         return int(self._time_ms[self._n - 1])

@@ -2,7 +2,9 @@
 
 IOC and marketable parts of GTC orders take liquidity from the simulated book (`book.py`);
 resting limits fill when a later minute bar trades through them; trigger orders fire when a
-bar's high/low crosses the trigger price. Every error string is Hyperliquid's wording.
+bar's high/low crosses the trigger price, and take liquidity at the price where the bar crossed it
+(the trigger, or the open when the bar gapped through), as the venue fires the moment the mark
+crosses, not at the minute's close. Every error string is Hyperliquid's wording.
 """
 from __future__ import annotations
 
@@ -161,11 +163,11 @@ class Engine:
         """After each simulated minute: fire triggers, fill crossed resting limits."""
         for order in [o for o in self.ledger.orders.values() if o.is_active]:
             series = self.market.series(order.coin)
-            _, high, low = series.last_bar_range()
+            open_px, high, low = series.last_bar_range()
             account = self.ledger.accounts[order.user]
             if order.trigger is not None:
                 if self._crossed(order, high, low):
-                    self._fire(account, order)
+                    self._fire(account, order, self._crossing_px(order, open_px))
             elif (order.is_buy and low <= order.limit_px) or (not order.is_buy and high >= order.limit_px):
                 self._fill_resting(account, order)
 
@@ -176,13 +178,22 @@ class Engine:
         rising = order.is_buy == stop  # buy stops and sell take-profits fire on a rise
         return high >= px if rising else low <= px
 
-    def _fire(self, account: Account, order: PaperOrder) -> None:
+    @staticmethod
+    def _crossing_px(order: PaperOrder, open_px: float) -> float:
+        """Where the bar's path first reached the trigger: the trigger itself, or the open when
+        the bar opened beyond it (a gap fills at the open, never back at the trigger)."""
+        px = order.trigger["triggerPx"]
+        rising = order.is_buy == (order.trigger["tpsl"] == "sl")
+        return max(px, open_px) if rising else min(px, open_px)
+
+    def _fire(self, account: Account, order: PaperOrder, mid: float) -> None:
+        """Turn a crossed trigger into a plain order taking liquidity around `mid`, the price
+        at the crossing (a stop-market therefore never fills better than its trigger)."""
         if order.reduce_only and not self._reduces(account, order.coin, order.is_buy):
             self._finish(order, "canceled")
             return
         if order.is_position_tpsl:
             order.sz = abs(account.szi(order.coin))
-        mid = self.market.mid(order.coin)
         if order.trigger["isMarket"]:
             worst = mid * (1 + TRIGGER_MARKET_SLIPPAGE if order.is_buy else 1 - TRIGGER_MARKET_SLIPPAGE)
             order.limit_px = max(order.limit_px, worst) if order.is_buy else min(order.limit_px, worst)

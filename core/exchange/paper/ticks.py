@@ -17,11 +17,12 @@ from core.exchange.paper.player import MS_PER_MINUTE
 TICK_VOLUME_BASE = 1.0  # candles need a volume; replay does not model it
 
 
-def push_tick(exchange: PaperExchange, time_ms: int, prices: Mapping[str, float], now_after_ms: int | None = None
-              ) -> None:
+def push_tick(exchange: PaperExchange, time_ms: int, prices: Mapping[str, float | tuple[float, float, float, float]],
+              now_after_ms: int | None = None) -> None:
     """Append one tick as the bar at `time_ms` (after the last bar): every coin in `prices` moves
-    there, the others repeat their last price; the venue clock becomes `now_after_ms` (default one
-    minute later), then triggers and resting orders are checked."""
+    there (a price, or an (open, high, low, close) bar for a test that needs a wick), the others
+    repeat their last price; the venue clock becomes `now_after_ms` (default one minute later),
+    then triggers and resting orders are checked."""
     with exchange._lock:
         market = exchange.market
         last = {name: series for name, series in market._series.items()}
@@ -29,8 +30,9 @@ def push_tick(exchange: PaperExchange, time_ms: int, prices: Mapping[str, float]
             if len(series) and time_ms <= int(series._time_ms[len(series) - 1]):
                 raise ValueError(f"tick at {time_ms} is not after the last bar of {name}")
         for name, series in last.items():
-            px = float(prices.get(name, series.last_close()))
-            series.append(time_ms, px, px, px, px, TICK_VOLUME_BASE)
+            bar = prices.get(name, series.last_close())
+            o, h, l, c = (float(bar),) * 4 if isinstance(bar, (int, float)) else map(float, bar)
+            series.append(time_ms, o, h, l, c, TICK_VOLUME_BASE)
         market._next_minute_ms = time_ms + MS_PER_MINUTE if now_after_ms is None else int(now_after_ms)
         market.time_ms = max(market.time_ms, market._next_minute_ms + market.clock_offset_ms)  # replies' venue time
         for listener in market.minute_listeners:
