@@ -9,12 +9,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from core.log_routing import route_logging
 from storage.log_repo import LogRepo
 from storage.store import Store, StoreBusyError
 
 LOG_FILE_BYTES = 5 * 1024 * 1024
 LOG_FILE_BACKUPS = 3
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class StoreLogHandler(logging.Handler):
@@ -68,40 +68,21 @@ class StoreLogHandler(logging.Handler):
 
 def configure_logging(log_path: Path | None, store: Store | None, level: int = logging.INFO,
                       stderr: bool = False) -> None:
-    """Route the `evorisk`, `core`, `storage` and `console` loggers; the SDK stays above DEBUG
-    because it logs whole signed payloads at DEBUG.
-
-    Called first with no file and no store (console.cli.main), so a failure before the database
-    is open never falls through to logging's last-resort handler (which prints tracebacks);
-    `stderr` (--verbose) shows records on stderr. A log file that cannot be opened is skipped."""
-    root = logging.getLogger()
-    root.setLevel(level)
-    for h in list(root.handlers):
-        if getattr(h, "_evorisk", False):
-            root.removeHandler(h)
-            h.close()
-    fmt = logging.Formatter(LOG_FORMAT)
-    handlers: list[logging.Handler] = [logging.NullHandler()]  # never the last-resort handler
-    if stderr:
-        handlers.append(logging.StreamHandler())
+    """Route the `evorisk`, `core`, `storage` and `console` loggers (core.log_routing) to the log
+    file and the app_log table; `stderr` (--verbose) shows records on stderr too. A log file that
+    cannot be opened is skipped."""
+    files: list[logging.Handler] = []
     if log_path is not None:
         if store is not None and Path(store.path).resolve() == log_path.resolve():
             log_path = log_path.with_name(log_path.name + ".log")  # --db x.log: never append text to the db
         try:
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            handlers.append(logging.handlers.RotatingFileHandler(log_path, maxBytes=LOG_FILE_BYTES,
-                                                                 backupCount=LOG_FILE_BACKUPS))
+            files.append(logging.handlers.RotatingFileHandler(log_path, maxBytes=LOG_FILE_BYTES,
+                                                              backupCount=LOG_FILE_BACKUPS))
         except OSError:
             pass  # a read-only directory: the app_log table still has the records
-    for h in handlers:
-        h.setFormatter(fmt)
+    rows: list[logging.Handler] = []
     if store is not None:
-        sh = StoreLogHandler(store)
-        sh.setFormatter(logging.Formatter("%(message)s"))
-        handlers.append(sh)
-    for h in handlers:
-        h._evorisk = True  # type: ignore[attr-defined]
-        root.addHandler(h)
-    logging.getLogger("hyperliquid").setLevel(logging.INFO)
-    logging.getLogger("numba").setLevel(logging.WARNING)
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
+        rows.append(StoreLogHandler(store))
+        rows[0].setFormatter(logging.Formatter("%(message)s"))
+    route_logging(level, stderr, formatted=files, preformatted=rows)

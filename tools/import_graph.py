@@ -8,7 +8,8 @@ console/, core/ and storage/ with `ast` (nothing is imported or executed) and pr
   they are not edges). A function-level import hides a cycle from Python but not from a reader.
 - the function-level imports per package, and those of them that are not *heavy*: a lazy import
   is justified only when it keeps numba, pandas, vectorbt or plotly (directly, or through the
-  imported module's own module-level imports) or an optional extra out of start-up.
+  imported module's own module-level imports), Textual, the exchange SDK or an optional extra out
+  of start-up.
 
 tests/structure/test_import_graph.py checks the same figures with the same code.
 """
@@ -29,6 +30,10 @@ HEAVY_LIBRARIES = frozenset({"numba", "pandas", "vectorbt", "plotly"})
 # The Textual app is only for `evorisk console`: the other commands (an operator's `approve` or
 # `actions` in a hurry) start without it (about 0.4 s of imports on this machine).
 UI_LIBRARIES = frozenset({"textual"})
+# The exchange SDK and its signing stack (eth_account: pydantic, pycryptodome, cytoolz): about
+# 0.35 s of imports that `--help`, a usage error and the commands that only read the database do
+# without; a module is heavy when it reaches them (the gateway, the paper exchange's auth).
+SDK_LIBRARIES = frozenset({"eth_account", "hyperliquid"})
 # Third-party packages that import a heavy library at their own module level (checked with
 # `python -c "import sys, X; print('pandas' in sys.modules)"`): arch (numba, pandas) and
 # sqlite_utils (pandas, for its type detection), which makes every module that opens the store heavy.
@@ -114,7 +119,7 @@ def _package(module: str) -> str:
 
 
 def _is_heavy_external(name: str) -> bool:
-    return _root(name) in HEAVY_LIBRARIES | HEAVY_THIRD_PARTY | UI_LIBRARIES
+    return _root(name) in HEAVY_LIBRARIES | HEAVY_THIRD_PARTY | UI_LIBRARIES | SDK_LIBRARIES
 
 
 def module_files(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> dict[str, Path]:
