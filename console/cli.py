@@ -12,18 +12,17 @@ import logging
 import sqlite3
 import sys
 import traceback
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from console.commands import (alerts, backtest, data_fetch, evolve, monitor, paper_exchange, promote, replay, report,
-                              size, study)
+from console.commands import (alerts, backtest, data_fetch, evolve, monitor, operator_console, paper_exchange, promote,
+                              replay, report, size, study)
 from console.exit_codes import EXIT_BAD_INPUT, EXIT_BUG, EXIT_CANCELLED, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
-from console.mainnet_guard import require_mainnet_confirmation
 from core.errors import (BadInputError, DataValidationError, EvoriskError, ExchangeUnavailableError,
                          StorageUnavailableError)
 from core.genome import GENE_SPECS, decode, decoded_rows, load_genome_file
+from core.log_routing import route_logging
 from core.market.loader import check_files, expand_paths
 from core.market.ohlcv import date_text
 
@@ -39,28 +38,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(EXIT_BAD_INPUT)
-
-
-def cmd_console(args: argparse.Namespace) -> int:
-    if args.network == "mainnet":
-        if not args.i_understand_mainnet:
-            sys.stderr.write("evorisk: mainnet needs --i-understand-mainnet (and a typed confirmation)\n")
-            return EXIT_BAD_INPUT
-        require_mainnet_confirmation(sys.stdin, sys.stdout, "the console")  # before the db, the key, the gateway
-    from console.services.opening import open_args_store  # heavy: the store (sqlite_utils loads pandas)
-
-    store = open_args_store(args)
-    if not (sys.stdout.isatty() and sys.stdin.isatty()):
-        from console.headless import headless_summary  # heavy: the live session's store
-
-        print(headless_summary(store, args.network))
-        return EXIT_OK
-
-    from console.app import EvoriskApp  # Textual: only this command needs it
-
-    EvoriskApp(network=args.network, db_path=Path(store.path), protect=args.protect,
-               read_only=getattr(args, "read_only", False)).run()
-    return EXIT_OK
 
 
 def cmd_data_check(args: argparse.Namespace) -> int:
@@ -112,13 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                 parents=[_global_flags(suppress_defaults=False)])
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
-    c = sub.add_parser("console", parents=[common], help="the operator console (default)")
-    c.add_argument("--network", choices=("paper", "testnet", "mainnet"), default="paper")
-    c.add_argument("--i-understand-mainnet", action="store_true", help=argparse.SUPPRESS)
-    c.add_argument("--protect", choices=("on", "off"),
-                   help="standing exit orders: on (recorded) or off (positions unprotected)")
-    c.add_argument("--read-only", action="store_true", help="watch only: never approve, promote or send")
-    c.set_defaults(func=cmd_console)
+    operator_console.register(sub, common)  # first: the default command
 
     d = sub.add_parser("data", parents=[common], help="market data files")
     dsub = d.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
@@ -140,11 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _early_logging(argv: list[str]) -> None:
     """Before anything can fail: records go nowhere but an explicit handler, so Python's
-    last-resort handler never prints a traceback to stderr; --verbose shows them on stderr."""
-    from storage.logsetup import configure_logging  # storage/__init__ opens sqlite_utils, which loads pandas
-
-    configure_logging(None, None, logging.DEBUG if "--verbose" in argv else logging.INFO,
-                      stderr=("--verbose" in argv))
+    last-resort handler never prints a traceback to stderr; --verbose shows them on stderr.
+    The store's handlers join when a command opens it (console.services.opening)."""
+    route_logging(logging.DEBUG if "--verbose" in argv else logging.INFO, stderr="--verbose" in argv)
 
 
 def main(argv: list[str] | None = None) -> int:

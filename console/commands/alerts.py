@@ -8,7 +8,6 @@ redacted URLs are ever printed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -16,6 +15,7 @@ from datetime import datetime, timezone
 
 from console import argtypes as at
 from console.exit_codes import EXIT_OK, EXIT_UNREACHABLE  # 3: a channel could not be reached, as for the exchange
+from console.views.listing import write_listing
 from core.alerts.detect import test_alert
 from core.alerts.dispatcher import AlertDispatcher, DispatchSettings
 from core.alerts.channels import url_channels
@@ -51,22 +51,18 @@ def delivery_text(d: dict) -> str:
 def cmd_alerts(args: argparse.Namespace) -> int:
     if args.action == "test":
         return cmd_alerts_test(args)
-    events = _repo(args).recent(args.limit)
-    if args.json:
-        sys.stdout.write(json.dumps(events) + "\n")
-        return EXIT_OK
-    if not events:
-        sys.stdout.write("no alerts yet\n")
-    for e in events:
-        repeats = f" (repeated {e['repeats']}x, not re-sent)" if e["repeats"] else ""
-        sys.stdout.write(f"#{e['id']} {_when(e['time_ms'])} UTC [{e['severity']}] {e['kind']}: {e['title']}"
-                         f"{repeats}\n")
-        if e["body"]:
-            sys.stdout.write(f"    {e['body']}\n")
-        for d in e["deliveries"] or [{"channel": "-", "target": "no channel", "status": "recorded only",
-                                      "attempts": 0}]:
-            sys.stdout.write(f"    -> {delivery_text(d)}\n")
+    write_listing(_repo(args).recent(args.limit), args.json, _event_lines, "no alerts yet")
     return EXIT_OK
+
+
+def _event_lines(e: dict) -> list[str]:
+    repeats = f" (repeated {e['repeats']}x, not re-sent)" if e["repeats"] else ""
+    lines = [f"#{e['id']} {_when(e['time_ms'])} UTC [{e['severity']}] {e['kind']}: {e['title']}{repeats}"]
+    if e["body"]:
+        lines.append(f"    {e['body']}")
+    lines += [f"    -> {delivery_text(d)}" for d in e["deliveries"]
+              or [{"channel": "-", "target": "no channel", "status": "recorded only", "attempts": 0}]]
+    return lines
 
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:

@@ -5,13 +5,14 @@ genome's out-of-sample metrics; restoring appends a copy of the previous one (hi
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from datetime import datetime, timezone
 
 from console import argtypes as at
+from console.cli_options import add_operator_option, operator
 from console.exit_codes import EXIT_OK
+from console.views.listing import write_listing
 
 
 def _repo(args: argparse.Namespace):
@@ -24,7 +25,7 @@ def _repo(args: argparse.Namespace):
 def cmd_promote(args: argparse.Namespace) -> int:
     from console.services.promotions import promote_genome
 
-    by = args.by or getpass.getuser()
+    by = operator(args)
     done = promote_genome(_repo(args), by, genome_id=args.genome_id, file=args.file, run_id=args.run)
     sys.stdout.write(f"promotion #{done.promotion_id}: {done.label} by {by}; the monitor uses it from its next "
                      f"cycle\n{done.interval_note}\n"
@@ -37,25 +38,25 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
 def cmd_promotions(args: argparse.Namespace) -> int:
     rows = _repo(args).promotions(args.limit)
-    if args.json:
-        sys.stdout.write(json.dumps(rows) + "\n")
-        return EXIT_OK
-    if not rows:
-        sys.stdout.write("nothing promoted: the monitor runs the default genome\n")
-    for i, row in enumerate(rows):
-        when = datetime.fromtimestamp(row["promoted_ms"] / 1000, timezone.utc).isoformat(timespec="seconds")
-        active = " (active)" if i == 0 else ""
-        source = f"run {row['run_id']}" if row["run_id"] is not None else "no run"
-        restored = f" restored from #{row['restored_from']}" if row["restored_from"] else ""
-        sys.stdout.write(f"#{row['id']}{active} {when} by {row['promoted_by']}: {row['label']} ({source}){restored} "
-                         f"oos={json.dumps(row['oos_metrics'], sort_keys=True)}\n")
+    write_listing(list(enumerate(rows)), args.json, _promotion_lines,
+                  "nothing promoted: the monitor runs the default genome", json_rows=rows)
     return EXIT_OK
+
+
+def _promotion_lines(numbered: tuple[int, dict]) -> list[str]:
+    i, row = numbered
+    when = datetime.fromtimestamp(row["promoted_ms"] / 1000, timezone.utc).isoformat(timespec="seconds")
+    active = " (active)" if i == 0 else ""
+    source = f"run {row['run_id']}" if row["run_id"] is not None else "no run"
+    restored = f" restored from #{row['restored_from']}" if row["restored_from"] else ""
+    return [f"#{row['id']}{active} {when} by {row['promoted_by']}: {row['label']} ({source}){restored} "
+            f"oos={json.dumps(row['oos_metrics'], sort_keys=True)}"]
 
 
 def cmd_restore_previous(args: argparse.Namespace) -> int:
     from console.services.promotions import restore_previous
 
-    by = args.by or getpass.getuser()
+    by = operator(args)
     pid, prev = restore_previous(_repo(args), by)
     sys.stdout.write(f"promotion #{pid}: restored #{prev['id']} ({prev['label']}) by {by}\n")
     return EXIT_OK
@@ -67,7 +68,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     src.add_argument("--genome-id", type=at.row_id, help="a genome stored by an evolution run")
     src.add_argument("--file", help="a genome JSON file")
     p.add_argument("--run", type=at.row_id, help="the run it comes from")
-    p.add_argument("--by", help="operator name (default: the login name)")
+    add_operator_option(p)
     p.set_defaults(func=cmd_promote)
 
     ls = sub.add_parser("promotions", parents=[common], help="promotion history, newest (active) first")
@@ -76,5 +77,5 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ls.set_defaults(func=cmd_promotions)
 
     rp = sub.add_parser("restore-previous", parents=[common], help="re-activate the previous promotion")
-    rp.add_argument("--by", help="operator name (default: the login name)")
+    add_operator_option(rp)
     rp.set_defaults(func=cmd_restore_previous)

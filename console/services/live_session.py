@@ -2,9 +2,9 @@
 and the monitor service polling it with the active genome; plus the operator's requests (reset
 the breaker, propose an exit again) that the CLI writes the same way.
 
-On paper, the console signs with a throw-away API wallet that the paper exchange approves for the
-demo account, exactly as an operator approves an agent on Hyperliquid: the real SDK signs every
-order, and no secret is ever stored.
+On paper, the console signs with a throw-away API wallet approved for the demo account
+(console.services.opening.paper_demo_gateway). The monitor itself starts as the headless one does
+(console.services.monitor_runner): it acts when it can take the account's lease, else it watches.
 """
 from __future__ import annotations
 
@@ -13,26 +13,21 @@ import os
 from dataclasses import dataclass, replace
 from typing import Callable
 
-import eth_account
-
-from console.services.opening import paper_gateway, watch_gateway
+from console.services.monitor_runner import LeaseMode, MonitorRun, open_monitor
+from console.services.opening import paper_demo_gateway, watch_gateway
 from console.services.promotions import record_protection, wall_ms
 from core.alerts.dispatcher import AlertDispatcher
-from core.alerts.factory import build_dispatcher
 from core.alerts.model import Alert
 from core.errors import BadInputError
 from core.exchange.paper.exchange import PaperExchange, PaperSettings
 from core.exchange.paper.scenario import available_scenarios
-from core.monitor.genome_source import GenomeSource
-from core.monitor.monitor_lease import MonitorLeaseHolder, MonitorRunning
+from core.monitor.monitor_lease import MonitorLeaseHolder
 from core.monitor.operator_requests import RESET_REQUEST_KEY
-from core.monitor.service import MonitorService, MonitorSettings
+from core.monitor.service import MonitorService
 from core.monitor.snapshot import RiskSnapshot
 from core.monitor.standing import PROTECTION_KEY
 from core.monitor.supersede import EXIT_REQUEST_KEY, EXIT_REQUEST_OUTCOME_KEY
-from core.operator_settings import load_settings
 from storage import Store
-from storage.alert_repo import AlertRepo
 from storage.monitor_repo import MonitorRepo
 
 log = logging.getLogger("evorisk.console.live")
@@ -54,11 +49,25 @@ def request_exit(repo: MonitorRepo, operator: str, coin: str | None = None) -> N
 
 @dataclass
 class LiveSession:
-    service: MonitorService
-    repo: MonitorRepo
+    monitor: MonitorRun
     paper: PaperExchange | None  # when on paper
-    lease: MonitorLeaseHolder | None = None  # None: read-only
-    alerts: AlertDispatcher | None = None
+
+    @property
+    def service(self) -> MonitorService:
+        return self.monitor.service
+
+    @property
+    def repo(self) -> MonitorRepo:
+        return self.monitor.repo
+
+    @property
+    def lease(self) -> MonitorLeaseHolder | None:
+        """None: read-only (another monitor acts for the account)."""
+        return self.monitor.lease
+
+    @property
+    def alerts(self) -> AlertDispatcher:
+        return self.monitor.alerts
 
     @property
     def can_switch_scenario(self) -> bool:
@@ -68,51 +77,42 @@ class LiveSession:
     def start(cls, network: str, store: Store, scenario: str = "demo",
               on_snapshot: Callable[[RiskSnapshot], None] | None = None, poll_interval_s: float | None = None,
               seed: int = 7, paper_speed: float | None = None, protect: str | None = None,
-              on_alert: Callable[[Alert], None] | None = None, read_only: bool = False) -> "LiveSession":
+              on_alert: Callable[[Alert], None] | None = None, read_only: bool = False,
+              polling: bool = True) -> "LiveSession":
         """`protect`: "off" = no standing exits whatever is recorded (--protect off), "on" = switch
         them on (recorded); None follows the record, and the paper demo starts protected. `on_alert`
         is the console's alert callback (toast + bell); it must only post a message. `read_only`: no
-        signing key at all, so nothing can be sent, not even the policy's stops."""
+        signing key at all, so nothing can be sent, not even the policy's stops. `polling=False`:
+        the caller runs the cycles itself (the headless summary's one cycle)."""
         paper = None
         if network == "paper":
             settings = PaperSettings(scenario=scenario, seed=seed)
             if paper_speed is not None:
                 settings = replace(settings, speed=paper_speed)
             paper = PaperExchange(settings).start()
-            address = paper.demo_address
-            key = None
-            if not read_only:
-                agent = eth_account.Account.create()
-                paper.approve_agent(paper.demo_address, agent.address)
-                key = agent.key.hex()
-            gateway = paper_gateway(paper.base_url, key, address)
-            interval = poll_interval_s or PAPER_POLL_INTERVAL_S
+            gateway = paper_demo_gateway(paper, signing=not read_only)
+            address, interval = paper.demo_address, poll_interval_s or PAPER_POLL_INTERVAL_S
         else:
             address = os.environ.get(ADDRESS_ENV, "")
             if not address:
                 raise BadInputError(f"set {ADDRESS_ENV} to the account address to watch on {network}")
             gateway = watch_gateway(network, address, read_only)
             interval = poll_interval_s or LIVE_POLL_INTERVAL_S
-        operator = load_settings()
         repo = MonitorRepo(store)
         if protect == "on" or (protect is None and paper is not None and repo.get_value(PROTECTION_KEY) is None):
             record_protection(repo, True, "console" if protect == "on" else "paper demo",
                               "--protect on" if protect == "on" else "the paper demo starts protected")
-        lease: MonitorLeaseHolder | None = MonitorLeaseHolder(repo, address, wall_ms)
         try:
-            lease.acquire()
-            lease.start_heartbeat()
-        except MonitorRunning as exc:  # another monitor acts for this account: the console only watches
-            log.warning("read-only: %s", exc)
-            lease = None
-        alerts = build_dispatcher(operator.alerts, AlertRepo(store), wall_ms, on_alert, watcher=lease is None)
-        settings = MonitorSettings(address, poll_interval_s=interval, can_trade=gateway.signer_address is not None,
-                                   read_only=lease is None, perp=operator.risk, protect_off=protect == "off")
-        service = MonitorService(gateway, repo, settings, GenomeSource(repo), wall_ms, on_snapshot, lease=lease,
-                                 alerts=alerts)
-        service.start()
+            monitor = open_monitor(gateway, repo, address, interval, LeaseMode.TAKE_OR_WATCH,
+                                   protect_off=protect == "off", on_snapshot=on_snapshot, on_alert=on_alert)
+        except BaseException:
+            if paper is not None:
+                paper.stop()
+            raise
+        if polling:
+            monitor.service.start()
         log.info("live session on %s watching %s every %.1f s", network.upper(), address, interval)
-        return cls(service, repo, paper, lease, alerts)
+        return cls(monitor, paper)
 
     def scenario_names(self) -> list[str]:
         """The shipped paper scenarios (none off paper): a new scenario file needs no console change."""
@@ -151,11 +151,15 @@ class LiveSession:
         self.service.run_cycle()
 
     def stop(self) -> None:
-        self.service.stop()
-        if self.lease is not None:
-            self.lease.release()
-            self.lease = None
-        if self.alerts is not None:
-            self.alerts.stop()
+        self.monitor.stop()
         if self.paper is not None:
             self.paper.stop()
+
+
+def paper_demo_cycle(store: Store) -> RiskSnapshot:
+    """One monitor cycle on a fresh paper demo, for the console without a terminal (CI, pipes)."""
+    session = LiveSession.start("paper", store, polling=False)
+    try:
+        return session.service.run_cycle()
+    finally:
+        session.stop()

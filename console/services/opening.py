@@ -1,18 +1,26 @@
 """The one place that opens the SQLite store and the exchange gateways.
 
-CLI commands, the console and the data resolver all come here, so the database is always refused
-the same way (not SQLite, or written by a newer evorisk) and logging always lands in its .log file
-and app_log table; and a gateway is signing only where a caller asked for one.
+CLI commands, the console, the replay and the data resolver all come here, so the database is
+always refused the same way (not SQLite, or written by a newer evorisk) and logging always lands in
+its .log file and app_log table; and a gateway is signing only where a caller asked for one. On
+the paper exchange a throw-away API wallet is approved for the demo account, exactly as an
+operator approves an agent on Hyperliquid: the real SDK signs every order, no secret is stored.
 """
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import eth_account
 
 from core.exchange.gateway import HyperliquidGateway
 from storage import Store, default_db_path
 from storage.logsetup import configure_logging
 from storage.open import open_store_checked
+
+if TYPE_CHECKING:  # the caller started it; the server package is not needed to open a gateway
+    from core.exchange.paper import PaperExchange
 
 
 def store_path(db: str | Path | None) -> Path:
@@ -40,6 +48,12 @@ def open_console_store(db: str | Path | None) -> Store:
     store = Store(path)
     configure_logging(path.with_suffix(".log"), store)
     return store
+
+
+def open_scratch_store(path: str | Path) -> Store:
+    """A working database of the caller's own (the replay's temporary one): no log routing, so the
+    operator's log file and app_log stay where the command put them."""
+    return Store(Path(path))
 
 
 def read_gateway(network: str, base_url: str | None, timeout_s: float) -> HyperliquidGateway:
@@ -73,6 +87,25 @@ def watch_gateway(network: str, address: str, read_only: bool) -> HyperliquidGat
     return signing_gateway(network, None, address, allow_mainnet=network == "mainnet")
 
 
-def paper_gateway(base_url: str, private_key: str | None, address: str) -> HyperliquidGateway:
-    """A gateway on an in-process paper exchange, signing with a throw-away agent key (or none)."""
-    return HyperliquidGateway("paper", base_url=base_url, private_key=private_key, account_address=address)
+def paper_gateway(base_url: str, private_key: str | None, address: str,
+                  timeout_s: float | None = None) -> HyperliquidGateway:
+    """A gateway on a paper exchange, signing with `private_key` (or reading only, without one)."""
+    extra = {} if timeout_s is None else {"timeout_s": timeout_s}
+    return HyperliquidGateway("paper", base_url=base_url, private_key=private_key, account_address=address, **extra)
+
+
+def paper_demo_gateway(paper: PaperExchange, signing: bool = True,
+                       timeout_s: float | None = None) -> HyperliquidGateway:
+    """A gateway on an in-process paper exchange's demo account: signing with a fresh agent key the
+    exchange approves for the account, or (signing=False) with no key at all."""
+    key = None
+    if signing:
+        agent = eth_account.Account.create()
+        paper.approve_agent(paper.demo_address, agent.address)
+        key = agent.key.hex()
+    return paper_gateway(paper.base_url, key, paper.demo_address, timeout_s)
+
+
+def address_of_key(private_key: str) -> str:
+    """The account a private key signs for (the paper server lets it sign for the demo account)."""
+    return eth_account.Account.from_key(private_key).address

@@ -1,8 +1,9 @@
 """One line per monitor cycle (or one JSON object): what `evorisk monitor --headless` prints per
-poll and the headless console's summary shows."""
+poll and the headless console's summary shows; and the stderr lines of a database episode."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timezone
 
 from core.monitor.snapshot import RiskSnapshot
@@ -41,3 +42,22 @@ def snapshot_line(snap: RiskSnapshot, as_json: bool) -> str:
     line += f" STALE: {snap.data_error}" if snap.data_error else ""
     line += f" WARNING: {snap.poll_warning}" if snap.poll_warning else ""
     return line + (f" DB: {snap.db_error} (nothing stored, proposed or sent)" if snap.db_error else "")
+
+
+class DbEpisodes:
+    """One stderr line when the database starts refusing writes and one when it recovers, however
+    many polls the episode lasts (every poll's own line still carries the DB field)."""
+
+    def __init__(self, err=None):
+        self.err = err or sys.stderr
+        self.current: str | None = None
+
+    def see(self, snap: RiskSnapshot) -> None:
+        if snap.db_error and self.current is None:
+            self.err.write(f"evorisk: monitor blocked: {snap.db_error}; nothing is proposed or sent until "
+                           "the database can be written\n")
+            self.err.flush()
+        elif not snap.db_error and self.current is not None:
+            self.err.write("evorisk: database writable again; the monitor proposes and sends as usual\n")
+            self.err.flush()
+        self.current = snap.db_error

@@ -224,7 +224,7 @@ def test_the_clamped_stop_stays_put_as_the_price_walks_towards_liquidation(side)
 
 
 def test_each_headless_json_line_carries_the_perp_risk_keys():
-    from console.commands.monitor import snapshot_line
+    from console.views.monitor_line import snapshot_line
     from tests.support.risk_snapshots import perp_snapshot
 
     line = json.loads(snapshot_line(perp_snapshot(), as_json=True))

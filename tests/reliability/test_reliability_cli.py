@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import build_parser, main
-from console.commands.monitor import DbEpisodes, snapshot_line
+from console.views.monitor_line import DbEpisodes, snapshot_line
 from core.files import write_text_atomic
 from storage.logsetup import StoreLogHandler
 from storage.monitor_repo import MonitorRepo
@@ -357,7 +357,7 @@ def test_s33_mainnet_monitor_without_the_flag_or_a_terminal_is_refused_before_an
 
 
 def test_s33_read_only_mainnet_market_data_never_loads_the_key(monkeypatch):
-    from console.data_spec import read_gateway
+    from console.services.data_spec import read_gateway
     from core.exchange.errors import GatewayConfigError
 
     monkeypatch.setenv("EVORISK_PRIVATE_KEY", "0x" + "4" * 64)
