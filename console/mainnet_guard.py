@@ -4,7 +4,7 @@
 The flag proves intent at the time the command was written (a script, shell history); the typed
 word proves a person is at the terminal now. Without a terminal there is nobody to ask, so a
 live mainnet session is refused. Read-only market data (`data fetch --network mainnet`) never
-loads the key and needs neither (console.data_spec.read_gateway).
+loads the key and needs neither (console.services.data_spec.read_gateway).
 """
 from __future__ import annotations
 

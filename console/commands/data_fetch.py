@@ -1,8 +1,8 @@
 """`evorisk data fetch` and `evorisk data list`: the Hyperliquid candle cache from the command line.
 
-Registered under the `data` group by console/cli.py. The fetching itself is
-core.market.hl_fetch; this module builds the gateway, shows progress on a terminal and prints
-one line per coin (problems on stderr, exit 2 for rejected candles, 3 for an exchange failure).
+Registered under the `data` group by console/cli.py. The fetching is console/services/candles.py
+(core.market.hl_fetch underneath); this module shows progress on a terminal and prints one line
+per coin (problems on stderr, exit 2 for rejected candles, 3 for an exchange failure).
 """
 from __future__ import annotations
 
@@ -18,9 +18,7 @@ from rich.table import Table
 
 from console import argtypes as at
 from console.exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_UNREACHABLE
-from core.errors import BadInputError
-from core.market.candles import INTERVAL_MS, candle_time_text, missing_candles
-from core.market.hl_fetch import FetchSettings, fetch_coins
+from core.market.candles import INTERVAL_MS, candle_time_text
 
 PIPE_WIDTH_COLUMNS = 120
 DEFAULT_TIMEOUT_S = 10.0  # a 5000-candle page is ~1 MB of JSON; give it more than a poll's 5 s
@@ -48,43 +46,34 @@ def register(dsub: argparse._SubParsersAction, common: argparse.ArgumentParser) 
     ls.set_defaults(func=cmd_list)
 
 
-def parse_coins(text: str) -> list[str]:
-    coins = [c.strip() for c in text.split(",") if c.strip()]
-    if not coins:
-        raise BadInputError("--coins needs at least one coin, e.g. BTC,ETH")
-    return list(dict.fromkeys(coins))
-
-
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from console.data_spec import parse_time_ms
-    from console.services.opening import open_args_store, read_gateway
-    from storage.candle_repo import CandleRepo
+    from console.services.candles import CandleFetch, parse_coins  # heavy: the store
+    from console.services.opening import open_args_store
 
     coins = parse_coins(args.coins)
-    settings = FetchSettings(interval=args.interval, since_ms=parse_time_ms(args.since) if args.since else None)
-    gateway = read_gateway(args.network, args.base_url, args.timeout)
-    repo = CandleRepo(open_args_store(args))
+    fetch = CandleFetch(open_args_store(args), args.network, args.base_url, args.timeout)
     if not args.json:
-        print(f"fetching {','.join(coins)} {args.interval} from {gateway.network} ({gateway.base_url})", flush=True)
+        print(f"fetching {','.join(coins)} {args.interval} from {fetch.gateway.network} ({fetch.gateway.base_url})",
+              flush=True)
     with _progress(sys.stdout.isatty() and not args.json, len(coins)) as (on_progress, on_done):
         def coin_done(result) -> None:
             on_done(result)
             if not args.json:
-                _print_result(repo, result)
+                _print_result(result, fetch.cached(result))
 
-        results = fetch_coins(gateway, repo, coins, settings, on_progress=on_progress, on_coin_done=coin_done)
-    for r in results:
+        done = fetch.run(coins, args.interval, args.since, on_progress=on_progress, on_coin_done=coin_done)
+    for r in done.results:
         for line in r.problems:
             sys.stderr.write(line + "\n")
     if args.json:
-        print(json.dumps({"results": [dict(asdict(r), notes=r.notes) for r in results],
-                          "weight_wait_s": settings.limiter.waited_s}))
-    if any(r.status == "rejected" for r in results):
+        print(json.dumps({"results": [dict(asdict(r), notes=r.notes) for r in done.results],
+                          "weight_wait_s": done.weight_wait_s}))
+    if any(r.status == "rejected" for r in done.results):
         return EXIT_BAD_INPUT
-    return EXIT_UNREACHABLE if any(r.status == "failed" for r in results) else EXIT_OK
+    return EXIT_UNREACHABLE if any(r.status == "failed" for r in done.results) else EXIT_OK
 
 
-def _print_result(repo, r) -> None:
+def _print_result(r, cached: dict | None) -> None:
     requests = f"{len(r.pages)} request(s)"
     if r.status != "ok":
         print(f"{r.coin} {r.interval}: {r.status}, nothing written ({requests}; why: see stderr)", flush=True)
@@ -94,9 +83,8 @@ def _print_result(repo, r) -> None:
                 f" .. {candle_time_text(r.last_new_ms)}")
     else:
         what = "up to date, nothing new"
-    cached = [s for s in repo.summary() if (s["source"], s["coin"], s["interval"]) == (r.source, r.coin, r.interval)]
-    total = (f"; cache {candle_time_text(cached[0]['first_ms'])} .. {candle_time_text(cached[0]['last_ms'])}, "
-             f"{cached[0]['rows']} rows") if cached else ""
+    total = (f"; cache {candle_time_text(cached['first_ms'])} .. {candle_time_text(cached['last_ms'])}, "
+             f"{cached['rows']} rows") if cached else ""
     print(f"{r.coin} {r.interval}: {what} ({requests}){total}", flush=True)
     for note in r.notes:
         print(f"  note: {note}", flush=True)
@@ -117,12 +105,10 @@ def _progress(enabled: bool, n_coins: int):
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from console.services.candles import cache_listing  # heavy: the store
     from console.services.opening import open_args_store
-    from storage.candle_repo import CandleRepo
 
-    rows = [dict(s, gaps=missing_candles(s["first_ms"], s["last_ms"], s["rows"], s["interval"]),
-                 first=candle_time_text(s["first_ms"]), last=candle_time_text(s["last_ms"]))
-            for s in CandleRepo(open_args_store(args)).summary()]
+    rows = cache_listing(open_args_store(args))
     if args.json:
         print(json.dumps({"candles": rows}))
         return EXIT_OK

@@ -20,9 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from console import argtypes as at
-from console.commands.backtest import DATA_HELP, add_hl_options
+from console.cli_options import DATA_HELP, add_hl_options
 from console.exit_codes import EXIT_CANCELLED, EXIT_OK
 from core.genome import GENE_SPECS, decode, decoded_rows
+from core.vocabulary import RunStatus
 
 CLUSTER_HELP = ("evaluate on a Dask cluster: tcp://HOST:PORT of a scheduler, or local:N worker processes "
                 "here (needs evorisk[cluster]); results are identical either way")
@@ -64,20 +65,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_evolve(args: argparse.Namespace) -> int:
-    # heavy: the store, and core.evolution (the kernel's numba)
-    from console.services.opening import open_args_store
+    from console.services.opening import open_args_store  # heavy: the store, and the kernel's numba
     from console.services.run_setup import start_run
     from core.evolution import EvolutionConfig
-    from core.evolution.cluster import cluster_evaluation
-    from core.evolution.memory import check_population_memory
     from core.evolution.walkforward import parse_fold
 
     config = EvolutionConfig(population_size=args.pop, generations=args.gens, seed=args.seed,
                              **_objective_options(args))
-    check_population_memory(config.population_size, config.offspring_size)  # before loading any data
     run = start_run(lambda: open_args_store(args), args.data, config, split=args.split,
                     fold=None if args.fold is None else parse_fold(args.fold), cluster=args.cluster,
-                    source_args=args)  # bad data or cluster: exit 2, no run
+                    source_args=args)  # bad data, memory or cluster: exit 2, no run
     _say_run_id(run.run_id, args.json)
     if run.split is not None and not args.json:
         print(f"walk-forward split: {run.split.rule}", flush=True)
@@ -88,8 +85,7 @@ def cmd_evolve(args: argparse.Namespace) -> int:
     if objective is not None and not args.json:
         print(f"fitness mode: --fitness {objective.fitness} --folds {objective.folds}: {objective.describe()}",
               flush=True)
-    with cluster_evaluation(args.cluster, run.evaluate, run.run_id) as evaluate:
-        return _drive(run.repo, run.run_id, evaluate, run.fingerprint, args.json, force=False, choose=run.choose)
+    return _drive(run, args, force=False)
 
 
 def windows_line(dataset) -> str:
@@ -106,17 +102,13 @@ def _objective_options(args: argparse.Namespace) -> dict:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    # heavy: the store, and core.evolution (the kernel's numba)
-    from console.services.opening import open_args_store
+    from console.services.opening import open_args_store  # heavy: the store, and the kernel's numba
     from console.services.run_setup import resume_run
-    from core.evolution.cluster import cluster_evaluation
     from storage.evolution_repo import EvolutionRepo
 
     run = resume_run(EvolutionRepo(open_args_store(args)), args.run_id, args.data, source_args=args)
     _say_run_id(args.run_id, args.json)
-    with cluster_evaluation(args.cluster, run.evaluate, args.run_id) as evaluate:
-        return _drive(run.repo, args.run_id, evaluate, run.fingerprint, args.json, force=args.force,
-                      choose=run.choose)
+    return _drive(run, args, force=args.force)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -143,26 +135,24 @@ def _say_run_id(run_id: int, as_json: bool) -> None:
     print(json.dumps({"run_id": run_id}) if as_json else f"run {run_id}", flush=True)
 
 
-def _drive(repo, run_id: int, evaluate, fingerprint: str, as_json: bool, force: bool, choose=None) -> int:
+def _drive(run, args: argparse.Namespace, force: bool) -> int:
     """Run to the end or to Ctrl-C, then print the best genome; exit 0 finished, 130 cancelled."""
-    from core.evolution import execute_run, stored_config
+    from console.services.runs import advance_run, generations_total  # heavy: the kernel's numba
 
     stop = threading.Event()
-    total = stored_config(repo, run_id).generations
-    with _cancel_on_sigint(stop), _progress(sys.stdout.isatty() and not as_json, total) as on_progress:
-        outcome = execute_run(repo, run_id, evaluate, fingerprint, on_progress=on_progress,
-                              should_stop=stop, force=force, fallback=True, choose=choose)
+    with _cancel_on_sigint(stop), _progress(sys.stdout.isatty() and not args.json, generations_total(run)) as on_progress:
+        outcome = advance_run(run, args.cluster, on_progress, stop, force=force, fallback=True)
     if outcome.discarded_generations:
-        sys.stderr.write(f"evorisk: warning: run {run_id}: corrupt checkpoints of generations "
+        sys.stderr.write(f"evorisk: warning: run {run.run_id}: corrupt checkpoints of generations "
                          f"{', '.join(map(str, outcome.discarded_generations))} were quarantined; resumed from the "
                          "newest valid one and recomputed them\n")
-    if as_json:
+    if args.json:
         print(json.dumps(_outcome_json(outcome)))
     else:
         _print_best(Console(soft_wrap=True), outcome)
-    if outcome.status == "cancelled":
-        sys.stderr.write(f"evorisk: run {run_id} cancelled after generation {outcome.generation}; "
-                         f"continue with: evorisk resume {run_id}\n")
+    if outcome.status == RunStatus.CANCELLED:
+        sys.stderr.write(f"evorisk: run {run.run_id} cancelled after generation {outcome.generation}; "
+                         f"continue with: evorisk resume {run.run_id}\n")
         return EXIT_CANCELLED
     return EXIT_OK
 

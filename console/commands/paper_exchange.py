@@ -2,28 +2,20 @@
 
 The first stdout line is JSON `{"base_url": ..., "demo_address": ...}` so scripts and tests can
 read where to connect; everything after goes to the log. If EVORISK_PRIVATE_KEY is set, its
-address may sign for the demo account (as the account itself, or as its approved agent).
+address may sign for the demo account (console/services/paper_server.py).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
-import threading
-
-import eth_account
 
 from console import argtypes as at
 from console.exit_codes import EXIT_OK
 from core.errors import BadInputError
-from core.exchange.network import private_key_from_env
-from core.exchange.paper import PaperExchange, PaperSettings
-from core.exchange.paper.demo import DEFAULT_DEMO_ADDRESS
 
 MAX_PORT = 65535
 SERVER_HOSTS = ("127.0.0.1", "localhost")  # IPv4 loopback only: the stdlib server binds AF_INET
-log = logging.getLogger("evorisk.cli")
 
 
 def cmd_paper_exchange(args: argparse.Namespace) -> int:
@@ -33,25 +25,12 @@ def cmd_paper_exchange(args: argparse.Namespace) -> int:
         raise BadInputError(f"--port must be 0-{MAX_PORT}, got {args.port}")
     if args.demo_address and not (args.demo_address.startswith("0x") and len(args.demo_address) == 42):
         raise BadInputError(f"--demo-address must be a 42-character 0x address, got {args.demo_address}")
-    key = private_key_from_env()
-    signer = eth_account.Account.from_key(key).address if key else None
-    demo = args.demo_address or signer or DEFAULT_DEMO_ADDRESS
-    settings = PaperSettings(host=args.host, port=args.port, scenario=args.scenario, seed=args.seed,
-                             demo_address=demo, speed=args.speed)
-    try:
-        paper = PaperExchange(settings).start()
-    except OSError as exc:
-        raise BadInputError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    if signer and signer.lower() != demo.lower():
-        paper.approve_agent(demo, signer)
+    from console.services.paper_server import serve_until_interrupted, start_paper_server  # heavy: the SDK
+
+    paper, demo = start_paper_server(args.host, args.port, args.scenario, args.seed, args.speed, args.demo_address)
     sys.stdout.write(json.dumps({"base_url": paper.base_url, "demo_address": demo}) + "\n")
     sys.stdout.flush()
-    try:
-        threading.Event().wait()  # serve until interrupted
-    except KeyboardInterrupt:
-        log.info("paper exchange interrupted")
-    finally:
-        paper.stop()
+    serve_until_interrupted(paper)
     return EXIT_OK
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 import numpy as np
 from rich.console import Console
@@ -18,12 +17,10 @@ from rich.table import Table
 from console import argtypes as at
 from console.exit_codes import EXIT_OK
 from console.outputs import guard_output
-from core.errors import BadInputError
-from core.study.aggregate import aggregate
+from console.services.study import run_stop_study, study_config, study_document, write_study_html
 from core.study.enums import EXIT_KIND_LABELS, ExitKind
-from core.study.html_report import write_html_report
-from core.study.runner import StudyConfig, load_study_inputs, run_study
-from core.study.summary import LEVEL_KINDS, kind_findings, pct, study_json, summary_lines
+from core.study.runner import StudyConfig
+from core.study.summary import LEVEL_KINDS, kind_findings, pct, summary_lines
 
 # Stop levels shown in the console's level table; the JSON and HTML have all of them.
 TABLE_LEVELS_PCT = (1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100)
@@ -50,42 +47,26 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_study)
 
 
-def _config(args: argparse.Namespace):
-    for flag, value in (("--fee", args.fee), ("--slippage", args.slippage)):
-        if not 0.0 <= value < 1.0:
-            raise BadInputError(f"{flag} {value} must be a fraction in [0, 1)")
-    return StudyConfig(start=args.start, end=args.end, n_windows=args.windows, window_bars=args.window_bars,
-                       seed=args.seed, fee_rate=args.fee, slippage_rate=args.slippage)
-
-
 def cmd_study(args: argparse.Namespace) -> int:
     guard_output(args.html, "--html", args, [args.data])  # never over the --db file or a data file
-    t0 = time.perf_counter()
-    config = _config(args)
+    config = study_config(start=args.start, end=args.end, windows=args.windows, window_bars=args.window_bars,
+                          seed=args.seed, fee=args.fee, slippage=args.slippage)
     assets = args.assets.split(",") if args.assets else None
-    err = Console(stderr=True)
-    with Progress(console=err, transient=True, disable=not sys.stderr.isatty()) as progress:
+    with Progress(console=Console(stderr=True), transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task("loading data", total=None)
-        inputs = load_study_inputs(args.data, assets, config.start, config.end)
-        progress.update(task, description="backtesting (first run compiles)", total=len(inputs.assets),
-                        completed=0)
-        result = run_study(inputs, config,
-                           on_progress=lambda done, total: progress.update(task, completed=done))
-        progress.update(task, description="aggregating")
-        stats = aggregate(result)
-    elapsed_s = time.perf_counter() - t0
+        outcome = run_stop_study(args.data, assets, config,
+                                 on_stage=lambda stage, total: progress.update(task, description=stage, total=total,
+                                                                               completed=0),
+                                 on_progress=lambda done, total: progress.update(task, completed=done))
     if args.html:
-        write_html_report(result, stats, args.html)
+        write_study_html(outcome, args.html)
     if args.json:
-        payload = study_json(result, stats, elapsed_s)
-        if args.html:
-            payload["html"] = args.html
-        sys.stdout.write(json.dumps(payload) + "\n")
+        sys.stdout.write(json.dumps(study_document(outcome, args.html)) + "\n")
         return EXIT_OK
     out = Console(soft_wrap=True)
     if not out.is_terminal:  # pipes and logs: wide enough that no table column is cut
         out = Console(soft_wrap=True, width=max(out.width, PIPE_WIDTH_CHARS))
-    _print_tables(out, result, stats, elapsed_s)
+    _print_tables(out, outcome.result, outcome.stats, outcome.elapsed_s)
     if args.html:
         Console().print(f"wrote {args.html}")
     return EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.data_spec import data_loader
+from console.services.data_spec import data_loader
 from core.errors import BadInputError
 from core.evolution import best_champion, run_data_paths, run_split, stored_config
 from core.evolution.hall_of_fame import Champion

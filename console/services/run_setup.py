@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from console.data_spec import data_loader
+from console.services.data_spec import data_loader
 from core.errors import BadInputError
 from core.evolution import create_run, run_data_paths, run_split, stored_config
 from core.evolution.cluster import check_cluster
@@ -30,8 +30,10 @@ class PreparedRun:
 def start_run(open_store: Callable[[], Any], data: Sequence[str], config: Any, *, split: str | None = None,
               fold: tuple[int, int] | None = None, cluster: str | None = None, source_args: object = None
               ) -> PreparedRun:
-    """Load and check everything first (bad data or cluster: nothing is created), then register the
-    run. `source_args` carries --network/--base-url for hl: specs."""
+    """Load and check everything first (too big a population for memory, bad data or cluster:
+    nothing is created), then register the run. `source_args` carries --network/--base-url for
+    hl: specs."""
+    check_population_memory(config.population_size, config.offspring_size)  # before loading any data
     chosen: dict[str, Any] = {}  # only what was asked for, so the default split stays make_evaluator's
     if split is not None:
         chosen["split"] = split

@@ -109,7 +109,7 @@ def test_backtest_and_report_read_hl_data_from_the_cache(replay_paper, tmp_db, t
 
 
 def test_a_cancelled_hl_run_resumes_after_the_cache_has_grown(replay_paper, tmp_db, capsys):
-    from console.data_spec import data_loader
+    from console.services.data_spec import data_loader
     from core.evolution.evaluator import make_evaluator
 
     assert main(["data", "fetch", "--coins", "BTC,ETH", "--base-url", replay_paper.base_url,
@@ -134,7 +134,7 @@ def test_a_cancelled_hl_run_resumes_after_the_cache_has_grown(replay_paper, tmp_
 
 
 def test_hl_specs_parse_and_pin_round_trip():
-    from console.data_spec import HlSpec, parse_hl_spec, parse_time_ms
+    from console.services.data_spec import HlSpec, parse_hl_spec, parse_time_ms
     from core.errors import BadInputError
 
     spec = parse_hl_spec("hl:mainnet:BTC,ETH@4h/2024-01-01..2024-05-01T04:00:00")

@@ -18,7 +18,7 @@ def two_coins(daily_dir):
 
 @pytest.fixture(scope="module")
 def default_run(two_coins):
-    from console.replay import run_replay
+    from console.services.replay import run_replay
 
     return run_replay(two_coins, default_genes(), end="2019-09-01")
 
@@ -48,7 +48,7 @@ def test_replay_json_carries_the_contract_fields(two_coins, tmp_path, capsys):
 
 
 def test_replay_with_shorts_reproduces_the_kernels_long_and_short_exits(two_coins):
-    from console.replay import run_replay
+    from console.services.replay import run_replay
 
     run = run_replay(two_coins, default_genes(), end="2019-09-01", sides="both")
     p = run.parity
@@ -59,7 +59,7 @@ def test_replay_with_shorts_reproduces_the_kernels_long_and_short_exits(two_coin
 
 
 def test_html_breaker_chart_shows_both_sides_state_per_bar_as_compared(default_run):
-    from console.commands.replay import BREAKER_AXIS, breaker_figure
+    from console.views.replay import BREAKER_AXIS, breaker_figure
 
     kernel, replay = breaker_figure(default_run).data
     n = len(default_run.dates) - 1  # the last bar's replay decision comes after the replay ends

@@ -1,6 +1,8 @@
 """The replay's venue: the paper exchange on a simulated clock, the real SDK gateway and the real
 monitor (standing exits on, breaker actions approved by "replay"), driven bar by bar by
-console/replay.py. Also turns the paper ledger's fills back into exit events for the comparison.
+console/services/replay.py. Also turns the paper ledger's fills back into exit events for the
+comparison. The gateway (a throw-away agent approved for the demo account) and the temporary
+database are opened by console/services/opening.py, as every other surface's are.
 """
 from __future__ import annotations
 
@@ -9,10 +11,9 @@ import logging
 import tempfile
 from pathlib import Path
 
-import eth_account
 import numpy as np
 
-from core.exchange.gateway import HyperliquidGateway
+from console.services.opening import open_scratch_store, paper_demo_gateway
 from core.exchange.models import OrderRequest
 from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
 from core.exchange.paper.book import BookSettings
@@ -26,7 +27,6 @@ from core.policy import DAYS_PER_YEAR, emergency_cooldown_bars
 from core.replay.compare import ExitEvent
 from core.vocabulary import ActionStatus, BreakerState
 from storage.monitor_repo import MonitorRepo
-from storage.store import Store
 
 ENTRY_LIMIT_SLIPPAGE = 0.05  # IOC entries cross the book; the unlimited-depth book fills them at the mid x slip
 
@@ -36,6 +36,7 @@ MS_PER_MINUTE = 60_000
 ACTION_KIND = {"time_exit": "time", "take_profit": "take_profit", "reduce": "breaker_reduce",
                "exit_all": "breaker_exit", "protective_stops": "stop"}
 GENOME_LABEL = "replay genome"
+GATEWAY_TIMEOUT_S = 10.0  # a replay day's ticks and orders on loopback; generous under a loaded CI
 
 
 class _NoTimer:
@@ -66,12 +67,9 @@ class ReplayVenue:
                                                  book=book, coins=specs, candles_kept=None, leverage=20,
                                                  weight_budget_per_minute=10**12),
                                    clock=self.clock).start()
-        agent = eth_account.Account.create()
         self.address = self.paper.demo_address
-        self.paper.approve_agent(self.address, agent.address)
-        self.gateway = HyperliquidGateway("paper", base_url=self.paper.base_url, private_key=agent.key.hex(),
-                                          account_address=self.address, timeout_s=10.0)
-        self.repo = MonitorRepo(Store(tmp / "replay.db"))
+        self.gateway = paper_demo_gateway(self.paper, timeout_s=GATEWAY_TIMEOUT_S)
+        self.repo = MonitorRepo(open_scratch_store(tmp / "replay.db"))
         self.now_ms = 0
         self.repo.set_value(PROTECTION_KEY, protection_record(True, "replay", 0, "replay runs the genome's standing "
                                                                               "exits"), 0)

@@ -1,4 +1,4 @@
-"""`evorisk replay` service: the real monitor, with standing orders, on history through the paper
+"""`evorisk replay`: the real monitor, with standing orders, on history through the paper
 exchange, against the kernel on the same bars.
 
 Per CSV bar t (all coins), on a simulated clock whose day is the bar's date:
@@ -20,12 +20,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from console.replay_venue import ReplayVenue
+from console.services.replay_venue import ReplayVenue
 from core.backtest.api import BacktestConfig, decode_matrix, load_dataset
 from core.errors import BadInputError
+from core.genome import load_genome_file
 from core.market.loader import load_many
 from core.monitor.indicators import AVG_VOL_BARS
 from core.regimes import DECISION_LOOKBACK_BARS
@@ -117,3 +119,18 @@ def run_replay(paths: list[str], genes: np.ndarray, start: str | None = None, en
     return ReplayRun(tuple(coins), dates, parity, k_equity, r_equity, kernel.states, r_states,
                      time.perf_counter() - t0, kernel_events, booked, sides)
 
+
+def csv_paths(specs: list[str]) -> list[str]:
+    """Directories expand to their CSV files (sorted); files stay as given."""
+    paths: list[str] = []
+    for spec in specs:
+        p = Path(spec)
+        paths.extend(sorted(str(x) for x in p.glob("*.csv")) if p.is_dir() else [spec])
+    return paths
+
+
+def run_replay_file(data: list[str], genome_file: str, **options) -> ReplayRun:
+    """`evorisk replay`: the first genome of `genome_file` on the CSV files and directories `data`
+    (options: start, end, fee, slippage, sides as run_replay's)."""
+    genes, _ = load_genome_file(genome_file)[0]
+    return run_replay(csv_paths(data), genes, **options)
