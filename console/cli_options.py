@@ -37,3 +37,9 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sides", choices=("long", "both"), default="long", help="test entries: long or both")
     p.add_argument("--fee", type=at.fee_fraction, default=0.0025, help="fee per side as a fraction (default 0.0025)")
     p.add_argument("--slippage", type=at.fee_fraction, default=0.0025, help="slippage per side (default 0.0025)")
+
+
+def add_listing_options(p: argparse.ArgumentParser, default_limit: int, what: str = "rows") -> None:
+    """--limit N (newest first) and --json, for the commands that list recorded rows."""
+    p.add_argument("--limit", type=at.count, default=default_limit, help=f"how many recent {what} (default {default_limit})")
+    p.add_argument("--json", action="store_true")

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from console import argtypes as at
-from console.cli_options import add_operator_option, operator
+from console.cli_options import add_listing_options, add_operator_option, operator
 from console.exit_codes import EXIT_BAD_INPUT, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 from console.mainnet_guard import require_live_mainnet
 from console.views.listing import write_listing
@@ -215,8 +215,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     m.set_defaults(func=cmd_monitor)
 
     a = sub.add_parser("actions", parents=[common], help="breaker actions and their status")
-    a.add_argument("--limit", type=at.count, default=50)
-    a.add_argument("--json", action="store_true")
+    add_listing_options(a, 50, "actions")
     a.set_defaults(func=cmd_actions)
 
     ap = sub.add_parser("approve", parents=[common], help="approve a pending action")

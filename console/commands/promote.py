@@ -10,7 +10,7 @@ import sys
 from datetime import datetime, timezone
 
 from console import argtypes as at
-from console.cli_options import add_operator_option, operator
+from console.cli_options import add_listing_options, add_operator_option, operator
 from console.exit_codes import EXIT_OK
 from console.views.listing import write_listing
 
@@ -72,8 +72,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_promote)
 
     ls = sub.add_parser("promotions", parents=[common], help="promotion history, newest (active) first")
-    ls.add_argument("--limit", type=at.count, default=20)
-    ls.add_argument("--json", action="store_true")
+    add_listing_options(ls, 20, "promotions")
     ls.set_defaults(func=cmd_promotions)
 
     rp = sub.add_parser("restore-previous", parents=[common], help="re-activate the previous promotion")
