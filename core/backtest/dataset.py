@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from core.backtest import indicators_nb as ind
 from core.backtest.enums import MAX_LOOKBACK, MIN_LOOKBACK, N_LOOKBACKS
 from core.errors import BadInputError
 from core.market.daily_range import carry_to_bars, daily_bars
-from core.market.ohlcv import OHLCV, fingerprint_many
+from core.market.ohlcv import OHLCV, date_text, fingerprint_many
 from core.market.interval import bars_per_day, days_to_bars, interval_name
 from core.market.windows import window_starts
 from core.regimes import REGIME_NAMES, SIDEWAYS_STABLE, regime_code
@@ -61,10 +61,6 @@ class BacktestConfig:
 
     def resolved(self, per_day: float) -> "BacktestConfig":
         """The config with window lengths in bars for data with `per_day` bars a day."""
-        from dataclasses import replace
-
-        from core.market.interval import days_to_bars
-
         out = replace(self, window_bars=self.window_bars or days_to_bars(self.window_days, per_day),
                       window_step_bars=self.window_step_bars or days_to_bars(self.window_step_days, per_day))
         out.validate()
@@ -113,8 +109,6 @@ class Dataset:
 
     def describe(self) -> str:
         """Assets and the span the evaluation windows cover."""
-        from core.market.ohlcv import date_text
-
         first = date_text(self.time_ns[int(self.window_starts[0])])
         last = date_text(self.time_ns[int(self.window_starts[-1]) + self.config.window_bars - 1])
         return f"{','.join(self.names)} {first}..{last} ({self.n_windows} windows of {self.config.window_bars} bars)"
