@@ -41,21 +41,22 @@ def test_breaker_since_survives_stale_flaps(tmp_path):
     assert events == [("NORMAL", "STALE"), ("STALE", "NORMAL")] * 3
 
 
-def _emergency(r, service):
+def _pending_exit(r):
+    """Walk the slow crash until EMERGENCY proposes its exit: (the service, the pending exit)."""
+    service = r.service()
+    service.run_cycle()
     for _ in range(120):
         r.step()
         snap = service.run_cycle()
-        if any(a.kind == "exit_all" and a.status == "pending" for a in snap.pending_actions):
-            return snap
+        pending = [a for a in snap.pending_actions if a.kind == "exit_all" and a.status == "pending"]
+        if pending:
+            return service, pending[0]
     raise AssertionError("the crash never reached an exit")
 
 
 def test_an_exit_is_superseded_when_a_position_closes_and_proposed_again(tmp_path):
     r = make_rig(tmp_path, SLOW_CRASH)
-    service = r.service()
-    service.run_cycle()
-    snap = _emergency(r, service)
-    old = next(a for a in snap.pending_actions if a.kind == "exit_all")
+    service, old = _pending_exit(r)
     assert {o["coin"] for o in old.orders} == {"BTC", "ETH", "SOL"}
     sol = r.position_sizes()["SOL"]  # closed outside the action (by hand, or a stop)
     r.gateway.place_orders([OrderRequest("SOL", False, sol, r.gateway.mids()["SOL"] * 0.9, reduce_only=True, tif="Ioc")])
@@ -71,10 +72,7 @@ def test_an_exit_is_superseded_when_a_position_closes_and_proposed_again(tmp_pat
 
 def test_a_rejected_exit_can_be_proposed_again_on_request(tmp_path):
     r = make_rig(tmp_path, SLOW_CRASH)
-    service = r.service()
-    service.run_cycle()
-    snap = _emergency(r, service)
-    old = next(a for a in snap.pending_actions if a.kind == "exit_all")
+    service, old = _pending_exit(r)
     r.repo.reject_action(old.id, "alice", r.clock.now_ms())
     r.step()
     assert not [a for a in service.run_cycle().pending_actions if a.kind == "exit_all"]  # no re-proposal by itself
