@@ -105,16 +105,13 @@ def test_an_exit_of_one_coin_on_request(tmp_path):
     assert r.repo.get_value(supersede.EXIT_REQUEST_OUTCOME_KEY)["message"] == "DOGE is not held"
 
 
-def test_propose_exit_cli_records_the_request_and_refuses_a_bad_coin(tmp_path, capsys):
+def test_propose_exit_cli_records_the_request_and_refuses_a_bad_coin(tmp_db, monitor_repo, capsys):
     from console.cli import main
-    from storage import Store
-    from storage.monitor_repo import MonitorRepo
 
-    db = tmp_path / "cli.db"
-    assert main(["propose-exit", "--db", str(db), "--coin", "eth", "--by", "alice"]) == 0
+    assert main(["propose-exit", "--db", str(tmp_db), "--coin", "eth", "--by", "alice"]) == 0
     assert "an exit of ETH requested" in capsys.readouterr().out
-    request = MonitorRepo(Store(db)).get_value(supersede.EXIT_REQUEST_KEY)
+    request = monitor_repo.get_value(supersede.EXIT_REQUEST_KEY)
     assert request["coin"] == "ETH" and request["by"] == "alice"
-    assert main(["propose-exit", "--db", str(db), "--coin", "B;TC"]) == 2
+    assert main(["propose-exit", "--db", str(tmp_db), "--coin", "B;TC"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--coin must be a coin name" in err
