@@ -14,7 +14,8 @@ from storage.monitor_repo import MonitorRepo
 from storage.run_repo import RunRepo
 from storage.store import Store
 from tests.support import paper as paper_rig
-from tests.support.paths import DAILY, HOURLY, MISSING_DATA_REASON, ROOT, SHARED_DATA, shared_data_present
+from tests.support.paths import (DAILY, HL_SHAPES, HOURLY, MISSING_DATA_REASON, MISSING_SHAPES_REASON, ROOT,
+                                 SHARED_DATA, shared_data_present)
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".cache" / "numba"))
 
@@ -37,6 +38,14 @@ def daily_dir(shared_data) -> Path:
 def hourly_dir(shared_data) -> Path:
     """The hourly coin CSVs of the shared data set."""
     return HOURLY
+
+
+@pytest.fixture(scope="session")
+def hl_shapes_dir() -> Path:
+    """../shared/reference/hl-shapes, or a skip: the venue's reply shapes the paper exchange matches."""
+    if not HL_SHAPES.is_dir():
+        pytest.skip(MISSING_SHAPES_REASON)
+    return HL_SHAPES
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from hyperliquid.utils.types import Cloid
 
 from core.exchange.paper import PaperExchange, PaperSettings
 from core.exchange.paper.info import NOT_SERVED
-from tests.support.hl_shapes import NUMSTR, load_reference, mismatches, shapes_dir, venue_tick_ok
+from tests.support.hl_shapes import NUMSTR, load_reference, mismatches, reference_types, venue_tick_ok
 from tests.support.paper import module_paper
 
 TIMEOUT_S = 5.0
@@ -63,16 +63,12 @@ def _body(template: dict, paper: PaperExchange, address: str, oid: int) -> dict:
     return body
 
 
-def _reference_files() -> list[str]:
-    return sorted(p.stem for p in shapes_dir().glob("*.json") if not p.stem.startswith("_"))
-
-
 def _post(paper: PaperExchange, body: dict) -> requests.Response:
     return requests.post(f"{paper.base_url}/info", json=body, timeout=TIMEOUT_S)
 
 
-@pytest.mark.parametrize("name", _reference_files())
-def test_every_reference_type_is_answered_in_the_venues_shape(venue, name):
+@pytest.mark.parametrize("name", reference_types())
+def test_every_reference_type_is_answered_in_the_venues_shape(hl_shapes_dir, venue, name):
     paper, address, oid = venue
     ref = load_reference(name)
     for request in ref["requests"]:
