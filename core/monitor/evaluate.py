@@ -25,7 +25,7 @@ from core.monitor.levels import TAKER_FEE, ExitSchedule, position_risk
 from core.monitor.orders import ProposedAction
 from core.monitor.perp import account_risk, clamp_protective, with_perp_risk
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
-from core.monitor.state import MonitorState, PlacedStop, Track
+from core.monitor.state import MonitorState, Track
 from core.monitor.tracks import follow_positions
 from core.operator_settings import PerpRiskSettings
 from core.vocabulary import BreakerState
@@ -237,14 +237,9 @@ def _snapshot(ctx: Context, market: MarketInputs, now_ms: int, step: _BreakerSte
         genome_label=ctx.genome_label, drawdown_history=new.drawdown_history,
         correlation_breached=weighted is not None and weighted > p.correlation_limit,
         new_risk_allowed=policy.allows_new_risk(step.state) and not gap.holding,
-        protective_stops=tuple(_stop_view(s) for s in new.stops.values()), price_gap=gap_notes(gap),
+        protective_stops=tuple(s.view() for s in new.stops.values()), price_gap=gap_notes(gap),
         watch=policy.watch_level(step.ratio, ctx.perp.watch_fraction), watch_fraction=ctx.perp.watch_fraction,
         **vars(account_risk(acct, sum(r.notional_usd for r in rows))))
-
-
-def _stop_view(stop: PlacedStop) -> dict:
-    return {"coin": stop.coin, "side": "buy" if stop.is_buy else "sell", "size": stop.size,
-            "trigger_px": stop.trigger_px, "cloid": stop.cloid}
 
 
 def unanswered_poll(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapshot | None,
@@ -287,7 +282,7 @@ def stale(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapsho
         weighted_correlation=base.weighted_correlation if base else None, correlation_limit=p.correlation_limit,
         concentration_limit=p.concentration_limit, last_ok_poll_ms=state.last_ok_poll_ms, data_error=problem,
         genome_label=ctx.genome_label, drawdown_history=state.drawdown_history, new_risk_allowed=False,
-        protective_stops=tuple(_stop_view(s) for s in state.stops.values()), watch_fraction=ctx.perp.watch_fraction,
+        protective_stops=tuple(s.view() for s in state.stops.values()), watch_fraction=ctx.perp.watch_fraction,
         **({k: getattr(base, k) for k in ACCOUNT_RISK_FIELDS} if base else {}))
     return Evaluation(snap, new, (), transition)
 
