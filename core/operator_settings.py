@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from platformdirs import user_config_dir
+
 from core.errors import BadInputError
 
 SETTINGS_ENV = "EVORISK_SETTINGS"
@@ -68,8 +70,6 @@ class OperatorSettings:
 
 
 def default_settings_path() -> Path:
-    from platformdirs import user_config_dir
-
     return Path(user_config_dir("evorisk", appauthor=False)) / "settings.toml"
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import sqlite_utils
+from platformdirs import user_data_dir
 
 from core.errors import StorageUnavailableError
 from storage.migrations import apply_migrations, check_schema_version
@@ -34,8 +35,6 @@ def default_db_path() -> Path:
     env = os.environ.get("EVORISK_DB")
     if env:
         return Path(env)
-    from platformdirs import user_data_dir
-
     return Path(user_data_dir("evorisk", appauthor=False)) / "evorisk.db"
 
 

@@ -7,9 +7,11 @@ console/, core/ and storage/ with `ast` (nothing is imported or executed) and pr
   runs (at module level or inside a function; `if TYPE_CHECKING:` blocks are type hints only, so
   they are not edges). A function-level import hides a cycle from Python but not from a reader.
 - the function-level imports per package, and those of them that are not *heavy*: a lazy import
-  is justified only when it keeps numba, pandas, vectorbt or plotly (directly, or through the
-  imported module's own module-level imports), Textual, the exchange SDK or an optional extra out
-  of start-up.
+  is justified only when it keeps numba, pandas, vectorbt, plotly, arch or apprise (directly, or
+  through the imported module's own module-level imports), Textual, the exchange SDK or an optional
+  extra out of start-up; never when the importer already imports the same module at module level,
+  nor through a heavy package that contains the importer (Python has run that package before the
+  importer).
 
 tests/structure/test_import_graph.py checks the same figures with the same code.
 """
@@ -27,6 +29,8 @@ PACKAGES = ("console", "core", "storage")
 # The brief's heavy libraries: a lazy import of them (or of a module that pulls them in) keeps
 # `evorisk console` fast to start.
 HEAVY_LIBRARIES = frozenset({"numba", "pandas", "vectorbt", "plotly"})
+# Slow to import and needed by few processes: apprise (~0.17 s, only the processes that send alerts).
+SLOW_LIBRARIES = frozenset({"apprise"})
 # The Textual app is only for `evorisk console`: the other commands (an operator's `approve` or
 # `actions` in a hurry) start without it (about 0.4 s of imports on this machine).
 UI_LIBRARIES = frozenset({"textual"})
@@ -93,11 +97,16 @@ class ImportGraph:
         return heavy
 
     def unjustified_lazy(self, package: str | None = None) -> list[ImportSite]:
-        """Function-level imports that keep nothing heavy or optional out of start-up."""
+        """Function-level imports that keep nothing heavy or optional out of start-up.
+
+        A heavy package that contains the importer does not count (Python has run it already),
+        nor does anything the importer also imports at module level (it is loaded anyway)."""
         heavy = self.heavy_modules()
+        at_top = {(s.module, s.target) for s in self.sites if not s.in_function}
         return [s for s in self.function_level(package)
-                if not (_is_heavy_external(s.target) or _root(s.target) in OPTIONAL_LIBRARIES
-                        or heavy.intersection(_with_parents(s.target)))]
+                if (s.module, s.target) in at_top
+                or not (_is_heavy_external(s.target) or _root(s.target) in OPTIONAL_LIBRARIES
+                        or any(t in heavy and not _is_own_package(s.module, t) for t in _with_parents(s.target)))]
 
 
 def _with_parents(name: str) -> list[str]:
@@ -119,7 +128,7 @@ def _package(module: str) -> str:
 
 
 def _is_heavy_external(name: str) -> bool:
-    return _root(name) in HEAVY_LIBRARIES | HEAVY_THIRD_PARTY | UI_LIBRARIES | SDK_LIBRARIES
+    return _root(name) in HEAVY_LIBRARIES | HEAVY_THIRD_PARTY | UI_LIBRARIES | SDK_LIBRARIES | SLOW_LIBRARIES
 
 
 def module_files(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> dict[str, Path]:

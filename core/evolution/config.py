@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from core.errors import BadInputError
+from core.evolution.objective import FITNESS_KINDS, Objective
 
 # Defaults follow the design note's GA (population 50, 100 generations); the variation rates
 # leave 10% of offspring as plain copies, which costs no evaluation.
@@ -57,8 +58,6 @@ class EvolutionConfig:
             if not ok:
                 raise BadInputError(f"evolution config: {what}")
 
-        from core.evolution.objective import FITNESS_KINDS
-
         for name in ("population_size", "generations", "offspring_size", "tournament_size",
                      "hall_of_fame_size", "seed", "folds", "purge_windows"):
             value = getattr(self, name)
@@ -99,8 +98,6 @@ class EvolutionConfig:
 
     def objective(self):
         """The core.evolution.objective.Objective this config evolves with."""
-        from core.evolution.objective import Objective
-
         return Objective(self.fitness, self.folds, float(self.dispersion_penalty), self.purge_windows)
 
     def differences(self, other: "EvolutionConfig") -> list[str]:

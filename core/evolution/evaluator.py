@@ -13,8 +13,10 @@ import numpy as np
 
 from core.errors import BadInputError, EvoriskError
 from core.evolution.hall_of_fame import Champion
-from core.evolution.objective import Objective
+from core.evolution.objective import Objective, inner_blocks
+from core.evolution.pareto import first_front
 from core.evolution.walkforward import Split, resolve_split, time_axis
+from core.market.loader import load_many
 
 
 class BacktestUnavailableError(EvoriskError):
@@ -46,8 +48,6 @@ class BacktestEvaluator:
         """The run's returned genomes, best first: the hall of fame (and under NSGA-II the final
         Pareto front) ranked on the validation block when there is one, else the hall of fame as is.
         Deterministic from the final state, so a resumed run returns the same genome."""
-        from core.evolution.pareto import first_front
-
         pool: dict[tuple, float] = {c.genes: c.fitness for c in state.hall_of_fame}
         if self.objective.fitness == "nsga2" and state.objectives:
             front = first_front(state.objectives)
@@ -71,8 +71,6 @@ def make_evaluator(paths: Sequence[str | Path], split: str | None = None, fold: 
     Bad files raise DataValidationError (exit 2). `load` turns `paths` into OHLCV series when
     they are not all CSV files (the console resolves `hl:` specs from its candle cache).
     """
-    from core.market.loader import load_many
-
     series = (load or load_many)(list(paths))
     if not series:
         raise BadInputError("no market data given")
@@ -96,8 +94,6 @@ def with_objective(evaluate: Any, objective: Objective) -> Any:
         return evaluate
     objective = objective.fitted(evaluate.dataset.n_windows)
     if objective.folds > 0:
-        from core.evolution.objective import inner_blocks
-
         try:
             inner_blocks(evaluate.dataset.n_windows, objective.folds, objective.purge)
         except ValueError as exc:

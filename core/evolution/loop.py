@@ -100,33 +100,13 @@ def evolve(state: EvolutionState, evaluate: Evaluator, commit: GenerationSink, *
             log.info("run %s: cancelled after generation %d", run_id, state.generation)
             return False
         gen = state.generation + 1
-        if gen == 0:
-            start = state.np_rng.random((cfg.population_size, N_GENES))
-            children: list[Genes] = [tuple(float(g) for g in row) for row in start]
-            child_fit: list[float | None] = [None] * len(children)
-            child_obj: list[Objectives | None] = [None] * len(children)
-        else:
-            children, child_fit, child_obj = _breed(state)
+        children, child_fit, child_obj = _first_population(state) if gen == 0 else _breed(state)
         n_new = _count_new(children, child_fit, state.population)
         n_evals, eval_s = _evaluate_missing(evaluate, children, child_fit, child_obj)
         fitness = [float(f) for f in child_fit]  # every child has a fitness now
-        objectives = [o for o in child_obj if o is not None]
-        if cfg.fitness == "nsga2" and len(objectives) != len(children):
-            raise EvaluatorContractError("fitness nsga2 needs (n, 1 + m) columns from the evaluator (scalar, "
-                                         "then the objectives); this one returned one column: use fitness dn")
+        objectives = _objectives_of(cfg.fitness, children, child_obj)
         hof.update(children, fitness)
-        if gen == 0:
-            state.population, state.fitness, state.objectives = children, fitness, objectives
-        else:
-            pool, pool_fit = state.population + children, state.fitness + fitness
-            pool_obj = state.objectives + objectives
-            if cfg.fitness == "nsga2":
-                keep = nsga2_survivors(pool_obj, cfg.population_size)
-            else:
-                keep = best_indices(pool_fit, cfg.population_size)
-            state.population = [pool[i] for i in keep]
-            state.fitness = [pool_fit[i] for i in keep]
-            state.objectives = [pool_obj[i] for i in keep] if pool_obj else []
+        _select(state, gen, children, fitness, objectives)
         state.hall_of_fame = hof.champions
         state.evaluations_total += n_evals
         state.distinct_evaluated += n_new
@@ -143,6 +123,39 @@ def evolve(state: EvolutionState, evaluate: Evaluator, commit: GenerationSink, *
                                          stats.min, n_evals, stats.evals_per_s, elapsed_s, eta_s,
                                          hof.champions[0].genes))
     return True
+
+
+def _first_population(state: EvolutionState) -> tuple[list[Genes], list[float | None], list[Objectives | None]]:
+    """Generation 0: population_size uniform random genomes, none evaluated yet."""
+    start = state.np_rng.random((state.config.population_size, N_GENES))
+    children: list[Genes] = [tuple(float(g) for g in row) for row in start]
+    return children, [None] * len(children), [None] * len(children)
+
+
+def _objectives_of(fitness_kind: str, children: list[Genes], child_obj: list[Objectives | None]) -> list[Objectives]:
+    """The children's objectives ([] for a scalar fitness); NSGA-II needs one per child."""
+    objectives = [o for o in child_obj if o is not None]
+    if fitness_kind == "nsga2" and len(objectives) != len(children):
+        raise EvaluatorContractError("fitness nsga2 needs (n, 1 + m) columns from the evaluator (scalar, "
+                                     "then the objectives); this one returned one column: use fitness dn")
+    return objectives
+
+
+def _select(state: EvolutionState, gen: int, children: list[Genes], fitness: list[float],
+            objectives: list[Objectives]) -> None:
+    """The next population: generation 0 as drawn; later (mu + lambda) survivors of parents and children."""
+    if gen == 0:
+        state.population, state.fitness, state.objectives = children, fitness, objectives
+        return
+    pool, pool_fit = state.population + children, state.fitness + fitness
+    pool_obj = state.objectives + objectives
+    if state.config.fitness == "nsga2":
+        keep = nsga2_survivors(pool_obj, state.config.population_size)
+    else:
+        keep = best_indices(pool_fit, state.config.population_size)
+    state.population = [pool[i] for i in keep]
+    state.fitness = [pool_fit[i] for i in keep]
+    state.objectives = [pool_obj[i] for i in keep] if pool_obj else []
 
 
 def _breed(state: EvolutionState) -> tuple[list[Genes], list[float | None], list[Objectives | None]]:

@@ -22,12 +22,13 @@ the same code scores a chunk there as here, bit for bit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from core.backtest.enums import M_MAXDD, M_PF, M_RETURN, M_SCORE, M_SHARPE, M_TRADES, M_WINRATE
+from core.regimes import N_REGIMES
 
 FITNESS_KINDS = ("dn", "neutral", "nsga2")
 AUTO_FOLDS = 2  # what folds=-1 means when the training windows hold them (bench/RESULTS.md)
@@ -52,7 +53,6 @@ def neutral_scores(metrics: np.ndarray) -> np.ndarray:
 def regime_fitness(scores: np.ndarray, window_regime: np.ndarray) -> np.ndarray:
     """The design note's aggregation (mean of regime means x 1 / (1 + their std)) per genome."""
     from core.backtest.stats_nb import fitness_from_scores_nb
-    from core.regimes import N_REGIMES
 
     reg = np.ascontiguousarray(window_regime, dtype=np.int64)
     return np.array([fitness_from_scores_nb(np.ascontiguousarray(row, dtype=np.float64), reg, N_REGIMES)
@@ -95,8 +95,6 @@ class Objective:
 
     def fitted(self, n_windows: int) -> "Objective":
         """folds=-1 (auto) resolved for a training set of n_windows: AUTO_FOLDS if they fit, else 0."""
-        from dataclasses import replace
-
         if self.folds >= 0:
             return self
         try:

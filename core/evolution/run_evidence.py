@@ -7,6 +7,7 @@ from typing import Any
 
 from core.evolution.checkpoint import CheckpointError
 from core.evolution.operators import Genes
+from core.evolution.pareto import first_front
 from core.evolution.runner import RunRepository, _decode_row, _require_run, _stored_config
 
 MAX_CANDIDATES = 600  # PBO/DSR candidates: enough to span the run, small enough for one kernel call
@@ -41,8 +42,6 @@ def run_candidates(repo: RunRepository, run_id: int, limit: int = MAX_CANDIDATES
 def run_pareto_front(repo: RunRepository, run_id: int) -> list[dict[str, Any]]:
     """NSGA-II runs: the non-dominated genomes of the newest checkpoint with their training
     objectives (mean window return, mean window max drawdown); [] for scalar-fitness runs."""
-    from core.evolution.pareto import first_front
-
     run = _require_run(repo, run_id)
     row = repo.latest_checkpoint(run_id)
     if row is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.backtest.dataset import BacktestConfig
+from core.backtest.dataset import BacktestConfig, build_dataset
 from core.errors import BadInputError
 from core.market.ohlcv import date_text
 
@@ -117,8 +117,6 @@ def time_axis(series: list) -> np.ndarray:
 
 def split_datasets(series: list, split: Split, base: BacktestConfig | None = None) -> tuple[Any, Any]:
     """(training dataset, test dataset) over the same bars; BadInputError when a side has no window."""
-    from core.backtest.dataset import build_dataset
-
     base = base or BacktestConfig()
     train = build_dataset(series, split.train_config(base))
     try:

@@ -102,27 +102,15 @@ def _rows(reader, path: str, problems: list[str]):
 
 
 def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | None]:
-    problems: list[str] = []
-    if not data.strip():
-        return [f"{path}:1: empty file"], None
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        return [f"{path}:{line}: binary data (NUL byte), not a CSV text file"], None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return [f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x})"], None
+    """Every problem of one CSV file, each as "path:line: what", and its columns of good bars."""
+    text, problem = _text_of(data)
+    if problem is not None:
+        return [f"{path}:{problem}"], None
     reader = csv.reader(io.StringIO(text, newline=""))  # keep bare CRs for csv to judge, not to crash on
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]
-    except csv.Error as exc:
-        return [f"{path}:1: malformed CSV header ({exc})"], None
-    if tuple(header) not in EXPECTED_HEADERS:
-        missing = [c for c in EXPECTED_HEADERS[0][1:] if c not in header]
-        what = f"missing column(s) {', '.join(missing)}" if missing else "unexpected column order"
-        return [f"{path}:1: wrong header {','.join(header) or '(none)'}: {what}; "
-                f"expected date,open,high,low,close,volume"], None
+    problem = _header_problem(reader)
+    if problem is not None:
+        return [f"{path}:1: {problem}"], None
+    problems: list[str] = []
     cols: dict[str, list] = {"time": [], "open": [], "high": [], "low": [], "close": [], "volume": []}
     rows_seen = 0
     for lineno, row in _rows(reader, path, problems):
@@ -132,46 +120,70 @@ def _problems_for(path: str, data: bytes) -> tuple[list[str], dict[str, list] | 
         if not row or all(not c.strip() for c in row):
             continue
         rows_seen += 1
-        if len(row) != 6:
-            problems.append(f"{path}:{lineno}: expected 6 fields, got {len(row)}")
+        bar = _parse_row(row, cols["time"][-1][0] if cols["time"] else None)
+        if isinstance(bar, list):
+            problems.extend(f"{path}:{lineno}: {what}" for what in bar)
             continue
-        try:
-            t = _parse_time_ns(row[0])
-        except DateOutOfRange:
-            problems.append(f"{path}:{lineno}: date {row[0].strip()!r} is outside 1678-2262 (the range of "
-                            "nanosecond timestamps)")
-            continue
-        except (ValueError, OverflowError):
-            problems.append(f"{path}:{lineno}: date {row[0]!r} is not an ISO date")
-            continue
-        values: dict[str, float] = {}
-        shown: dict[str, str] = {}
-        bad = False
-        for name, cell in zip(BAR_COLUMNS, row[1:]):
-            try:
-                values[name] = float(cell)
-            except ValueError:
-                problems.append(f"{path}:{lineno}: {name} {cell!r} is not a number")
-                bad = True
-                continue
-            shown[name] = cell.strip()
-            what = value_problem(name, values[name], shown[name])
-            if what:
-                problems.append(f"{path}:{lineno}: {what}")
-                bad = True
-        if bad:
-            continue
-        prev = cols["time"][-1][0] if cols["time"] else None
-        what = bar_problems(t, prev, values, row[0].strip(), shown)
-        if what:
-            problems.extend(f"{path}:{lineno}: {w}" for w in what)
-            continue
-        cols["time"].append((t, lineno))
-        for k in ("open", "high", "low", "close", "volume"):
+        time_ns, values = bar
+        cols["time"].append((time_ns, lineno))
+        for k in BAR_COLUMNS:
             cols[k].append(values[k])
     if rows_seen == 0 and not problems:
         problems.append(f"{path}:2: no data rows after the header")
     return problems, cols
+
+
+def _text_of(data: bytes) -> tuple[str, str | None]:
+    """The file's text, or why it is none: "line: what" (empty, binary, not UTF-8)."""
+    if not data.strip():
+        return "", "1: empty file"
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return "", f"{line}: binary data (NUL byte), not a CSV text file"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return "", f"{line}: not UTF-8 text (byte 0x{data[exc.start]:02x})"
+
+
+def _header_problem(reader) -> str | None:
+    """Why the first row is not one of EXPECTED_HEADERS, or None (the reader is then past it)."""
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as exc:
+        return f"malformed CSV header ({exc})"
+    if tuple(header) in EXPECTED_HEADERS:
+        return None
+    missing = [c for c in EXPECTED_HEADERS[0][1:] if c not in header]
+    what = f"missing column(s) {', '.join(missing)}" if missing else "unexpected column order"
+    return f"wrong header {','.join(header) or '(none)'}: {what}; expected date,open,high,low,close,volume"
+
+
+def _parse_row(row: list[str], prev_time_ns: int | None) -> tuple[int, dict[str, float]] | list[str]:
+    """One data row as (time in ns, values), or what is wrong with it (without its location)."""
+    if len(row) != 6:
+        return [f"expected 6 fields, got {len(row)}"]
+    try:
+        time_ns = _parse_time_ns(row[0])
+    except DateOutOfRange:
+        return [f"date {row[0].strip()!r} is outside 1678-2262 (the range of nanosecond timestamps)"]
+    except (ValueError, OverflowError):
+        return [f"date {row[0]!r} is not an ISO date"]
+    values: dict[str, float] = {}
+    shown: dict[str, str] = {}
+    problems: list[str] = []
+    for name, cell in zip(BAR_COLUMNS, row[1:]):
+        try:
+            values[name] = float(cell)
+        except ValueError:
+            problems.append(f"{name} {cell!r} is not a number")
+            continue
+        shown[name] = cell.strip()
+        what = value_problem(name, values[name], shown[name])
+        if what:
+            problems.append(what)
+    return problems or bar_problems(time_ns, prev_time_ns, values, row[0].strip(), shown) or (time_ns, values)
 
 
 def _validated(path: Path, name: str | None = None) -> tuple[list[str], OHLCV | None]:

@@ -25,7 +25,8 @@ from core.monitor.levels import TAKER_FEE, ExitSchedule, position_risk
 from core.monitor.orders import ProposedAction
 from core.monitor.perp import account_risk, clamp_protective, with_perp_risk
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
-from core.monitor.state import MonitorState, PlacedStop, Track
+from core.monitor.state import MonitorState, Track
+from core.monitor.tracks import follow_positions
 from core.operator_settings import PerpRiskSettings
 from core.vocabulary import BreakerState
 
@@ -97,31 +98,6 @@ def price_problem(market: MarketInputs) -> str | None:
     return None
 
 
-def _tracks(prev: dict[str, Track], acct: AccountState, mids: Mapping[str, float],
-            indicators: Mapping[str, CoinIndicators], opened_ms: Mapping[str, int], entry_slippage: float = 0.0,
-            best_from_marks: bool = True) -> dict[str, Track]:
-    """Follow each held coin: since when it is held (its opening fill when known, else first seen)
-    and its best price for the trailing stop: the best mark polled and the extremes of completed
-    daily bars that began after the position opened (the kernel's best price, bar by bar)."""
-    out = {}
-    for pos in acct.positions:
-        side, mark = ("long" if pos.size > 0 else "short"), mids[pos.coin]
-        old = prev.get(pos.coin)
-        if old is None or old.side != side:
-            sign = 1.0 if side == "long" else -1.0
-            old = Track(side, int(opened_ms.get(pos.coin, acct.time_ms)), pos.entry_px / (1.0 + sign * entry_slippage))
-        best = old.best_px
-        if best_from_marks:
-            best = max(best, mark) if side == "long" else min(best, mark)
-        ind = indicators.get(pos.coin)
-        if ind is not None and ind.bar_open_ms > old.first_seen_ms:
-            extreme = ind.bar_high if side == "long" else ind.bar_low
-            if extreme == extreme:
-                best = max(best, extreme) if side == "long" else min(best, extreme)
-        out[pos.coin] = Track(side, old.first_seen_ms, best, old.tp_done, old.time_exit_proposed)
-    return out
-
-
 def _correlation(market: MarketInputs, rows: list[PositionRisk]) -> tuple[tuple, tuple, float | None]:
     notional = {r.coin: math.copysign(abs(r.notional_usd), r.size) for r in rows}  # signed: shorts hedge longs
     coins = tuple(c for c in market.corr_coins if c in notional)
@@ -135,6 +111,26 @@ def _correlation(market: MarketInputs, rows: list[PositionRisk]) -> tuple[tuple,
     return coins, matrix, weighted
 
 
+@dataclass(frozen=True)
+class _BreakerStep:
+    """This cycle's drawdown and the breaker state it decides."""
+
+    hwm_usd: float
+    drawdown: float
+    ratio: float  # drawdown / the genome's max drawdown
+    decided: int  # the breaker before this cycle (an older row's STALE read as the NORMAL behind it)
+    state: int  # the breaker after this cycle (`decided` while a price gap awaits confirmation)
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Proposed:
+    actions: list[ProposedAction]
+    reduce_done: bool
+    exit_proposed: bool
+    tracks: dict[str, Track]
+
+
 def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: int,
              previous: RiskSnapshot | None = None) -> Evaluation:
     """One cycle on good-looking data; falls back to `stale` (showing `previous`'s numbers) when
@@ -142,26 +138,64 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
     problem = price_problem(market) or feed_problem(market.account, market.mids, state, now_ms, ctx.poll_interval_s)
     if problem:
         return stale(ctx, problem, state, previous, now_ms)
-    p, acct = ctx.params, market.account
+    acct = market.account
     held_coins = tuple(pos.coin for pos in acct.positions)
     gap = check_gaps(state, market.mids, held_coins, now_ms) if ctx.confirm_gaps else GapCheck()
     believed = accepted_px(gap, market.mids, held_coins)
     equity = float(acct.equity_usd)
+    step = _breaker_step(ctx.params, state, equity, gap.holding)
+    tracks = follow_positions(state.tracks, acct, believed, market.indicators, market.opened_ms, ctx.entry_slippage,
+                     ctx.best_from_marks)
+    rows, schedules = _position_rows(ctx, market, equity, tracks, step.state)
+    since_ms, why, transition = _breaker_since(state, step, now_ms)
+    if gap.holding:
+        proposed = _Proposed([], state.reduce_done, state.exit_proposed, tracks)
+    else:
+        proposed = _propose(ctx, market, state, step, schedules, tracks)
+    feed = next_feed_state(state, acct, market.mids, now_ms)
+    new = replace(feed, hwm_usd=step.hwm_usd, breaker_state=step.state, breaker_since_ms=since_ms,
+                  breaker_reason=why, reduce_done=proposed.reduce_done, exit_proposed=proposed.exit_proposed,
+                  last_ok_poll_ms=now_ms, tracks=proposed.tracks, last_px=believed, price_gaps=gap.held,
+                  stale_since_ms=None, stale_reason="")
+    if not gap.holding:  # the history plot shows confirmed drawdowns only
+        new = new.with_history(step.ratio)
+    snap = _snapshot(ctx, market, now_ms, step, new, rows, gap)
+    return Evaluation(snap, new, tuple(proposed.actions), transition, gap, schedules)
+
+
+def _breaker_step(params: RiskParams, state: MonitorState, equity: float, gap_holding: bool) -> _BreakerStep:
     # An unconfirmed gap must not raise the peak: a bad tick up would turn into a drawdown later.
-    hwm = (state.hwm_usd or equity) if gap.holding else max(state.hwm_usd or equity, equity)
+    hwm = (state.hwm_usd or equity) if gap_holding else max(state.hwm_usd or equity, equity)
     dd = policy.drawdown_fraction(equity, hwm)
-    ratio = dd / p.max_drawdown_pct
-    was_stale = state.is_stale
+    ratio = dd / params.max_drawdown_pct
     # Older state rows stored STALE as the breaker itself; the breaker behind it was NORMAL then.
     decided = policy.NORMAL if state.breaker_state == policy.STALE else state.breaker_state
-    new_state = decided if gap.holding else policy.breaker_next_state(decided, ratio)
-    tracks = _tracks(state.tracks, acct, believed, market.indicators, market.opened_ms, ctx.entry_slippage,
-                     ctx.best_from_marks)
-    rows, schedules = [], {}
+    new_state = decided if gap_holding else policy.breaker_next_state(decided, ratio)
+    return _BreakerStep(hwm, dd, ratio, decided, new_state,
+                        f"drawdown {dd:.2%} is {ratio:.2f} x max {params.max_drawdown_pct:.2%}")
+
+
+def _breaker_since(state: MonitorState, step: _BreakerStep, now_ms: int
+                   ) -> tuple[int | None, str, BreakerTransition | None]:
+    """The breaker's "since" and reason after this cycle, and the transition to log (None: none)."""
+    changed = step.state != state.breaker_state  # a decided change (or an older row's STALE): a new "since"
+    since_ms, why = (now_ms, step.reason) if changed else (state.breaker_since_ms, state.breaker_reason)
+    if not (changed or state.is_stale):
+        return since_ms, why, None
+    # Fresh data after STALE is an event, but the breaker's "since" survives the flap.
+    from_name = BreakerState.STALE.name if state.is_stale else state.breaker_name
+    reason = step.reason if step.state != step.decided or not state.is_stale else f"data fresh again; {step.reason}"
+    return since_ms, why, BreakerTransition(from_name, policy.BREAKER_NAMES[step.state], step.ratio, reason, now_ms)
+
+
+def _position_rows(ctx: Context, market: MarketInputs, equity: float, tracks: dict[str, Track], breaker_state: int
+                   ) -> tuple[list[PositionRisk], dict[str, ExitSchedule]]:
+    """Each held coin's risk row and exit schedule, its stops clamped inside the liquidation price."""
+    acct, rows, schedules = market.account, [], {}
     for pos in acct.positions:
-        row, sched = position_risk(p, pos, market.mids[pos.coin], equity, market.indicators.get(pos.coin, CoinIndicators()),
-                                   tracks[pos.coin], acct.time_ms, policy.stops_tightened(new_state),
-                                   ctx.entry_slippage, ctx.fee_per_side)
+        row, sched = position_risk(ctx.params, pos, market.mids[pos.coin], equity,
+                                   market.indicators.get(pos.coin, CoinIndicators()), tracks[pos.coin], acct.time_ms,
+                                   policy.stops_tightened(breaker_state), ctx.entry_slippage, ctx.fee_per_side)
         row = with_perp_risk(row, pos, market.asset_ctxs.get(pos.coin))
         if sched.adverse_px is not None:  # every resting or protective stop sits inside the liquidation price
             row, clamped_px = clamp_protective(row, sched.adverse_px, ctx.perp.liquidation_buffer_fraction)
@@ -169,57 +203,43 @@ def evaluate(ctx: Context, market: MarketInputs, state: MonitorState, now_ms: in
                 sched = replace(sched, adverse_px=clamped_px)
         rows.append(row)
         schedules[pos.coin] = sched
+    return rows, schedules
+
+
+def _propose(ctx: Context, market: MarketInputs, state: MonitorState, step: _BreakerStep,
+             schedules: dict[str, ExitSchedule], tracks: dict[str, Track]) -> _Proposed:
+    """The breaker's reductions, the protective stops, time exits and (with standing exits) small take-profits."""
+    positions, mids, sz_decimals = market.account.positions, market.mids, market.sz_decimals
+    acts, reduce_done, exit_proposed = proposals.breaker_actions(step.state, state, positions, mids, sz_decimals,
+                                                                 step.reason)
+    # with standing exits on, the TIGHTENED-only stops are withdrawn (NORMAL cancels them all)
+    stop_state = policy.NORMAL if ctx.standing_exits else step.state
+    acts += proposals.stop_actions(stop_state, state, positions, schedules, sz_decimals)
+    time_acts, tracks = proposals.time_exit_actions(positions, schedules, tracks, mids, sz_decimals)
+    acts += time_acts
+    if ctx.standing_exits:  # without standing exits no level rests, small or not
+        tp_acts, tracks = proposals.small_take_profit_actions(positions, schedules, tracks, mids, sz_decimals)
+        acts += tp_acts
+    return _Proposed(acts, reduce_done, exit_proposed, tracks)
+
+
+def _snapshot(ctx: Context, market: MarketInputs, now_ms: int, step: _BreakerStep, new: MonitorState,
+              rows: list[PositionRisk], gap: GapCheck) -> RiskSnapshot:
+    p, acct = ctx.params, market.account
     coins, matrix, weighted = _correlation(market, rows)
-    reason = f"drawdown {dd:.2%} is {ratio:.2f} x max {p.max_drawdown_pct:.2%}"
-    transition = None
-    since_ms, why = state.breaker_since_ms, state.breaker_reason
-    if new_state != state.breaker_state:  # a decided change (or an older row's STALE): a new "since"
-        since_ms, why = now_ms, reason
-    if new_state != state.breaker_state or was_stale:
-        # Fresh data after STALE is an event, but the breaker's "since" survives the flap.
-        from_name = BreakerState.STALE.name if was_stale else state.breaker_name
-        transition = BreakerTransition(from_name, policy.BREAKER_NAMES[new_state], ratio,
-                                       reason if new_state != decided or not was_stale else f"data fresh again; {reason}",
-                                       now_ms)
-    if gap.holding:
-        acts, reduce_done, exit_proposed = [], state.reduce_done, state.exit_proposed
-    else:
-        acts, reduce_done, exit_proposed = proposals.breaker_actions(new_state, state, acct.positions, market.mids,
-                                                                         market.sz_decimals, reason)
-        # with standing exits on, the TIGHTENED-only stops are withdrawn (NORMAL cancels them all)
-        stop_state = policy.NORMAL if ctx.standing_exits else new_state
-        acts += proposals.stop_actions(stop_state, state, acct.positions, schedules, market.sz_decimals)
-        time_acts, tracks = proposals.time_exit_actions(acct.positions, schedules, tracks, market.mids,
-                                                        market.sz_decimals)
-        acts += time_acts
-        if ctx.standing_exits:  # without standing exits no level rests, small or not
-            tp_acts, tracks = proposals.small_take_profit_actions(acct.positions, schedules, tracks, market.mids,
-                                                                  market.sz_decimals)
-            acts += tp_acts
-    feed = next_feed_state(state, acct, market.mids, now_ms)
-    new = replace(feed, hwm_usd=hwm, breaker_state=new_state, breaker_since_ms=since_ms, breaker_reason=why,
-                  reduce_done=reduce_done, exit_proposed=exit_proposed, last_ok_poll_ms=now_ms,
-                  tracks=tracks, last_px=believed, price_gaps=gap.held, stale_since_ms=None, stale_reason="")
-    if not gap.holding:  # the history plot shows confirmed drawdowns only
-        new = new.with_history(ratio)
-    snap = RiskSnapshot(
-        time_ms=now_ms, network=ctx.network, equity_usd=equity, hwm_usd=hwm, drawdown=dd, drawdown_ratio=ratio,
-        max_drawdown_pct=p.max_drawdown_pct, breaker_state=policy.BREAKER_NAMES[new_state],
-        breaker_since_ms=since_ms, breaker_reason=why, positions=tuple(rows), correlation_coins=coins,
+    return RiskSnapshot(
+        time_ms=now_ms, network=ctx.network, equity_usd=float(acct.equity_usd), hwm_usd=step.hwm_usd,
+        drawdown=step.drawdown, drawdown_ratio=step.ratio, max_drawdown_pct=p.max_drawdown_pct,
+        breaker_state=policy.BREAKER_NAMES[step.state], breaker_since_ms=new.breaker_since_ms,
+        breaker_reason=new.breaker_reason, positions=tuple(rows), correlation_coins=coins,
         correlation_matrix=matrix, weighted_correlation=weighted, correlation_limit=p.correlation_limit,
         concentration_limit=p.concentration_limit, last_ok_poll_ms=now_ms, data_error=None,
         genome_label=ctx.genome_label, drawdown_history=new.drawdown_history,
         correlation_breached=weighted is not None and weighted > p.correlation_limit,
-        new_risk_allowed=policy.allows_new_risk(new_state) and not gap.holding,
-        protective_stops=tuple(_stop_view(s) for s in new.stops.values()), price_gap=gap_notes(gap),
-        watch=policy.watch_level(ratio, ctx.perp.watch_fraction), watch_fraction=ctx.perp.watch_fraction,
+        new_risk_allowed=policy.allows_new_risk(step.state) and not gap.holding,
+        protective_stops=tuple(s.view() for s in new.stops.values()), price_gap=gap_notes(gap),
+        watch=policy.watch_level(step.ratio, ctx.perp.watch_fraction), watch_fraction=ctx.perp.watch_fraction,
         **vars(account_risk(acct, sum(r.notional_usd for r in rows))))
-    return Evaluation(snap, new, tuple(acts), transition, gap, schedules)
-
-
-def _stop_view(stop: PlacedStop) -> dict:
-    return {"coin": stop.coin, "side": "buy" if stop.is_buy else "sell", "size": stop.size,
-            "trigger_px": stop.trigger_px, "cloid": stop.cloid}
 
 
 def unanswered_poll(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapshot | None,
@@ -262,7 +282,7 @@ def stale(ctx: Context, problem: str, state: MonitorState, previous: RiskSnapsho
         weighted_correlation=base.weighted_correlation if base else None, correlation_limit=p.correlation_limit,
         concentration_limit=p.concentration_limit, last_ok_poll_ms=state.last_ok_poll_ms, data_error=problem,
         genome_label=ctx.genome_label, drawdown_history=state.drawdown_history, new_risk_allowed=False,
-        protective_stops=tuple(_stop_view(s) for s in state.stops.values()), watch_fraction=ctx.perp.watch_fraction,
+        protective_stops=tuple(s.view() for s in state.stops.values()), watch_fraction=ctx.perp.watch_fraction,
         **({k: getattr(base, k) for k in ACCOUNT_RISK_FIELDS} if base else {}))
     return Evaluation(snap, new, (), transition)
 

@@ -34,7 +34,7 @@ from core.monitor.standing import PROTECTION_KEY, Protection, StandingOrders, pr
 from core.monitor.operator_requests import apply_exit_request, apply_reset_request, supersede_outdated
 from core.monitor.service_config import (VISIBLE_STATUSES, Cancellable, CurrentGenome, Lease, MonitorRepository,
                                          MonitorSettings, TimerStarter, start_thread_timer)
-from core.monitor.state import MonitorState, Track
+from core.monitor.state import MonitorState
 from core.vocabulary import ActionStatus, BreakerState
 
 log = logging.getLogger("evorisk.monitor")
@@ -289,8 +289,7 @@ class MonitorService:
         for coin, level in res.tp_filled.items():
             old = tracks.get(coin)
             if old is not None:
-                tracks[coin] = Track(old.side, old.first_seen_ms, old.best_px, max(old.tp_done, level),
-                                     old.time_exit_proposed)
+                tracks[coin] = replace(old, tp_done=max(old.tp_done, level))
                 log.warning("take-profit level %d of %s filled by its standing order", level, coin)
         self.state = replace(self.state, standing=res.resting, standing_seq=res.next_seq, tracks=tracks)
         for note in res.notes:
@@ -301,12 +300,8 @@ class MonitorService:
         views = tuple(PendingActionView(a.id, a.kind, a.status, a.created_ms, a.reason,
                                         tuple(asdict(leg) for leg in a.legs))
                       for a in self.repo.actions_with_status(VISIBLE_STATUSES))
-        stops = tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
-                       "trigger_px": s.trigger_px, "cloid": s.cloid} for s in self.state.stops.values())
-        stops += tuple({"coin": s.coin, "side": "buy" if s.is_buy else "sell", "size": s.size,
-                        "trigger_px": s.trigger_px, "cloid": s.cloid,
-                        "kind": "stop" if s.role == 0 else f"tp{s.role}", "placed": s.placed}
-                       for s in sorted(self.state.standing.values(), key=lambda o: (o.coin, o.role)))
+        stops = tuple(s.view() for s in self.state.stops.values())
+        stops += tuple(s.view() for s in sorted(self.state.standing.values(), key=lambda o: (o.coin, o.role)))
         return replace(result.snapshot, pending_actions=views, protective_stops=stops,
                        next_poll_in_s=self.backoff.next_delay_s(now), protected=self.protection.on,
                        protection=self.protection.why)

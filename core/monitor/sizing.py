@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -139,6 +139,38 @@ def _book_correlation(account: AccountState, coin: str, target_usd: float, corr_
     return policy.weighted_correlation(len(book), weights, flat), names
 
 
+@dataclass(frozen=True)
+class _Request:
+    """A requested trade split the way the rules see it: the part that closes an opposite position
+    (lowers risk, never limited) and the part that opens new risk on `side`."""
+
+    sign: float  # +1 long, -1 short
+    existing: float  # signed position already held in the coin
+    closing: float  # units that close the opposite position first
+    opening: float  # units of new risk
+    same_side_units: float  # unsigned units already held on `side`
+
+
+@dataclass
+class _Verdict:
+    """The rules' findings so far: every rule adds a check line; one that cuts the opening part also
+    adds its line to the limiting factors (only when there is something to cut)."""
+
+    opening: float
+    allowed_opening: float
+    factors: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+    def passes(self, line: str) -> None:
+        self.checks.append(line)
+
+    def limits(self, line: str, room_units: float) -> None:
+        self.checks.append(line)
+        if self.opening > 0:
+            self.factors.append(line)
+        self.allowed_opening = min(self.allowed_opening, room_units)
+
+
 def size_new_position(params: RiskParams, account: AccountState, coin: str, side: str, requested_size: float,
                       mark_px: float, breaker_state: int, corr_coins: Sequence[str] = (),
                       corr_matrix: np.ndarray | None = None, liquidation: LiquidationInputs | None = None
@@ -149,97 +181,107 @@ def size_new_position(params: RiskParams, account: AccountState, coin: str, side
     `breaker_state` is a core.policy state (see effective_breaker_state); without `liquidation`
     the liquidation check is skipped (and says so).
     """
+    _check_request(coin, side, requested_size, mark_px)
+    request = _split_request(account, coin, side, requested_size)
+    equity = float(account.equity_usd)
+    target_fraction = policy.position_target_fraction(len({p.coin for p in account.positions} | {coin}),
+                                                      params.concentration_limit)
+    cap_usd = max(equity, 0.0) * target_fraction
+    weighted, others = _book_correlation(account, coin, cap_usd, corr_coins, corr_matrix, request.sign)
+
+    verdict = _Verdict(opening=request.opening, allowed_opening=request.opening)
+    _apply_breaker(verdict, breaker_state)
+    _apply_concentration(verdict, request, coin, mark_px, equity, target_fraction, cap_usd)
+    _apply_correlation(verdict, coin, cap_usd, weighted, others, params.correlation_limit)
+    _apply_liquidation(verdict, liquidation, request, coin, mark_px, equity)
+    if request.closing:
+        verdict.passes(f"closing: {request.closing:.6g} of the {requested_size:g} first close the "
+                       f"{abs(request.existing):g} {'short' if request.existing < 0 else 'long'} already held, "
+                       f"which lowers risk: always allowed")
+
+    return SizingDecision(
+        coin=coin, side=side, requested_size=requested_size,
+        allowed_size=request.closing + max(verdict.allowed_opening, 0.0),
+        mark_px=mark_px, equity_usd=equity, breaker_state=policy.BREAKER_NAMES[breaker_state],
+        existing_size=request.existing, concentration_cap_usd=cap_usd, weighted_correlation=weighted,
+        correlation_limit=params.correlation_limit, limiting_factors=tuple(verdict.factors),
+        checks=tuple(verdict.checks))
+
+
+def _check_request(coin: str, side: str, requested_size: float, mark_px: float) -> None:
     if side not in SIDES:
         raise BadInputError(f"side must be long or short, got {side!r}")
     if not (math.isfinite(requested_size) and requested_size > 0):
         raise BadInputError(f"size must be a positive number, got {requested_size!r}")
     if not (math.isfinite(mark_px) and mark_px > 0):
         raise BadInputError(f"no usable price for {coin}: {mark_px!r}")
+
+
+def _split_request(account: AccountState, coin: str, side: str, requested_size: float) -> _Request:
     sign = 1.0 if side == "long" else -1.0
     held = account.position(coin)
     existing = held.size if held else 0.0
-    closing = min(requested_size, abs(existing)) if existing * sign < 0 else 0.0  # reduces risk: never limited
-    opening = requested_size - closing
-    same_side_units = abs(existing) if existing * sign > 0 else 0.0
-    equity = float(account.equity_usd)
+    closing = min(requested_size, abs(existing)) if existing * sign < 0 else 0.0
+    return _Request(sign=sign, existing=existing, closing=closing, opening=requested_size - closing,
+                    same_side_units=abs(existing) if existing * sign > 0 else 0.0)
+
+
+def _apply_breaker(verdict: _Verdict, breaker_state: int) -> None:
+    """No new risk from REDUCING upward, nor while STALE."""
     state_name = policy.BREAKER_NAMES[breaker_state]
-
-    n_after = len({p.coin for p in account.positions} | {coin})
-    target_fraction = policy.position_target_fraction(n_after, params.concentration_limit)
-    cap_usd = max(equity, 0.0) * target_fraction
-    room_units = max(0.0, cap_usd / mark_px - same_side_units)
-    weighted, others = _book_correlation(account, coin, cap_usd, corr_coins, corr_matrix, sign)
-
-    factors: list[str] = []
-    checks: list[str] = []
-    allowed_opening = opening
     if policy.allows_new_risk(breaker_state):
-        checks.append(f"breaker {state_name}: new risk allowed")
+        verdict.passes(f"breaker {state_name}: new risk allowed")
+    elif breaker_state == policy.STALE:
+        verdict.limits("breaker STALE: the monitor has no trustworthy data, so no new risk", 0.0)
     else:
-        line = (f"breaker {state_name}: no new risk while the breaker is REDUCING or worse"
-                if breaker_state != policy.STALE else
-                "breaker STALE: the monitor has no trustworthy data, so no new risk")
-        checks.append(line)
-        if opening > 0:
-            factors.append(line)
-        allowed_opening = 0.0
+        verdict.limits(f"breaker {state_name}: no new risk while the breaker is REDUCING or worse", 0.0)
 
-    held_text = f", {same_side_units:g} already held" if same_side_units else ""
+
+def _apply_concentration(verdict: _Verdict, request: _Request, coin: str, mark_px: float, equity: float,
+                         target_fraction: float, cap_usd: float) -> None:
+    """The coin's whole position may reach its target fraction of equity, what is held included."""
+    room_units = max(0.0, cap_usd / mark_px - request.same_side_units)
+    held_text = f", {request.same_side_units:g} already held" if request.same_side_units else ""
     cap_text = (f"{coin} may be {target_fraction:.1%} of equity ${equity:,.2f} = ${cap_usd:,.2f} "
                 f"= {cap_usd / mark_px:.6g} {coin}{held_text}")
-    if opening > room_units:
-        line = f"concentration: {cap_text}, leaving room for {room_units:.6g}"
-        factors.append(line)
-        checks.append(line)
-        allowed_opening = min(allowed_opening, room_units)
+    if request.opening > room_units:
+        verdict.limits(f"concentration: {cap_text}, leaving room for {room_units:.6g}", room_units)
     else:
-        checks.append(f"concentration: {cap_text}; {opening:.6g} fits")
+        verdict.passes(f"concentration: {cap_text}; {request.opening:.6g} fits")
 
-    limit = params.correlation_limit
+
+def _apply_correlation(verdict: _Verdict, coin: str, cap_usd: float, weighted: float | None,
+                       others: tuple[str, ...], limit: float) -> None:
+    """The book's weighted correlation with the candidate at its target notional stays within the limit."""
     with_text = ", ".join(others)
     if weighted is None:
-        checks.append(f"correlation: unknown (no 1h candles for {with_text} and {coin}): not checked")
+        verdict.passes(f"correlation: unknown (no 1h candles for {with_text} and {coin}): not checked")
     elif not others:
-        checks.append("correlation: no other holdings, nothing to correlate with")
+        verdict.passes("correlation: no other holdings, nothing to correlate with")
     elif weighted > limit:
-        line = (f"correlation: with {with_text}, {coin} at its target ${cap_usd:,.2f} lifts the "
-                f"notional-weighted correlation to {weighted:.2f} > limit {limit:.2f}")
-        checks.append(line)
-        if opening > 0:
-            factors.append(line)
-        allowed_opening = 0.0
+        verdict.limits(f"correlation: with {with_text}, {coin} at its target ${cap_usd:,.2f} lifts the "
+                       f"notional-weighted correlation to {weighted:.2f} > limit {limit:.2f}", 0.0)
     else:
-        checks.append(f"correlation: with {with_text} weighted {weighted:.2f} <= limit {limit:.2f}")
-    if liquidation is None:
-        checks.append("liquidation: not checked (no max leverage for the coin)")
-    else:
-        _check_liquidation(liquidation, opening, same_side_units, sign, mark_px, equity, coin, factors, checks)
-        if opening > 0 and factors and factors[-1].startswith("liquidation"):
-            allowed_opening = min(allowed_opening, _largest_fitting(opening, same_side_units, sign, mark_px,
-                                                                    equity, liquidation))
-    if closing:
-        checks.append(f"closing: {closing:.6g} of the {requested_size:g} first close the {abs(existing):g} "
-                      f"{'short' if existing < 0 else 'long'} already held, which lowers risk: always allowed")
-
-    return SizingDecision(
-        coin=coin, side=side, requested_size=requested_size, allowed_size=closing + max(allowed_opening, 0.0),
-        mark_px=mark_px, equity_usd=equity, breaker_state=state_name, existing_size=existing,
-        concentration_cap_usd=cap_usd, weighted_correlation=weighted, correlation_limit=limit,
-        limiting_factors=tuple(factors), checks=tuple(checks))
+        verdict.passes(f"correlation: with {with_text} weighted {weighted:.2f} <= limit {limit:.2f}")
 
 
-def _check_liquidation(liq: LiquidationInputs, opening: float, held_units: float, sign: float, mark_px: float,
-                       equity: float, coin: str, factors: list[str], checks: list[str]) -> None:
-    units = held_units + opening
+def _apply_liquidation(verdict: _Verdict, liq: LiquidationInputs | None, request: _Request, coin: str,
+                       mark_px: float, equity: float) -> None:
+    """The coin's whole position after the trade liquidates beyond the genome's stop; otherwise the
+    opening part is cut to the largest that does."""
+    if liq is None:
+        verdict.passes("liquidation: not checked (no max leverage for the coin)")
+        return
+    sign, units = request.sign, request.same_side_units + request.opening
     liq_px = policy.cross_liquidation_px(mark_px, sign * units, equity, liq.other_maintenance_usd, liq.max_leverage)
     stop_px = mark_px * (1.0 - sign * liq.stop_distance)
     where = "none" if liq_px is None else f"{liq_px:.6g} ({abs(mark_px - liq_px) / mark_px:.1%} away)"
     if liquidation_fits(units, sign, mark_px, equity, liq):
-        checks.append(f"liquidation: {units:.6g} {coin} liquidates at {where}, beyond the genome's stop "
-                      f"{stop_px:.6g} ({liq.stop_distance:.1%})")
+        verdict.passes(f"liquidation: {units:.6g} {coin} liquidates at {where}, beyond the genome's stop "
+                       f"{stop_px:.6g} ({liq.stop_distance:.1%})")
         return
-    line = (f"liquidation: {units:.6g} {coin} would liquidate at {where}, inside the genome's stop {stop_px:.6g} "
-            f"({liq.stop_distance:.1%}, buffer {liq.buffer_fraction:.0%} of the distance)")
-    checks.append(line)
-    if opening > 0:
-        factors.append(line)
+    room_units = _largest_fitting(request.opening, request.same_side_units, sign, mark_px, equity, liq) \
+        if request.opening > 0 else 0.0
+    verdict.limits(f"liquidation: {units:.6g} {coin} would liquidate at {where}, inside the genome's stop "
+                   f"{stop_px:.6g} ({liq.stop_distance:.1%}, buffer {liq.buffer_fraction:.0%} of the distance)",
+                   room_units)

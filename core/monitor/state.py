@@ -39,6 +39,11 @@ class PlacedStop:
     trigger_px: float
     action_id: int
 
+    def view(self) -> dict[str, Any]:
+        """How the snapshot shows it (RiskSnapshot.protective_stops)."""
+        return {"coin": self.coin, "side": "buy" if self.is_buy else "sell", "size": self.size,
+                "trigger_px": self.trigger_px, "cloid": self.cloid}
+
 
 ROLE_STOP = 0  # standing order roles: 0 the stop, 1..4 the take-profit scale-out levels
 
@@ -56,6 +61,12 @@ class StandingOrder:
     trigger_px: float
     genome: str  # label of the genome whose schedule it rests for
     placed: bool = True  # False between the saved intent and the exchange's answer
+
+    def view(self) -> dict[str, Any]:
+        """How the snapshot shows it: a placed stop's view plus its role and whether it rests yet."""
+        return {"coin": self.coin, "side": "buy" if self.is_buy else "sell", "size": self.size,
+                "trigger_px": self.trigger_px, "cloid": self.cloid,
+                "kind": "stop" if self.role == ROLE_STOP else f"tp{self.role}", "placed": self.placed}
 
     @property
     def tpsl(self) -> str:

@@ -31,6 +31,7 @@ from core.backtest.enums import M_SCORE, METRIC_NAMES, N_METRICS
 from core.backtest.stats_nb import (SCORE_W_DD, SCORE_W_PF, SCORE_W_SHARPE, SCORE_W_WIN,
                                     fitness_from_scores_nb)
 from core.regimes import N_REGIMES, REGIME_NAMES
+from core.report.intervals import block_length
 
 RANDOM_GENOMES = 200  # enough for a stable median; one kernel call
 RANDOM_SEED = 0
@@ -147,8 +148,6 @@ def mean_equity_curve(dataset: Dataset, params_row: np.ndarray) -> np.ndarray:
 def compare(train: Dataset, test: Dataset, best_genes: np.ndarray, random_genomes: int = RANDOM_GENOMES,
             random_seed: int = RANDOM_SEED, rules: str = "same_rules") -> WalkForwardResult:
     """Every strategy on the test windows under `rules` (see the module docstring)."""
-    from core.report.intervals import block_length
-
     regimes = test.window_regime
     evolved_row = decode_matrix(np.asarray(best_genes, dtype=np.float64))[0]
     rows: dict[str, tuple[np.ndarray, float | None]] = {

@@ -16,7 +16,6 @@ from core.monitor.service import MonitorService, MonitorSettings
 from core.operator_settings import AlertSettings
 from core.genome import decode
 from storage.alert_repo import AlertRepo
-from storage.store import Store
 from storage.logsetup import configure_logging
 from tests.support.alert_receiver import DeadReceiver, Receiver, refused_port
 from tests.support.monitor_rig import INTERVAL_S, SLOW_CRASH, make_rig, test_genes
@@ -39,9 +38,7 @@ def receiver():
 
 @pytest.fixture
 def crash(tmp_path):
-    rig = make_rig(tmp_path, SLOW_CRASH)
-    yield rig
-    rig.paper.stop()
+    return make_rig(tmp_path, SLOW_CRASH)  # stopped by tests/conftest.py
 
 
 def dispatcher_to(url: str, repo: AlertRepo, clock, settings: DispatchSettings = FAST) -> AlertDispatcher:
@@ -80,53 +77,44 @@ def test_each_breaker_transition_is_delivered_once_and_recorded(crash, receiver)
     assert all(d["status"] == "delivered" and d["attempts"] == 1 for e in events for d in e["deliveries"])
 
 
-def test_a_receiver_answering_500_is_retried_with_back_off_and_every_attempt_recorded(tmp_db):
+def deliver_once(receiver: Receiver, repo: AlertRepo, raised: Alert) -> None:
+    """Raise one alert towards `receiver` and wait until its deliveries, retries included, are
+    settled; the receiver is closed afterwards."""
+    try:
+        alerts = dispatcher_to(receiver.url(), repo, lambda: raised.time_ms)
+        alerts.raise_alert(raised)
+        assert alerts.wait_idle(WAIT_S)
+        alerts.stop()
+    finally:
+        receiver.close()
+
+
+def test_a_receiver_answering_500_is_retried_with_back_off_and_every_attempt_recorded(alert_repo):
     failing = Receiver(codes=[500, 500])
-    try:
-        from storage.store import Store
-
-        repo = AlertRepo(Store(tmp_db))
-        alerts = dispatcher_to(failing.url(), repo, lambda: 1_000)
-        alerts.raise_alert(alert("breaker:TIGHTENED", 1_000))
-        assert alerts.wait_idle(WAIT_S)
-        alerts.stop()
-    finally:
-        failing.close()
+    deliver_once(failing, alert_repo, alert("breaker:TIGHTENED", 1_000))
     assert len(failing.posts) == 3  # two 500s, then delivered
-    (event,) = repo.recent()
-    attempts = [(d["attempt"], d["status"]) for d in repo.deliveries(event["id"])]
+    (event,) = alert_repo.recent()
+    attempts = [(d["attempt"], d["status"]) for d in alert_repo.deliveries(event["id"])]
     assert attempts == [(1, "failed"), (2, "failed"), (3, "delivered")]
-    assert "500" in repo.deliveries(event["id"])[0]["error"]
+    assert "500" in alert_repo.deliveries(event["id"])[0]["error"]
 
 
-def test_a_receiver_that_never_recovers_is_given_up_after_the_last_retry(tmp_db):
+def test_a_receiver_that_never_recovers_is_given_up_after_the_last_retry(alert_repo):
     failing = Receiver(codes=[500] * 10)
-    try:
-        from storage.store import Store
-
-        repo = AlertRepo(Store(tmp_db))
-        alerts = dispatcher_to(failing.url(), repo, lambda: 0)
-        alerts.raise_alert(alert("k", 0))
-        assert alerts.wait_idle(WAIT_S)
-        alerts.stop()
-    finally:
-        failing.close()
-    statuses = [d["status"] for d in repo.deliveries(repo.recent()[0]["id"])]
+    deliver_once(failing, alert_repo, alert("k", 0))
+    statuses = [d["status"] for d in alert_repo.deliveries(alert_repo.recent()[0]["id"])]
     assert statuses == ["failed", "failed", "failed", "gave_up"] and len(failing.posts) == 4
 
 
-def test_a_flapping_state_is_delivered_once_within_the_dedup_window(tmp_db, receiver):
-    from storage.store import Store
-
-    repo = AlertRepo(Store(tmp_db))
-    alerts = dispatcher_to(receiver.url(), repo, lambda: 0)
+def test_a_flapping_state_is_delivered_once_within_the_dedup_window(alert_repo, receiver):
+    alerts = dispatcher_to(receiver.url(), alert_repo, lambda: 0)
     for t_ms in (0, 30_000, 60_000, 90_000):  # TIGHTENED, NORMAL, TIGHTENED, ... every 30 s
         alerts.raise_alert(alert("breaker:TIGHTENED", t_ms))
     alerts.raise_alert(alert("breaker:TIGHTENED", FAST.dedup_window_ms + 1, "breaker back"))  # a new episode
     assert alerts.wait_idle(WAIT_S)
     alerts.stop()
     assert receiver.titles() == ["evorisk: breaker NORMAL -> TIGHTENED", "evorisk: breaker back"]
-    first = repo.recent()[-1]
+    first = alert_repo.recent()[-1]
     assert first["repeats"] == 3 and first["last_repeat_ms"] == 90_000
 
 
@@ -155,19 +143,15 @@ def test_a_dead_receiver_never_stops_the_monitor_cycling(crash):
         dead.close()
 
 
-def test_url_secrets_never_reach_logs_sqlite_or_the_alerts_listing(tmp_path, capsys):
+def test_url_secrets_never_reach_logs_sqlite_or_the_alerts_listing(tmp_path, tmp_db, store, alert_repo, capsys):
     from console.cli import main
-    from storage.store import Store
 
     failing = Receiver(codes=[500] * 10)
     url = failing.url(path=f"hooks/{SECRET_TOKEN}", credentials=f"{SECRET_USER}:{SECRET_PASS}@")
-    db = tmp_path / "secrets.db"
-    store = Store(db)
     configure_logging(tmp_path / "secrets.log", store, logging.DEBUG)  # even --verbose must not leak
     try:
         channels, _ = build_channels(AlertSettings(urls=(url,), desktop=False))
-        repo = AlertRepo(store)
-        alerts = AlertDispatcher(channels, repo, lambda: 0, FAST).start()
+        alerts = AlertDispatcher(channels, alert_repo, lambda: 0, FAST).start()
         alerts.raise_alert(alert("k", 0))
         assert alerts.wait_idle(WAIT_S)
         alerts.stop()
@@ -175,11 +159,11 @@ def test_url_secrets_never_reach_logs_sqlite_or_the_alerts_listing(tmp_path, cap
         failing.close()
         configure_logging(None, None)
     assert failing.posts and failing.posts[0][0] == f"/hooks/{SECRET_TOKEN}"  # the URL was really used
-    assert main(["alerts", "--db", str(db)]) == 0
-    assert main(["alerts", "--json", "--db", str(db)]) == 0
+    assert main(["alerts", "--db", str(tmp_db)]) == 0
+    assert main(["alerts", "--json", "--db", str(tmp_db)]) == 0
     listing = capsys.readouterr().out
     assert "127.0.0.1" in listing and "gave_up" in listing
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(tmp_db)
     dump = "\n".join(conn.iterdump())
     log_text = (tmp_path / "secrets.log").read_text()
     assert "Failed to send" in dump + log_text or "500" in dump
@@ -250,42 +234,37 @@ def test_an_order_the_venue_rejects_is_one_alert_from_the_monitor_and_from_evori
     from tests.support.reliability_rig import propose_exit, rig
 
     r = rig(tmp_path)
-    try:
-        message = "Insufficient margin to place order. asset=1"
-        repo = AlertRepo(r.repo.store)
-        alerts = dispatcher_to(receiver.url(), repo, r.clock.now_ms)
-        params = decode(test_genes())
-        service = MonitorService(r.gateway, r.repo, MonitorSettings(r.paper.demo_address, INTERVAL_S),
-                                 lambda: (params, "t"), r.clock.now_ms, alerts=alerts)
-        r.paper.inject_fault("order_error", endpoint="exchange", count=3, message=message)
-        action_id = propose_exit(r, coins=("ETH",))
-        r.repo.approve_action(action_id, "alice", r.clock.now_ms())
-        service.run_cycle()  # the monitor sends the approved exit; the venue refuses it
-        assert alerts.wait_idle(WAIT_S)
-        alerts.stop()
-        failures = [e for e in repo.recent() if e["kind"] == "order_failure"]
-        assert len(failures) == 1 and message in failures[0]["body"] and "ETH" in failures[0]["title"]
-        assert sum("order rejected: ETH" in t for t in receiver.titles()) == 1
+    message = "Insufficient margin to place order. asset=1"
+    repo = AlertRepo(r.repo.store)
+    alerts = dispatcher_to(receiver.url(), repo, r.clock.now_ms)
+    params = decode(test_genes())
+    service = MonitorService(r.gateway, r.repo, MonitorSettings(r.paper.demo_address, INTERVAL_S),
+                             lambda: (params, "t"), r.clock.now_ms, alerts=alerts)
+    r.paper.inject_fault("order_error", endpoint="exchange", count=3, message=message)
+    action_id = propose_exit(r, coins=("ETH",))
+    r.repo.approve_action(action_id, "alice", r.clock.now_ms())
+    service.run_cycle()  # the monitor sends the approved exit; the venue refuses it
+    assert alerts.wait_idle(WAIT_S)
+    alerts.stop()
+    failures = [e for e in repo.recent() if e["kind"] == "order_failure"]
+    assert len(failures) == 1 and message in failures[0]["body"] and "ETH" in failures[0]["title"]
+    assert sum("order rejected: ETH" in t for t in receiver.titles()) == 1
 
-        # the same refusal when the operator approves and sends from the command line
-        r.paper.inject_fault("order_error", endpoint="exchange", count=3, message=message)
-        second = propose_exit(r, coins=("ETH",))
-        monkeypatch.setenv("EVORISK_ALERT_URLS", receiver.url())
-        monkeypatch.setenv("EVORISK_SETTINGS", str(tmp_path / "none.toml"))
-        (tmp_path / "none.toml").write_text("[alerts]\ndesktop = false\n")
-        monkeypatch.setenv("EVORISK_PRIVATE_KEY", r.agent_key)
-        assert main(["approve", str(second), "--db", str(r.db_path), "--base-url", r.paper.base_url,
-                     "--address", r.paper.demo_address]) == 0
-        assert "rejected" in capsys.readouterr().out
-        assert sum("order rejected: ETH" in t for t in receiver.titles()) == 2
-    finally:
-        r.paper.stop()
+    # the same refusal when the operator approves and sends from the command line
+    r.paper.inject_fault("order_error", endpoint="exchange", count=3, message=message)
+    second = propose_exit(r, coins=("ETH",))
+    monkeypatch.setenv("EVORISK_ALERT_URLS", receiver.url())
+    monkeypatch.setenv("EVORISK_SETTINGS", str(tmp_path / "none.toml"))
+    (tmp_path / "none.toml").write_text("[alerts]\ndesktop = false\n")
+    monkeypatch.setenv("EVORISK_PRIVATE_KEY", r.agent_key)
+    assert main(["approve", str(second), "--db", str(r.db_path), "--base-url", r.paper.base_url,
+                 "--address", r.paper.demo_address]) == 0
+    assert "rejected" in capsys.readouterr().out
+    assert sum("order rejected: ETH" in t for t in receiver.titles()) == 2
 
 
-def test_desktop_notice_goes_through_notify_send_when_the_machine_has_one(tmp_path, monkeypatch):
+def test_desktop_notice_goes_through_notify_send_when_the_machine_has_one(tmp_path, alert_repo, monkeypatch):
     """A stand-in notify-send on PATH (a real executable that records its arguments)."""
-    from storage.store import Store
-
     record = tmp_path / "notices.txt"
     tool = tmp_path / "bin" / "notify-send"
     tool.parent.mkdir()
@@ -294,31 +273,27 @@ def test_desktop_notice_goes_through_notify_send_when_the_machine_has_one(tmp_pa
     monkeypatch.setenv("PATH", f"{tool.parent}:/usr/bin:/bin")
     channels, _ = build_channels(AlertSettings(desktop=True))
     assert [c.name for c in channels] == ["desktop"]
-    repo = AlertRepo(Store(tmp_path / "d.db"))
-    alerts = AlertDispatcher(channels, repo, lambda: 0, FAST).start()
+    alerts = AlertDispatcher(channels, alert_repo, lambda: 0, FAST).start()
     alerts.raise_alert(Alert(AlertKind.BREAKER, Severity.CRITICAL, "breaker REDUCING -> EMERGENCY", "close all",
                              "breaker:EMERGENCY", 0))
     assert alerts.wait_idle(WAIT_S)
     alerts.stop()
     line = record.read_text()
     assert "--urgency=critical" in line and "evorisk: breaker REDUCING -> EMERGENCY" in line
-    assert repo.recent()[0]["deliveries"][0]["status"] == "delivered"
+    assert alert_repo.recent()[0]["deliveries"][0]["status"] == "delivered"
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     assert build_channels(AlertSettings(desktop=True))[0] == []  # no notify-send: skipped silently
 
 
 @pytest.mark.parametrize("watcher, pages", [(False, 1), (True, 0)])
 def test_a_read_only_watcher_keeps_its_alerts_on_this_machine_and_leaves_the_url_channels_to_the_acting_monitor(
-        tmp_db, receiver, watcher, pages):
+        alert_repo, receiver, watcher, pages):
     """Two processes on one account (a monitor and a read-only console) must not page the operator
     twice: the watcher shows the alert in its own console and sends nothing to the URL channels."""
     shown: list[Alert] = []
     settings = AlertSettings(urls=(receiver.url(),), desktop=False)
-    alerts = build_dispatcher(settings, AlertRepo(Store(tmp_db)), lambda: 0, shown.append, watcher=watcher)
-    try:
-        alerts.raise_alert(alert("breaker:1", 0))
-        assert alerts.wait_idle(WAIT_S)
-    finally:
-        alerts.stop()
+    alerts = build_dispatcher(settings, alert_repo, lambda: 0, shown.append, watcher=watcher)
+    alerts.raise_alert(alert("breaker:1", 0))
+    assert alerts.wait_idle(WAIT_S)
     assert [a.title for a in shown] == ["breaker NORMAL -> TIGHTENED"]
     assert len(receiver.titles()) == pages

@@ -88,16 +88,13 @@ def test_promote_refuses_a_genome_it_cannot_convert_and_stores_nothing(tmp_path,
 
 
 def test_the_console_promotion_evidence_names_the_interval_and_refuses_a_coarse_one(
-        tmp_path, daily_dir):
+        tmp_db, store, daily_dir):
     from console.cli import main
     from console.services.runs import promotion_candidate
     from core.errors import BadInputError
-    from storage import Store
 
-    db = tmp_path / "c.db"
     assert main(["evolve", "--data", str(daily_dir / "BTC.csv"), str(daily_dir / "ETH.csv"), "--pop", "4", "--gens", "1",
-                 "--db", str(db), "--json"]) == 0
-    store = Store(db)
+                 "--db", str(tmp_db), "--json"]) == 0
     cand = promotion_candidate(store, 1)
     assert cand.oos_metrics["evolved_on"].startswith("evolved on: 1d candles")
     with store.transaction() as conn:  # a run evolved on weekly bars: 10-day lookbacks are not 2 bars

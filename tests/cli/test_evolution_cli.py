@@ -56,10 +56,9 @@ def test_evolve_json_gives_the_run_id_line_then_the_result(tmp_db, toy_evaluator
     assert set(result["best"]["params"]) >= {"stop_loss_pct", "w_tp"} and len(result["best"]["genes"]) == 22
 
 
-def test_runs_lists_status_generations_and_best_fitness(tmp_db, toy_evaluator, capsys):
+def test_runs_lists_status_generations_and_best_fitness(tmp_db, evolution_repo, toy_evaluator, capsys):
     main(["evolve", "--data", "a.csv", "--pop", "4", "--gens", "3", "--db", str(tmp_db), "--json", *SCALAR])
-    repo = EvolutionRepo(Store(tmp_db))
-    create_run(repo, EvolutionConfig(fitness="dn", population_size=4, generations=9), TOY_FINGERPRINT,
+    create_run(evolution_repo, EvolutionConfig(fitness="dn", population_size=4, generations=9), TOY_FINGERPRINT,
                "toy b")  # never ran
     capsys.readouterr()
     assert main(["runs", "--db", str(tmp_db)]) == 0
@@ -67,7 +66,7 @@ def test_runs_lists_status_generations_and_best_fitness(tmp_db, toy_evaluator, c
     for header in ("id", "status", "generations", "best fitness", "created"):
         assert header in table
     row1 = next(line for line in table.splitlines() if line.startswith("│  1 "))
-    assert "finished" in row1 and "3/3" in row1 and f"{repo.get_run(1)['best_fitness']:.6f}" in row1
+    assert "finished" in row1 and "3/3" in row1 and f"{evolution_repo.get_run(1)['best_fitness']:.6f}" in row1
     row2 = next(line for line in table.splitlines() if line.startswith("│  2 "))
     assert "interrupted" in row2 and "-/9" in row2
     assert main(["runs", "--db", str(tmp_db), "--json"]) == 0
@@ -76,10 +75,9 @@ def test_runs_lists_status_generations_and_best_fitness(tmp_db, toy_evaluator, c
                                                                              (1, "finished", 3)]
 
 
-def test_resume_refuses_changed_data_with_one_line_and_exit_2(tmp_db, toy_evaluator, capsys):
-    repo = EvolutionRepo(Store(tmp_db))
-    run_id = create_run(repo, EvolutionConfig(fitness="dn", population_size=4, generations=3), TOY_FINGERPRINT, "toy",
-                        data_paths=["a.csv"])
+def test_resume_refuses_changed_data_with_one_line_and_exit_2(tmp_db, evolution_repo, toy_evaluator, capsys):
+    run_id = create_run(evolution_repo, EvolutionConfig(fitness="dn", population_size=4, generations=3),
+                        TOY_FINGERPRINT, "toy", data_paths=["a.csv"])
     assert main(["resume", str(run_id), "--db", str(tmp_db), "--data", "b.csv"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "refusing to resume: the data or backtest settings changed" in err
@@ -123,7 +121,7 @@ def _checkpoints(db: Path) -> int:
         return 0
 
 
-def test_evolve_on_real_data_with_the_backtest_kernel(daily_dir, tmp_db, capsys):
+def test_evolve_on_real_data_with_the_backtest_kernel(daily_dir, tmp_db, evolution_repo, capsys):
     pytest.importorskip("core.backtest.api")
     paths = [str(daily_dir / "BTC.csv"), str(daily_dir / "ETH.csv")]
     rc = main(["evolve", "--data", *paths, "--pop", "8", "--gens", "2", "--seed", "1", "--db", str(tmp_db), "--json"])
@@ -131,9 +129,8 @@ def test_evolve_on_real_data_with_the_backtest_kernel(daily_dir, tmp_db, capsys)
     assert rc == 0 and json.loads(first) == {"run_id": 1}
     result = json.loads(last)
     assert result["status"] == "finished" and math.isfinite(result["best"]["fitness"])
-    repo = EvolutionRepo(Store(tmp_db))
-    assert repo.get_run(1)["data_desc"] == "BTC,ETH" and repo.checkpoint_generations(1) == [0, 1, 2]
-    assert [r["evaluations"] for r in repo.generations(1)][0] == 8
+    assert evolution_repo.get_run(1)["data_desc"] == "BTC,ETH" and evolution_repo.checkpoint_generations(1) == [0, 1, 2]
+    assert [r["evaluations"] for r in evolution_repo.generations(1)][0] == 8
 
 
 def test_a_real_backtest_run_resumes_bit_identically(daily_dir, tmp_path):

@@ -10,11 +10,10 @@ import pytest
 
 from console.cli import main
 from core.evolution import EvolutionConfig, create_run, execute_run, run_data_paths
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from core.exchange.paper import PaperSettings
 from core.exchange.paper.market import DEFAULT_COINS
 from core.genome import save_genome_file
-from storage import Store
-from storage.evolution_repo import EvolutionRepo
+from tests.support.paper import module_paper, start_paper
 
 DAYS_OF_HISTORY = 370  # a 180-bar training window and a 180-bar test window of daily candles
 MINUTES_PER_DAY = 1440
@@ -25,15 +24,14 @@ def replay_paper(hourly_dir):
     coins = tuple(c for c in DEFAULT_COINS if c.name in ("BTC", "ETH"))
     settings = PaperSettings(history_minutes=DAYS_OF_HISTORY * MINUTES_PER_DAY, coins=coins, demo_address=None,
                              replay_csv={"BTC": str(hourly_dir / "BTC.csv"), "ETH": str(hourly_dir / "ETH.csv")})
-    with PaperExchange(settings, clock=ManualClock()) as ex:
+    with module_paper(settings) as ex:
         yield ex
 
 
 @pytest.fixture
 def small_paper():
     # Minute history only (no coarser synthetic history behind it): about 200 hourly candles.
-    with PaperExchange(PaperSettings(history_minutes=12_000, deep_history=False), clock=ManualClock()) as ex:
-        yield ex
+    return start_paper(PaperSettings(history_minutes=12_000, deep_history=False))
 
 
 def test_data_fetch_prints_one_line_per_coin_and_list_shows_the_cache(small_paper, tmp_db, capsys):
@@ -72,7 +70,8 @@ def test_hl_data_that_is_not_cached_and_has_no_venue_says_how_to_fetch_it(tmp_db
     assert err.count("\n") == 1 and "evorisk data fetch --coins BTC --interval 1d" in err
 
 
-def test_evolve_on_hl_data_fetches_missing_coins_then_runs_and_records_a_pinned_spec(replay_paper, tmp_db, capsys):
+def test_evolve_on_hl_data_fetches_missing_coins_then_runs_and_records_a_pinned_spec(replay_paper, tmp_db,
+                                                                                     evolution_repo, capsys):
     rc = main(["evolve", "--data", "hl:BTC,ETH@1d", "--base-url", replay_paper.base_url, "--pop", "6",
                "--gens", "1", "--seed", "4", "--db", str(tmp_db), "--json"])
     captured = capsys.readouterr()
@@ -82,10 +81,9 @@ def test_evolve_on_hl_data_fetches_missing_coins_then_runs_and_records_a_pinned_
     result = json.loads(last)
     assert result["status"] == "finished" and result["generation"] == 1
     assert "fetching BTC,ETH 1d from paper" in captured.err
-    repo = EvolutionRepo(Store(tmp_db))
-    (spec,) = run_data_paths(repo, 1)
+    (spec,) = run_data_paths(evolution_repo, 1)
     assert spec.startswith("hl:paper:BTC,ETH@1d/") and ".." in spec
-    assert repo.get_run(1)["data_desc"] == "BTC,ETH"
+    assert evolution_repo.get_run(1)["data_desc"] == "BTC,ETH"
 
 
 def test_backtest_and_report_read_hl_data_from_the_cache(replay_paper, tmp_db, tmp_path, capsys):
@@ -108,21 +106,19 @@ def test_backtest_and_report_read_hl_data_from_the_cache(replay_paper, tmp_db, t
     assert doc["run_id"] == 1 and doc["data"]["assets"] == ["BTC", "ETH"]
 
 
-def test_a_cancelled_hl_run_resumes_after_the_cache_has_grown(replay_paper, tmp_db, capsys):
+def test_a_cancelled_hl_run_resumes_after_the_cache_has_grown(replay_paper, tmp_db, store, evolution_repo, capsys):
     from console.services.data_spec import data_loader
     from core.evolution.evaluator import make_evaluator
 
     assert main(["data", "fetch", "--coins", "BTC,ETH", "--base-url", replay_paper.base_url,
                  "--db", str(tmp_db)]) == 0
-    store = Store(tmp_db)
     load = data_loader(["hl:BTC,ETH@1d"], None, lambda: store)
     evaluate, fingerprint, desc = make_evaluator(["hl:BTC,ETH@1d"], load=load)
-    repo = EvolutionRepo(store)
     cfg = EvolutionConfig(population_size=6, generations=2, seed=1, fitness="dn")  # make_evaluator's scalar objective
-    run_id = create_run(repo, cfg, fingerprint, desc,
+    run_id = create_run(evolution_repo, cfg, fingerprint, desc,
                         data_paths=load.recorded, split=evaluate.split)
     asked = []
-    assert execute_run(repo, run_id, evaluate, fingerprint,
+    assert execute_run(evolution_repo, run_id, evaluate, fingerprint,
                        should_stop=lambda: len(asked.append(1) or asked) > 1).status == "cancelled"
     replay_paper.fast_forward(3 * MINUTES_PER_DAY)  # three more daily candles reach the cache
     capsys.readouterr()

@@ -11,8 +11,6 @@ from core import policy
 from core.exchange.paper import PaperSettings
 from core.genome import GENE_INDEX, decode, default_genes
 from core.monitor.state import MonitorState
-from storage import Store
-from storage.monitor_repo import MonitorRepo
 
 CASH_USD = 100_000.0
 
@@ -44,10 +42,10 @@ def test_a_flat_account_gets_the_default_genomes_concentration_cap(paper, flat_a
     assert [f.split(":")[0] for f in d["limiting_factors"]] == ["concentration"]
 
 
-def test_the_newest_promotion_is_the_genome_that_sizes(paper, flat_account, tmp_db, capsys):
+def test_the_newest_promotion_is_the_genome_that_sizes(paper, flat_account, tmp_db, monitor_repo, capsys):
     genes = list(default_genes())
     genes[GENE_INDEX["concentration_limit"]] = 0.0  # 5% of equity
-    MonitorRepo(Store(tmp_db)).promote(genes, "tight", "tester", 1)
+    monitor_repo.promote(genes, "tight", "tester", 1)
     assert run_size(paper, flat_account, tmp_db, "ETH", "1000") == 0
     d = json.loads(capsys.readouterr().out)
     assert d["genome"] == "promotion #1 tight"
@@ -55,9 +53,9 @@ def test_the_newest_promotion_is_the_genome_that_sizes(paper, flat_account, tmp_
 
 
 @pytest.mark.parametrize("state", [policy.REDUCING, policy.EMERGENCY, policy.STALE])
-def test_the_saved_breaker_state_blocks_new_risk(paper, flat_account, tmp_db, capsys, state):
+def test_the_saved_breaker_state_blocks_new_risk(paper, flat_account, tmp_db, monitor_repo, capsys, state):
     saved = MonitorState(hwm_usd=CASH_USD, breaker_state=state, breaker_reason="test")
-    MonitorRepo(Store(tmp_db)).save_monitor_state(saved.to_json(), 1)
+    monitor_repo.save_monitor_state(saved.to_json(), 1)
     assert run_size(paper, flat_account, tmp_db, "SOL", "1", as_json=False) == 0
     out = capsys.readouterr().out.splitlines()
     name = policy.BREAKER_NAMES[state]

@@ -69,12 +69,12 @@ def worker_pids(session) -> set[int]:
     return set(session.client.run(os.getpid).values())
 
 
-def test_cluster_run_is_bit_identical_to_the_local_run(session, local_evaluator, paths, reference_digest, tmp_db):
-    repo = EvolutionRepo(Store(tmp_db))
-    run_id = new_run(repo, local_evaluator, paths)
+def test_cluster_run_is_bit_identical_to_the_local_run(session, local_evaluator, paths, reference_digest,
+                                                        evolution_repo):
+    run_id = new_run(evolution_repo, local_evaluator, paths)
     evaluate = cl.make_cluster_evaluator(local_evaluator[0].dataset, session)
-    out = execute_run(repo, run_id, evaluate, local_evaluator[1])
-    assert out.status == "finished" and final_state_digest(repo, run_id) == reference_digest
+    out = execute_run(evolution_repo, run_id, evaluate, local_evaluator[1])
+    assert out.status == "finished" and final_state_digest(evolution_repo, run_id) == reference_digest
     assert session.info() == cl.ClusterInfo(session.address, 2, local=True)
 
 
@@ -117,19 +117,19 @@ def test_a_worker_from_another_build_is_refused(session, local_evaluator, monkey
 
 
 def test_cli_evolve_and_resume_on_a_cluster_match_the_local_run(session, local_evaluator, paths, reference_digest,
-                                                                 tmp_db, capsys):
-    repo = EvolutionRepo(Store(tmp_db))
+                                                                 tmp_db, evolution_repo, capsys):
     args = ["--db", str(tmp_db), "--cluster", session.address, "--json"]
     assert main(["evolve", "--data", *paths, "--pop", "10", "--gens", "3", "--seed", "7", "--fitness", "dn",
                  "--folds", "0", *args]) == 0
     first_id = json.loads(capsys.readouterr().out.splitlines()[0])["run_id"]
-    assert final_state_digest(repo, first_id) == reference_digest
+    assert final_state_digest(evolution_repo, first_id) == reference_digest
 
-    cancelled_id = new_run(repo, local_evaluator, paths)
-    out = execute_run(repo, cancelled_id, local_evaluator[0], local_evaluator[1], should_stop=iter([False, True]).__next__)
+    cancelled_id = new_run(evolution_repo, local_evaluator, paths)
+    out = execute_run(evolution_repo, cancelled_id, local_evaluator[0], local_evaluator[1],
+                      should_stop=iter([False, True]).__next__)
     assert out.status == "cancelled" and out.generation == 0
     assert main(["resume", str(cancelled_id), *args]) == 0
-    assert final_state_digest(repo, cancelled_id) == reference_digest
+    assert final_state_digest(evolution_repo, cancelled_id) == reference_digest
 
 
 def test_without_dask_the_cluster_option_says_what_to_install(monkeypatch):
@@ -142,13 +142,13 @@ def test_without_dask_the_cluster_option_says_what_to_install(monkeypatch):
 @pytest.mark.parametrize("address, message", [("local:0", "expected local:N with N >= 1"),
                                                ("scheduler-without-port", "expected tcp://HOST:PORT or local:N"),
                                                ("local:2", r"install evorisk\[cluster\]")])
-def test_cli_refuses_a_bad_cluster_in_one_line_before_creating_a_run(address, message, paths, tmp_db, capsys,
-                                                                     monkeypatch):
+def test_cli_refuses_a_bad_cluster_in_one_line_before_creating_a_run(address, message, paths, tmp_db,
+                                                                     evolution_repo, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # and no Dask installed
     rc = main(["evolve", "--data", *paths, "--pop", "8", "--gens", "1", "--db", str(tmp_db), "--cluster", address])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "\n" not in err and re.search(message, err)
-    assert EvolutionRepo(Store(tmp_db)).run_summaries() == []
+    assert evolution_repo.run_summaries() == []
 
 
 @pytest.mark.parametrize("address", ["local:0", "local:two"])
@@ -165,18 +165,17 @@ def test_an_unreachable_scheduler_is_one_line(monkeypatch):
 
 
 def test_a_worker_killed_mid_generation_has_its_chunk_rerun(session, local_evaluator, paths, reference_digest,
-                                                           tmp_db, tmp_path):
+                                                           evolution_repo, tmp_path):
     """Last in the module: the nanny restarts the killed worker, but that takes a few seconds."""
     marker = tmp_path / "killed-worker-pid"
     before = worker_pids(session)
-    repo = EvolutionRepo(Store(tmp_db))
-    run_id = new_run(repo, local_evaluator, paths)
+    run_id = new_run(evolution_repo, local_evaluator, paths)
     evaluate = cl.make_cluster_evaluator(local_evaluator[0].dataset, session,
                                          chunk_fitness=functools.partial(helpers.die_once, str(marker)))
-    out = execute_run(repo, run_id, evaluate, local_evaluator[1])
+    out = execute_run(evolution_repo, run_id, evaluate, local_evaluator[1])
     killed = int(marker.read_text())
     assert killed in before and killed not in worker_pids(session)
-    assert out.status == "finished" and final_state_digest(repo, run_id) == reference_digest
+    assert out.status == "finished" and final_state_digest(evolution_repo, run_id) == reference_digest
 
 
 def free_port() -> int:
@@ -206,11 +205,10 @@ def remote_cluster():
 
 
 def test_a_lost_scheduler_fails_the_run_cleanly_and_it_resumes_locally(remote_cluster, local_evaluator, paths,
-                                                                      reference_digest, tmp_db, tmp_path):
+                                                                      reference_digest, evolution_repo, tmp_path):
     address, scheduler_pid = remote_cluster
     tripwire = tmp_path / "tripwire"
-    repo = EvolutionRepo(Store(tmp_db))
-    run_id = new_run(repo, local_evaluator, paths)
+    run_id = new_run(evolution_repo, local_evaluator, paths)
     chunk = functools.partial(helpers.kill_scheduler_when_armed, str(tripwire))
 
     def arm_after_generation_1(report) -> None:
@@ -220,13 +218,14 @@ def test_a_lost_scheduler_fails_the_run_cleanly_and_it_resumes_locally(remote_cl
 
     with pytest.raises(cl.ClusterLostError) as lost:
         with cl.cluster_evaluation(address, local_evaluator[0], run_id, chunk_fitness=chunk) as evaluate:
-            execute_run(repo, run_id, evaluate, local_evaluator[1], on_progress=arm_after_generation_1)
+            execute_run(evolution_repo, run_id, evaluate, local_evaluator[1], on_progress=arm_after_generation_1)
     message = str(lost.value)
     assert "\n" not in message and f"evorisk resume {run_id}" in message and "lost the Dask scheduler" in message
-    assert repo.get_run(run_id)["status"] == "failed" and repo.latest_checkpoint(run_id).generation == 1
+    assert evolution_repo.get_run(run_id)["status"] == "failed"
+    assert evolution_repo.latest_checkpoint(run_id).generation == 1
 
-    out = execute_run(repo, run_id, local_evaluator[0], local_evaluator[1])
-    assert out.status == "finished" and final_state_digest(repo, run_id) == reference_digest
+    out = execute_run(evolution_repo, run_id, local_evaluator[0], local_evaluator[1])
+    assert out.status == "finished" and final_state_digest(evolution_repo, run_id) == reference_digest
 
 
 def test_the_runs_objective_is_shipped_to_the_workers_and_scores_the_same(session, paths):

@@ -61,31 +61,30 @@ def test_resume_falls_back_to_the_newest_valid_checkpoint_bit_identically(tmp_pa
     assert any("continuing from generation 2, the newest valid checkpoint" in w for w in warnings)
 
 
-def test_without_fallback_the_corrupt_newest_checkpoint_is_still_refused(tmp_db):
-    repo = EvolutionRepo(Store(tmp_db))
-    run_id = _stopped_run(repo, 2)
-    _corrupt(repo, run_id, 2)
+def test_without_fallback_the_corrupt_newest_checkpoint_is_still_refused(evolution_repo):
+    run_id = _stopped_run(evolution_repo, 2)
+    _corrupt(evolution_repo, run_id, 2)
     with pytest.raises(CheckpointError, match="generation 2: refusing a corrupt checkpoint"):
-        execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT)
-    assert repo.checkpoint_generations(run_id) == [0, 1, 2] and repo.quarantined(run_id) == []
+        execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT)
+    assert evolution_repo.checkpoint_generations(run_id) == [0, 1, 2] and evolution_repo.quarantined(run_id) == []
 
 
-def test_cli_resume_keeps_the_previous_checkpoint_and_warns(tmp_db, toy_evaluator, capsys):
-    repo = EvolutionRepo(Store(tmp_db))
-    run_id = _stopped_run(repo, 5)
-    _corrupt(repo, run_id, 5)
+def test_cli_resume_keeps_the_previous_checkpoint_and_warns(tmp_db, evolution_repo, toy_evaluator, capsys):
+    run_id = _stopped_run(evolution_repo, 5)
+    _corrupt(evolution_repo, run_id, 5)
     capsys.readouterr()
     assert main(["resume", str(run_id), "--db", str(tmp_db)]) == 0
     err = capsys.readouterr().err
     assert "corrupt checkpoints of generations 5 were quarantined" in err
-    assert repo.get_run(run_id)["status"] == "finished" and repo.checkpoint_generations(run_id) == list(range(10))
+    assert evolution_repo.get_run(run_id)["status"] == "finished"
+    assert evolution_repo.checkpoint_generations(run_id) == list(range(10))
 
 
-def test_with_no_valid_checkpoint_resume_report_and_export_refuse_and_runs_still_lists_it(tmp_db, toy_evaluator,
-                                                                                          capsys, tmp_path):
-    repo = EvolutionRepo(Store(tmp_db))
-    run_id = _stopped_run(repo, 0)
-    _corrupt(repo, run_id, 0)
+def test_with_no_valid_checkpoint_resume_report_and_export_refuse_and_runs_still_lists_it(tmp_db, evolution_repo,
+                                                                                          toy_evaluator, capsys,
+                                                                                          tmp_path):
+    run_id = _stopped_run(evolution_repo, 0)
+    _corrupt(evolution_repo, run_id, 0)
     capsys.readouterr()
     for argv in (["resume", str(run_id)], ["report", str(run_id)], ["export", str(run_id), str(tmp_path / "g.json")]):
         assert main([*argv, "--db", str(tmp_db)]) == 2
@@ -98,12 +97,11 @@ def test_with_no_valid_checkpoint_resume_report_and_export_refuse_and_runs_still
     assert row["id"] == run_id and row["status"] == "cancelled" and row["generations_done"] == 0
 
 
-def test_best_champion_of_an_unfinished_run_skips_a_corrupt_newest_checkpoint(tmp_db):
-    repo = EvolutionRepo(Store(tmp_db))
-    run_id = _stopped_run(repo, 3)
-    before = json.loads(repo.checkpoint_at(run_id, 2).state_json)["hall_of_fame"][0]
-    _corrupt(repo, run_id, 3)
-    champion, source = best_champion(repo, run_id)
+def test_best_champion_of_an_unfinished_run_skips_a_corrupt_newest_checkpoint(evolution_repo):
+    run_id = _stopped_run(evolution_repo, 3)
+    before = json.loads(evolution_repo.checkpoint_at(run_id, 2).state_json)["hall_of_fame"][0]
+    _corrupt(evolution_repo, run_id, 3)
+    champion, source = best_champion(evolution_repo, run_id)
     assert list(champion.genes) == before["genes"] and champion.fitness == before["fitness"]
     assert "checkpoint of generation 2" in source and "corrupt newer checkpoints skipped: 3" in source
 

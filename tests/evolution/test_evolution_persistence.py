@@ -32,11 +32,6 @@ def stop_after(generation: int):
     return should_stop
 
 
-@pytest.fixture
-def repo(tmp_db) -> EvolutionRepo:
-    return EvolutionRepo(Store(tmp_db))
-
-
 def test_migrations_add_generations_checkpoints_and_workers():
     store = Store(":memory:")
     names = [n for n, _ in MIGRATIONS]
@@ -44,23 +39,23 @@ def test_migrations_add_generations_checkpoints_and_workers():
     assert {"generations", "checkpoints", "run_workers"} <= set(store.table_names())
 
 
-def test_every_generation_writes_one_checkpoint_and_one_stats_row(repo):
-    run_id = new_run(repo)
-    out = execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT)
+def test_every_generation_writes_one_checkpoint_and_one_stats_row(evolution_repo):
+    run_id = new_run(evolution_repo)
+    out = execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT)
     assert out.status == "finished" and out.generation == 12
-    assert repo.checkpoint_generations(run_id) == list(range(13))
-    rows = repo.generations(run_id)
+    assert evolution_repo.checkpoint_generations(run_id) == list(range(13))
+    rows = evolution_repo.generations(run_id)
     assert [r["generation"] for r in rows] == list(range(13))
-    run = repo.get_run(run_id)
+    run = evolution_repo.get_run(run_id)
     assert run["status"] == "finished" and run["best_fitness"] == out.hall_of_fame[0].fitness == rows[-1]["best"]
-    doc = json.loads(repo.latest_checkpoint(run_id).state_json)
+    doc = json.loads(evolution_repo.latest_checkpoint(run_id).state_json)
     assert doc["version"] == CHECKPOINT_VERSION and doc["data_fingerprint"] == TOY_FINGERPRINT
     assert len(doc["population"]) == 10 and len(doc["fitness"]) == 10 and len(doc["hall_of_fame"]) == 10
     assert doc["config"] == CFG.to_dict() and len(doc["random_state"][1]) == 625
     assert doc["numpy_state"]["bit_generator"] == "PCG64"
-    genomes = repo.store.query("SELECT fitness, label FROM genomes WHERE run_id = ? ORDER BY id", (run_id,))
+    genomes = evolution_repo.store.query("SELECT fitness, label FROM genomes WHERE run_id = ? ORDER BY id", (run_id,))
     assert len(genomes) == 10 and genomes[0]["fitness"] == out.hall_of_fame[0].fitness
-    assert repo.worker(run_id) is None
+    assert evolution_repo.worker(run_id) is None
 
 
 def test_resume_after_cancel_is_bit_identical_to_an_uninterrupted_run(tmp_path):
@@ -79,36 +74,36 @@ def test_resume_after_cancel_is_bit_identical_to_an_uninterrupted_run(tmp_path):
         assert final_state_digest(repo, run_id) == final_state_digest(reference, ref_id)
 
 
-def test_resume_with_no_checkpoint_starts_from_generation_zero(repo):
-    run_id = new_run(repo)
-    out = execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT, should_stop=lambda: True)
-    assert out.status == "cancelled" and out.generation == -1 and repo.checkpoint_generations(run_id) == []
-    assert execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT).status == "finished"
+def test_resume_with_no_checkpoint_starts_from_generation_zero(evolution_repo):
+    run_id = new_run(evolution_repo)
+    out = execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT, should_stop=lambda: True)
+    assert out.status == "cancelled" and out.generation == -1 and evolution_repo.checkpoint_generations(run_id) == []
+    assert execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT).status == "finished"
 
 
-def test_resume_refuses_changed_data_or_config(repo):
-    run_id = new_run(repo)
-    execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT, should_stop=stop_after(2))
+def test_resume_refuses_changed_data_or_config(evolution_repo):
+    run_id = new_run(evolution_repo)
+    execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT, should_stop=stop_after(2))
     with pytest.raises(BadInputError, match=r"^run \d+: refusing to resume: the data or backtest settings changed"):
-        execute_run(repo, run_id, sphere_fitness, "another-fingerprint")
+        execute_run(evolution_repo, run_id, sphere_fitness, "another-fingerprint")
     with pytest.raises(BadInputError, match="different config .*population_size: 20 != 10"):
-        execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT, config=EvolutionConfig(fitness="dn",
+        execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT, config=EvolutionConfig(fitness="dn",
             population_size=20, generations=12, seed=4))
-    assert repo.checkpoint_generations(run_id) == [0, 1, 2]  # refusals change nothing
+    assert evolution_repo.checkpoint_generations(run_id) == [0, 1, 2]  # refusals change nothing
 
 
-def test_a_finished_run_is_not_resumed(repo):
-    run_id = new_run(repo, EvolutionConfig(fitness="dn", population_size=4, generations=1))
-    execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT)
+def test_a_finished_run_is_not_resumed(evolution_repo):
+    run_id = new_run(evolution_repo, EvolutionConfig(fitness="dn", population_size=4, generations=1))
+    execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT)
     with pytest.raises(BadInputError, match="already finished"):
-        execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT)
+        execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT)
 
 
-def _tamper(repo: EvolutionRepo, run_id: int, new_text: str, fix_sha: bool) -> None:
+def _tamper(evolution_repo: EvolutionRepo, run_id: int, new_text: str, fix_sha: bool) -> None:
     from core.evolution.checkpoint import sha256_text
 
-    gen = repo.latest_checkpoint(run_id).generation
-    with repo.store.transaction() as conn:
+    gen = evolution_repo.latest_checkpoint(run_id).generation
+    with evolution_repo.store.transaction() as conn:
         if fix_sha:
             conn.execute("UPDATE checkpoints SET state_json = ?, sha256 = ? WHERE run_id = ? AND generation = ?",
                          (new_text, sha256_text(new_text), run_id, gen))
@@ -125,39 +120,39 @@ def _tamper(repo: EvolutionRepo, run_id: int, new_text: str, fix_sha: bool) -> N
     (lambda t: t.replace('"generation":3', '"generation":"3"'), True, "refusing a corrupt checkpoint"),
     (lambda t: t.replace('"data_fingerprint":"toy', '"data_fingerprint":"xoy'), True, "does not match its run"),
 ])
-def test_a_corrupt_checkpoint_is_refused_with_one_line(repo, damage, fix_sha, message):
-    run_id = new_run(repo)
-    execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT, should_stop=stop_after(3))
-    text = repo.latest_checkpoint(run_id).state_json
-    _tamper(repo, run_id, damage(text), fix_sha)
+def test_a_corrupt_checkpoint_is_refused_with_one_line(evolution_repo, damage, fix_sha, message):
+    run_id = new_run(evolution_repo)
+    execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT, should_stop=stop_after(3))
+    text = evolution_repo.latest_checkpoint(run_id).state_json
+    _tamper(evolution_repo, run_id, damage(text), fix_sha)
     with pytest.raises(CheckpointError, match=message) as err:
-        execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT)
+        execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT)
     assert "\n" not in str(err.value) and f"run {run_id} generation 3" in str(err.value)
-    assert repo.get_run(run_id)["status"] == "cancelled"  # untouched, still resumable once repaired
+    assert evolution_repo.get_run(run_id)["status"] == "cancelled"  # untouched, still resumable once repaired
 
 
-def test_a_flipped_byte_is_caught_by_the_checksum(repo):
-    run_id = new_run(repo)
-    execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT, should_stop=stop_after(1))
-    text = repo.latest_checkpoint(run_id).state_json
+def test_a_flipped_byte_is_caught_by_the_checksum(evolution_repo):
+    run_id = new_run(evolution_repo)
+    execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT, should_stop=stop_after(1))
+    text = evolution_repo.latest_checkpoint(run_id).state_json
     i = text.index('"fitness":[') + 15
     flipped = text[:i] + ("1" if text[i] != "1" else "2") + text[i + 1:]
-    _tamper(repo, run_id, flipped, fix_sha=False)
+    _tamper(evolution_repo, run_id, flipped, fix_sha=False)
     with pytest.raises(CheckpointError, match="sha256"):
-        execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT)
+        execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT)
 
 
-def test_a_run_owned_by_a_live_process_is_not_taken_over(repo):
-    run_id = new_run(repo)
+def test_a_run_owned_by_a_live_process_is_not_taken_over(evolution_repo):
+    run_id = new_run(evolution_repo)
     alive_pid = os.getppid()  # our parent is certainly alive and is not us
-    assert repo.claim_run(run_id, alive_pid, socket.gethostname(), lambda w: True) is None
+    assert evolution_repo.claim_run(run_id, alive_pid, socket.gethostname(), lambda w: True) is None
     with pytest.raises(BadInputError, match=f"being advanced by pid {alive_pid}"):
-        execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT)
-    assert execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT, force=True).status == "finished"
+        execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT)
+    assert execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT, force=True).status == "finished"
 
 
-def test_a_failing_evaluator_marks_the_run_failed_and_resumable(repo):
-    run_id = new_run(repo)
+def test_a_failing_evaluator_marks_the_run_failed_and_resumable(evolution_repo):
+    run_id = new_run(evolution_repo)
     calls = []
 
     def flaky(genes):
@@ -167,6 +162,7 @@ def test_a_failing_evaluator_marks_the_run_failed_and_resumable(repo):
         return sphere_fitness(genes)
 
     with pytest.raises(ZeroDivisionError):
-        execute_run(repo, run_id, flaky, TOY_FINGERPRINT)
-    assert repo.get_run(run_id)["status"] == "failed" and repo.checkpoint_generations(run_id) == [0, 1, 2]
-    assert execute_run(repo, run_id, sphere_fitness, TOY_FINGERPRINT).status == "finished"
+        execute_run(evolution_repo, run_id, flaky, TOY_FINGERPRINT)
+    assert evolution_repo.get_run(run_id)["status"] == "failed"
+    assert evolution_repo.checkpoint_generations(run_id) == [0, 1, 2]
+    assert execute_run(evolution_repo, run_id, sphere_fitness, TOY_FINGERPRINT).status == "finished"

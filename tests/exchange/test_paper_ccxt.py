@@ -11,7 +11,8 @@ import ccxt
 import eth_account
 import pytest
 
-from core.exchange.paper import PaperExchange, PaperSettings
+from core.exchange.paper import PaperSettings, WallClock
+from tests.support.paper import module_paper
 
 ETH = "ETH/USDC:USDC"
 CASH_USD = 100_000.0
@@ -20,7 +21,7 @@ CASH_USD = 100_000.0
 @pytest.fixture(scope="module")
 def venue():
     # speed 1: the standalone exchange's real time, so venue and client clocks agree (fetch_my_trades(since)).
-    with PaperExchange(PaperSettings(speed=1.0, history_minutes=24 * 60)) as paper:
+    with module_paper(PaperSettings(speed=1.0, history_minutes=24 * 60), clock=WallClock()) as paper:
         wallet = eth_account.Account.create()
         paper.open_account(wallet.address, CASH_USD)
         client = ccxt.hyperliquid({"walletAddress": wallet.address, "privateKey": wallet.key.hex(), "timeout": 10_000})

@@ -4,15 +4,16 @@ from __future__ import annotations
 import pytest
 from hyperliquid.info import Info
 
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from core.exchange.paper import PaperSettings
 from core.exchange.paper.bars import INTERVAL_MINUTES
+from tests.support.paper import module_paper
 
 EPOCH_LIMITED = {"1w", "1M"}  # 5000 of those reach before 1970, where the synthetic history starts
 
 
 @pytest.fixture(scope="module")
 def client():
-    with PaperExchange(PaperSettings(weight_budget_per_minute=10**6), clock=ManualClock()) as paper:
+    with module_paper(PaperSettings(weight_budget_per_minute=10**6)) as paper:
         yield Info(paper.base_url, skip_ws=True, timeout=30)
 
 

@@ -14,10 +14,10 @@ from hyperliquid.utils.signing import sign_l1_action
 from hyperliquid.utils.types import Cloid
 
 from core.errors import BadInputError
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from core.exchange.paper import PaperSettings
 from core.exchange.paper.scenario import available_scenarios, load_scenario
 from core.exchange.paper.ticks import push_tick
-from tests.support.paper import post_exchange, sdk_exchange, sdk_info
+from tests.support.paper import post_exchange, sdk_exchange, sdk_info, start_paper
 
 TIMEOUT_S = 5.0
 REAL_TIME_TOLERANCE_MS = 5_000
@@ -91,22 +91,22 @@ def test_a_request_reaching_past_the_5000_kept_candles_gets_only_the_kept_ones(p
 
 
 def test_the_5000_are_kept_per_interval_and_counted_from_the_newest_candle():
-    with PaperExchange(PaperSettings(history_minutes=HISTORY_MINUTES, candles_kept=10), clock=ManualClock()) as ex:
-        minutes = info(ex).candles_snapshot("ETH", "1m", 0, 2**62)
-        hours = info(ex).candles_snapshot("ETH", "1h", 0, 2**62)
-        assert len(minutes) == len(hours) == 10
-        assert hours[-1]["t"] == minutes[-1]["t"] // 3_600_000 * 3_600_000  # the newest hour is still forming
-        ex.fast_forward(minutes=3)
-        assert info(ex).candles_snapshot("ETH", "1m", 0, minutes[2]["t"]) == []  # pushed out by 3 new minutes
+    ex = start_paper(PaperSettings(history_minutes=HISTORY_MINUTES, candles_kept=10))
+    minutes = info(ex).candles_snapshot("ETH", "1m", 0, 2**62)
+    hours = info(ex).candles_snapshot("ETH", "1h", 0, 2**62)
+    assert len(minutes) == len(hours) == 10
+    assert hours[-1]["t"] == minutes[-1]["t"] // 3_600_000 * 3_600_000  # the newest hour is still forming
+    ex.fast_forward(minutes=3)
+    assert info(ex).candles_snapshot("ETH", "1m", 0, minutes[2]["t"]) == []  # pushed out by 3 new minutes
 
 
 def test_an_archive_venue_serves_old_history_capped_at_5000_back_from_end_time():
-    with PaperExchange(PaperSettings(history_minutes=HISTORY_MINUTES, candles_kept=None), clock=ManualClock()) as ex:
-        newest = info(ex).candles_snapshot("BTC", "1m", 0, 2**62)[-1]["t"]
-        old_end = newest - 5000 * MINUTE_MS
-        old = info(ex).candles_snapshot("BTC", "1m", 0, old_end)
-        assert old[-1]["t"] == old_end and len(old) == HISTORY_MINUTES - 5000
-        assert len(info(ex).candles_snapshot("BTC", "1m", 0, newest)) == 5000
+    ex = start_paper(PaperSettings(history_minutes=HISTORY_MINUTES, candles_kept=None))
+    newest = info(ex).candles_snapshot("BTC", "1m", 0, 2**62)[-1]["t"]
+    old_end = newest - 5000 * MINUTE_MS
+    old = info(ex).candles_snapshot("BTC", "1m", 0, old_end)
+    assert old[-1]["t"] == old_end and len(old) == HISTORY_MINUTES - 5000
+    assert len(info(ex).candles_snapshot("BTC", "1m", 0, newest)) == 5000
 
 
 def test_candles_kept_must_be_positive_or_none():

@@ -8,26 +8,24 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from core.errors import BadInputError
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from core.exchange.paper import PaperExchange, PaperSettings
 from core.exchange.paper.market import DEFAULT_COINS
 from core.exchange.paper.replay import CsvReplay
 from core.exchange.paper.scenario import parse_scenario
 from core.market.loader import load_csv
+from tests.support.paper import start_paper
 
 TIMEOUT_S = 5.0
 
 
 def start(**settings) -> PaperExchange:
-    return PaperExchange(PaperSettings(history_minutes=600, **settings), clock=ManualClock()).start()
+    """A paper exchange with 600 minutes of history and these settings, stopped after the test."""
+    return start_paper(PaperSettings(history_minutes=600, **settings))
 
 
 def test_same_seed_same_market_other_seed_other_market():
     a, b, c = start(seed=1), start(seed=1), start(seed=2)
-    try:
-        assert a.mids() == b.mids() != c.mids()
-    finally:
-        for ex in (a, b, c):
-            ex.stop()
+    assert a.mids() == b.mids() != c.mids()
 
 
 def test_csv_replay_moves_like_the_file(daily_dir, tmp_path):
@@ -35,18 +33,15 @@ def test_csv_replay_moves_like_the_file(daily_dir, tmp_path):
     flat = tmp_path / "flat.json"
     flat.write_text('{"name": "flat", "events": []}')
     ex = start(replay_csv={"BTC": str(path)}, scenario=str(flat))
-    try:
-        closes = np.array([float(c["c"]) for c in Info(ex.base_url, skip_ws=True, timeout=TIMEOUT_S)
-                           .candles_snapshot("BTC", "1m", 0, 2**62)])
-        csv = load_csv(path, "BTC")
-        # bar k replays the move into CSV bar k + 1, less the file's average move per bar
-        drift = np.exp(np.log(csv.close[-1] / csv.close[0]) / (len(csv) - 1))
-        expected = csv.close[2:601] / csv.close[1:600] / drift
-        # Candle prices are on the venue's tick (5 significant figures): each close is within
-        # 5e-5 of the true one, so a ratio of two is within 1e-4.
-        np.testing.assert_allclose(closes[1:] / closes[:-1], expected, rtol=1.01e-4)
-    finally:
-        ex.stop()
+    closes = np.array([float(c["c"]) for c in Info(ex.base_url, skip_ws=True, timeout=TIMEOUT_S)
+                       .candles_snapshot("BTC", "1m", 0, 2**62)])
+    csv = load_csv(path, "BTC")
+    # bar k replays the move into CSV bar k + 1, less the file's average move per bar
+    drift = np.exp(np.log(csv.close[-1] / csv.close[0]) / (len(csv) - 1))
+    expected = csv.close[2:601] / csv.close[1:600] / drift
+    # Candle prices are on the venue's tick (5 significant figures): each close is within
+    # 5e-5 of the true one, so a ratio of two is within 1e-4.
+    np.testing.assert_allclose(closes[1:] / closes[:-1], expected, rtol=1.01e-4)
 
 
 def write_csv(path, closes) -> None:
@@ -69,16 +64,13 @@ def test_csv_replay_cycles_back_to_its_start_instead_of_compounding(tmp_path):
     flat = tmp_path / "flat.json"
     flat.write_text('{"name": "flat", "events": []}')
     ex = start(replay_csv={"BTC": str(path)}, scenario=str(flat))  # 600 minutes: ten passes of 59 moves
-    try:
-        candles = Info(ex.base_url, skip_ws=True, timeout=TIMEOUT_S).candles_snapshot("BTC", "1m", 0, 2**62)
-        close = np.array([float(c["c"]) for c in candles])
-        opens = np.array([float(c["o"]) for c in candles])
-        np.testing.assert_allclose(opens[1:], close[:-1], rtol=1e-5)  # every pass continues where one ended
-        btc_start_px = next(c.start_px for c in DEFAULT_COINS if c.name == "BTC")  # where the first pass began
-        np.testing.assert_allclose(close[58::59], btc_start_px, rtol=1e-6)  # each pass ends where it began
-        assert close.max() / close.min() < 2.0  # the x4 trend is gone; only the file's wiggles remain
-    finally:
-        ex.stop()
+    candles = Info(ex.base_url, skip_ws=True, timeout=TIMEOUT_S).candles_snapshot("BTC", "1m", 0, 2**62)
+    close = np.array([float(c["c"]) for c in candles])
+    opens = np.array([float(c["o"]) for c in candles])
+    np.testing.assert_allclose(opens[1:], close[:-1], rtol=1e-5)  # every pass continues where one ended
+    btc_start_px = next(c.start_px for c in DEFAULT_COINS if c.name == "BTC")  # where the first pass began
+    np.testing.assert_allclose(close[58::59], btc_start_px, rtol=1e-6)  # each pass ends where it began
+    assert close.max() / close.min() < 2.0  # the x4 trend is gone; only the file's wiggles remain
 
 
 def test_a_year_of_the_hourly_btc_file_stays_within_its_own_range(hourly_dir):
@@ -108,42 +100,36 @@ def test_a_one_bar_csv_cannot_be_replayed(tmp_path):
 
 def test_correlated_selloff_hits_alts_harder_than_btc():
     ex = start(scenario="correlated-selloff")
-    try:
-        before = ex.mids()
-        ex.fast_forward(minutes=40)
-        after = ex.mids()
-        moves = {coin: after[coin] / before[coin] - 1 for coin in before}
-        assert moves["BTC"] == pytest.approx(-0.12, abs=0.03)
-        assert moves["SOL"] < moves["ETH"] < moves["BTC"]
-    finally:
-        ex.stop()
+    before = ex.mids()
+    ex.fast_forward(minutes=40)
+    after = ex.mids()
+    moves = {coin: after[coin] / before[coin] - 1 for coin in before}
+    assert moves["BTC"] == pytest.approx(-0.12, abs=0.03)
+    assert moves["SOL"] < moves["ETH"] < moves["BTC"]
 
 
 def test_gtc_rests_then_fills_when_price_trades_through_and_tpsl_child_goes_live():
     ex = start(scenario="demo")
     wallet = eth_account.Account.create()
     ex.open_account(wallet.address, 50_000.0)
-    try:
-        sdk = Exchange(wallet, ex.base_url, timeout=TIMEOUT_S)
-        mid = ex.mids()["ETH"]
-        entry, stop = round(mid * 0.95, 1), round(mid * 0.80, 1)
-        reply = sdk.bulk_orders([
-            {"coin": "ETH", "is_buy": True, "sz": 1.0, "limit_px": entry, "order_type": {"limit": {"tif": "Gtc"}},
-             "reduce_only": False},
-            {"coin": "ETH", "is_buy": False, "sz": 1.0, "limit_px": round(stop * 0.9, 1),
-             "order_type": {"trigger": {"triggerPx": stop, "isMarket": True, "tpsl": "sl"}}, "reduce_only": True},
-        ], grouping="normalTpsl")
-        parent, child = reply["response"]["data"]["statuses"]
-        assert "resting" in parent and child == "waitingForFill"
-        ex.switch_scenario("crash")  # -20 %: first through the entry, later through the stop
-        ex.fast_forward(minutes=15)
-        info = Info(ex.base_url, skip_ws=True, timeout=TIMEOUT_S)
-        fills = info.user_fills(wallet.address)
-        assert [f["dir"] for f in reversed(fills)] == ["Open Long", "Close Long"]
-        assert float(fills[-1]["px"]) == entry  # the resting order filled at its limit (maker)
-        assert info.user_state(wallet.address)["assetPositions"] == []
-    finally:
-        ex.stop()
+    sdk = Exchange(wallet, ex.base_url, timeout=TIMEOUT_S)
+    mid = ex.mids()["ETH"]
+    entry, stop = round(mid * 0.95, 1), round(mid * 0.80, 1)
+    reply = sdk.bulk_orders([
+        {"coin": "ETH", "is_buy": True, "sz": 1.0, "limit_px": entry, "order_type": {"limit": {"tif": "Gtc"}},
+         "reduce_only": False},
+        {"coin": "ETH", "is_buy": False, "sz": 1.0, "limit_px": round(stop * 0.9, 1),
+         "order_type": {"trigger": {"triggerPx": stop, "isMarket": True, "tpsl": "sl"}}, "reduce_only": True},
+    ], grouping="normalTpsl")
+    parent, child = reply["response"]["data"]["statuses"]
+    assert "resting" in parent and child == "waitingForFill"
+    ex.switch_scenario("crash")  # -20 %: first through the entry, later through the stop
+    ex.fast_forward(minutes=15)
+    info = Info(ex.base_url, skip_ws=True, timeout=TIMEOUT_S)
+    fills = info.user_fills(wallet.address)
+    assert [f["dir"] for f in reversed(fills)] == ["Open Long", "Close Long"]
+    assert float(fills[-1]["px"]) == entry  # the resting order filled at its limit (maker)
+    assert info.user_state(wallet.address)["assetPositions"] == []
 
 
 def test_bad_scenarios_are_rejected_with_a_message():

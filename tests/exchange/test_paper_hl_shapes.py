@@ -14,9 +14,10 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils.types import Cloid
 
-from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
+from core.exchange.paper import PaperExchange, PaperSettings
 from core.exchange.paper.info import NOT_SERVED
-from tests.support.hl_shapes import NUMSTR, load_reference, mismatches, shapes_dir, venue_tick_ok
+from tests.support.hl_shapes import NUMSTR, load_reference, mismatches, reference_types, venue_tick_ok
+from tests.support.paper import module_paper
 
 TIMEOUT_S = 5.0
 CLOID = Cloid.from_int(20240521)
@@ -30,8 +31,7 @@ def venue():
     """A paper exchange with one account that has traded: positions, fills, resting and trigger orders
     (one with a cloid), a rejected IOC, two hours of funding and a named agent."""
     # A generous weight budget: the clock stands still, so the minute of the rate limit never passes.
-    with PaperExchange(PaperSettings(history_minutes=3 * 1440, weight_budget_per_minute=10**6),
-                       clock=ManualClock()) as paper:
+    with module_paper(PaperSettings(history_minutes=3 * 1440, weight_budget_per_minute=10**6)) as paper:
         wallet = eth_account.Account.create()
         paper.open_account(wallet.address, 100_000.0)
         ex = Exchange(wallet, paper.base_url, timeout=TIMEOUT_S)
@@ -63,16 +63,12 @@ def _body(template: dict, paper: PaperExchange, address: str, oid: int) -> dict:
     return body
 
 
-def _reference_files() -> list[str]:
-    return sorted(p.stem for p in shapes_dir().glob("*.json") if not p.stem.startswith("_"))
-
-
 def _post(paper: PaperExchange, body: dict) -> requests.Response:
     return requests.post(f"{paper.base_url}/info", json=body, timeout=TIMEOUT_S)
 
 
-@pytest.mark.parametrize("name", _reference_files())
-def test_every_reference_type_is_answered_in_the_venues_shape(venue, name):
+@pytest.mark.parametrize("name", reference_types())
+def test_every_reference_type_is_answered_in_the_venues_shape(hl_shapes_dir, venue, name):
     paper, address, oid = venue
     ref = load_reference(name)
     for request in ref["requests"]:

@@ -35,7 +35,7 @@ def _position(state: dict, coin: str) -> dict | None:
     return next((p["position"] for p in state["assetPositions"] if p["position"]["coin"] == coin), None)
 
 
-def test_meta_and_asset_ctxs_has_one_context_per_coin_in_the_venue_shape(paper):
+def test_meta_and_asset_ctxs_has_one_context_per_coin_in_the_venue_shape(hl_shapes_dir, paper):
     meta, ctxs = info(paper).meta_and_asset_ctxs()
     assert [u["name"] for u in meta["universe"]] == list(paper.mids())
     assert len(ctxs) == len(meta["universe"])
@@ -57,7 +57,7 @@ def test_funding_rate_is_the_venue_formula_with_its_4pct_hourly_cap():
     assert hourly_rate(-1.0) == -FUNDING_CAP_PER_HOUR
 
 
-def test_funding_history_lists_every_hour_in_the_venue_shape(paper):
+def test_funding_history_lists_every_hour_in_the_venue_shape(hl_shapes_dir, paper):
     end = paper.market.now_ms
     start = end - 24 * MS_PER_HOUR
     history = info(paper).funding_history("ETH", start, end)
@@ -68,7 +68,7 @@ def test_funding_history_lists_every_hour_in_the_venue_shape(paper):
     assert times == sorted(times) and times[-1] <= end
 
 
-def test_funding_moves_with_the_market_and_is_charged_hourly_to_cash(paper):
+def test_funding_moves_with_the_market_and_is_charged_hourly_to_cash(hl_shapes_dir, paper):
     wallet = eth_account.Account.create()
     paper.open_account(wallet.address, 100_000.0)
     exchange = Exchange(wallet, paper.base_url, timeout=TIMEOUT_S)

@@ -41,21 +41,22 @@ def test_breaker_since_survives_stale_flaps(tmp_path):
     assert events == [("NORMAL", "STALE"), ("STALE", "NORMAL")] * 3
 
 
-def _emergency(r, service):
+def _pending_exit(r):
+    """Walk the slow crash until EMERGENCY proposes its exit: (the service, the pending exit)."""
+    service = r.service()
+    service.run_cycle()
     for _ in range(120):
         r.step()
         snap = service.run_cycle()
-        if any(a.kind == "exit_all" and a.status == "pending" for a in snap.pending_actions):
-            return snap
+        pending = [a for a in snap.pending_actions if a.kind == "exit_all" and a.status == "pending"]
+        if pending:
+            return service, pending[0]
     raise AssertionError("the crash never reached an exit")
 
 
 def test_an_exit_is_superseded_when_a_position_closes_and_proposed_again(tmp_path):
     r = make_rig(tmp_path, SLOW_CRASH)
-    service = r.service()
-    service.run_cycle()
-    snap = _emergency(r, service)
-    old = next(a for a in snap.pending_actions if a.kind == "exit_all")
+    service, old = _pending_exit(r)
     assert {o["coin"] for o in old.orders} == {"BTC", "ETH", "SOL"}
     sol = r.position_sizes()["SOL"]  # closed outside the action (by hand, or a stop)
     r.gateway.place_orders([OrderRequest("SOL", False, sol, r.gateway.mids()["SOL"] * 0.9, reduce_only=True, tif="Ioc")])
@@ -71,10 +72,7 @@ def test_an_exit_is_superseded_when_a_position_closes_and_proposed_again(tmp_pat
 
 def test_a_rejected_exit_can_be_proposed_again_on_request(tmp_path):
     r = make_rig(tmp_path, SLOW_CRASH)
-    service = r.service()
-    service.run_cycle()
-    snap = _emergency(r, service)
-    old = next(a for a in snap.pending_actions if a.kind == "exit_all")
+    service, old = _pending_exit(r)
     r.repo.reject_action(old.id, "alice", r.clock.now_ms())
     r.step()
     assert not [a for a in service.run_cycle().pending_actions if a.kind == "exit_all"]  # no re-proposal by itself
@@ -107,16 +105,13 @@ def test_an_exit_of_one_coin_on_request(tmp_path):
     assert r.repo.get_value(supersede.EXIT_REQUEST_OUTCOME_KEY)["message"] == "DOGE is not held"
 
 
-def test_propose_exit_cli_records_the_request_and_refuses_a_bad_coin(tmp_path, capsys):
+def test_propose_exit_cli_records_the_request_and_refuses_a_bad_coin(tmp_db, monitor_repo, capsys):
     from console.cli import main
-    from storage import Store
-    from storage.monitor_repo import MonitorRepo
 
-    db = tmp_path / "cli.db"
-    assert main(["propose-exit", "--db", str(db), "--coin", "eth", "--by", "alice"]) == 0
+    assert main(["propose-exit", "--db", str(tmp_db), "--coin", "eth", "--by", "alice"]) == 0
     assert "an exit of ETH requested" in capsys.readouterr().out
-    request = MonitorRepo(Store(db)).get_value(supersede.EXIT_REQUEST_KEY)
+    request = monitor_repo.get_value(supersede.EXIT_REQUEST_KEY)
     assert request["coin"] == "ETH" and request["by"] == "alice"
-    assert main(["propose-exit", "--db", str(db), "--coin", "B;TC"]) == 2
+    assert main(["propose-exit", "--db", str(tmp_db), "--coin", "B;TC"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--coin must be a coin name" in err

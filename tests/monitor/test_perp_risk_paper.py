@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import logging
 
+import eth_account
 import pytest
 
 from core.alerts.dispatcher import AlertDispatcher, DispatchSettings
+from core.exchange.gateway import HyperliquidGateway
+from core.exchange.paper import PaperSettings
 from core.genome import decode
 from core.monitor.service import MonitorService, MonitorSettings
 from storage.alert_repo import AlertRepo
 from tests.support.monitor_rig import INTERVAL_S, make_rig, test_genes
+from tests.support.paper import start_paper
 
 LEVERAGED = {"name": "leveraged-crash", "description": "10x long into a 20 % fall",
              "events": [{"kind": "crash", "at_min": 1, "over_min": 100, "pct": 20}],
@@ -68,65 +72,51 @@ def test_a_funding_payment_shows_in_the_position_and_in_equity(tmp_path):
     calm = {"name": "calm-funding", "events": [], "demo_account": {
         "cash_usd": 100_000.0, "positions": [{"coin": "BTC", "side": "long", "notional_usd": 200_000.0}]}}
     rig = make_rig(tmp_path, calm)
-    try:
-        params = decode(test_genes())
-        service = MonitorService(rig.gateway, rig.repo, MonitorSettings(rig.paper.demo_address, INTERVAL_S),
-                                 lambda: (params, "test"), rig.clock.now_ms)
-        start_ms = rig.gateway.account_state(rig.paper.demo_address).time_ms
-        before = rig.gateway.account_state(rig.paper.demo_address)
-        first = service.run_cycle()
-        assert first.positions[0].funding_since_open_usd == 0.0
-        rig.paper.fast_forward(61)  # past the next hour: one payment at least
-        rig.clock.advance(61)
-        snap = service.run_cycle()
-        after = rig.gateway.account_state(rig.paper.demo_address)
-        payments = rig.gateway.user_funding(rig.paper.demo_address, start_ms)
-        assert payments and all(p.coin == "BTC" for p in payments)
-        received = sum(p.usdc for p in payments)
-        (row,) = snap.positions
-        assert received != 0.0 and row.funding_since_open_usd == pytest.approx(received, abs=1e-6)
-        price_move = after.positions[0].unrealized_pnl_usd - before.positions[0].unrealized_pnl_usd
-        assert after.equity_usd - before.equity_usd == pytest.approx(price_move + received, abs=0.01)
-        assert snap.equity_usd == pytest.approx(after.equity_usd, abs=1e-6)  # the snapshot shows that equity
-        ctx = rig.gateway.asset_contexts()["BTC"]
-        assert row.funding_rate_hourly == pytest.approx(ctx.funding_rate_hourly)
-        assert row.funding_rate_annual == pytest.approx(ctx.funding_rate_hourly * 24 * 365)
-    finally:
-        rig.paper.stop()
+    params = decode(test_genes())
+    service = MonitorService(rig.gateway, rig.repo, MonitorSettings(rig.paper.demo_address, INTERVAL_S),
+                             lambda: (params, "test"), rig.clock.now_ms)
+    start_ms = rig.gateway.account_state(rig.paper.demo_address).time_ms
+    before = rig.gateway.account_state(rig.paper.demo_address)
+    first = service.run_cycle()
+    assert first.positions[0].funding_since_open_usd == 0.0
+    rig.paper.fast_forward(61)  # past the next hour: one payment at least
+    rig.clock.advance(61)
+    snap = service.run_cycle()
+    after = rig.gateway.account_state(rig.paper.demo_address)
+    payments = rig.gateway.user_funding(rig.paper.demo_address, start_ms)
+    assert payments and all(p.coin == "BTC" for p in payments)
+    received = sum(p.usdc for p in payments)
+    (row,) = snap.positions
+    assert received != 0.0 and row.funding_since_open_usd == pytest.approx(received, abs=1e-6)
+    price_move = after.positions[0].unrealized_pnl_usd - before.positions[0].unrealized_pnl_usd
+    assert after.equity_usd - before.equity_usd == pytest.approx(price_move + received, abs=0.01)
+    assert snap.equity_usd == pytest.approx(after.equity_usd, abs=1e-6)  # the snapshot shows that equity
+    ctx = rig.gateway.asset_contexts()["BTC"]
+    assert row.funding_rate_hourly == pytest.approx(ctx.funding_rate_hourly)
+    assert row.funding_rate_annual == pytest.approx(ctx.funding_rate_hourly * 24 * 365)
 
 
-def test_funding_rates_are_read_at_most_once_a_minute_within_the_venues_weight_budget(tmp_path):
+def test_funding_rates_are_read_at_most_once_a_minute_within_the_venues_weight_budget(clock, monitor_repo):
     """Polling every second costs clearinghouseState + allMids (2 + 2) a poll; metaAndAssetCtxs
     (20) once a minute keeps 60 polls a minute inside a 600-weight budget. Asked on every poll it
     would cost 1,440 a minute and the venue would answer 429 (the cycle would go STALE)."""
-    import eth_account
-
-    from core.exchange.gateway import HyperliquidGateway
-    from core.exchange.paper import ManualClock, PaperExchange, PaperSettings
-    from storage.monitor_repo import MonitorRepo
-    from storage.store import Store
-
-    clock = ManualClock()
-    paper = PaperExchange(PaperSettings(scenario="demo", speed=1.0, weight_budget_per_minute=600), clock=clock).start()
-    try:
-        agent = eth_account.Account.create()
-        paper.approve_agent(paper.demo_address, agent.address)
-        gateway = HyperliquidGateway("paper", base_url=paper.base_url, private_key=agent.key.hex(),
-                                     account_address=paper.demo_address, timeout_s=2.0, now_ms=clock.now_ms)
-        params = decode(test_genes())
-        service = MonitorService(gateway, MonitorRepo(Store(tmp_path / "w.db")),
-                                 MonitorSettings(paper.demo_address, 1.0), lambda: (params, "t"), clock.now_ms)
-        problems = []
-        for _ in range(150):  # two and a half minutes of one-second polls (a market minute each)
-            paper.fast_forward(1.0)
-            clock.advance(1.0)
-            snap = service.run_cycle()
-            if snap.data_error:
-                problems.append(snap.data_error)
-        assert problems == []
-        assert all(p.funding_rate_hourly is not None for p in snap.positions)
-    finally:
-        paper.stop()
+    paper = start_paper(PaperSettings(scenario="demo", speed=1.0, weight_budget_per_minute=600), clock)
+    agent = eth_account.Account.create()
+    paper.approve_agent(paper.demo_address, agent.address)
+    gateway = HyperliquidGateway("paper", base_url=paper.base_url, private_key=agent.key.hex(),
+                                 account_address=paper.demo_address, timeout_s=2.0, now_ms=clock.now_ms)
+    params = decode(test_genes())
+    service = MonitorService(gateway, monitor_repo, MonitorSettings(paper.demo_address, 1.0), lambda: (params, "t"),
+                             clock.now_ms)
+    problems = []
+    for _ in range(150):  # two and a half minutes of one-second polls (a market minute each)
+        paper.fast_forward(1.0)
+        clock.advance(1.0)
+        snap = service.run_cycle()
+        if snap.data_error:
+            problems.append(snap.data_error)
+    assert problems == []
+    assert all(p.funding_rate_hourly is not None for p in snap.positions)
 
 
 @pytest.mark.parametrize("side", ("long", "short"))
@@ -138,13 +128,10 @@ def test_sizing_liquidation_estimate_is_the_venues_liquidation_price(tmp_path, s
     book = {"name": "one", "events": [], "demo_account": {
         "cash_usd": 10_000.0, "positions": [{"coin": "ETH", "side": side, "notional_usd": 100_000.0}]}}
     rig = make_rig(tmp_path, book)
-    try:
-        acct = rig.gateway.account_state(rig.paper.demo_address)
-        (pos,) = acct.positions
-        max_leverage = rig.gateway.max_leverages()["ETH"]
-        estimate = policy.cross_liquidation_px(pos.mark_px, pos.size, acct.equity_usd, 0.0, max_leverage)
-        assert estimate == pytest.approx(pos.liquidation_px, rel=1e-5)  # the venue rounds to 5 significant figures
-        maintenance = abs(pos.size) * pos.mark_px * policy.maintenance_fraction(max_leverage)
-        assert acct.maintenance_margin_usd == pytest.approx(maintenance, rel=1e-6)
-    finally:
-        rig.paper.stop()
+    acct = rig.gateway.account_state(rig.paper.demo_address)
+    (pos,) = acct.positions
+    max_leverage = rig.gateway.max_leverages()["ETH"]
+    estimate = policy.cross_liquidation_px(pos.mark_px, pos.size, acct.equity_usd, 0.0, max_leverage)
+    assert estimate == pytest.approx(pos.liquidation_px, rel=1e-5)  # the venue rounds to 5 significant figures
+    maintenance = abs(pos.size) * pos.mark_px * policy.maintenance_fraction(max_leverage)
+    assert acct.maintenance_margin_usd == pytest.approx(maintenance, rel=1e-6)

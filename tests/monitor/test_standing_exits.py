@@ -178,19 +178,16 @@ def test_protect_off_leaves_a_promoted_genome_unprotected(calm):
     assert not snap.protected and "--protect off" in snap.protection and ours(calm, service) == {}
 
 
-def test_promote_says_it_approves_the_standing_exits_and_records_it(tmp_path, capsys):
+def test_promote_says_it_approves_the_standing_exits_and_records_it(tmp_path, tmp_db, monitor_repo, capsys):
     from console.cli import main
     from core.genome import save_genome_file
-    from storage.monitor_repo import MonitorRepo
-    from storage.store import Store
 
     path = tmp_path / "g.json"
     save_genome_file(path, genes())
-    db = tmp_path / "p.db"
-    assert main(["promote", "--file", str(path), "--by", "alice", "--db", str(db)]) == 0
+    assert main(["promote", "--file", str(path), "--by", "alice", "--db", str(tmp_db)]) == 0
     out = capsys.readouterr().out
     assert "approves its standing exits (recorded)" in out and "stop-market" in out
-    record = MonitorRepo(Store(db)).get_value(PROTECTION_KEY)
+    record = monitor_repo.get_value(PROTECTION_KEY)
     assert record["on"] and record["by"] == "alice" and "promotion #1" in record["why"]
 
 
@@ -273,34 +270,31 @@ TINY_XRP = {"name": "drop-tiny-xrp", "events": [{"kind": "crash", "at_min": 3, "
 
 def test_a_take_profit_too_small_to_rest_becomes_a_pending_action_once_reached(tmp_path):
     rig = make_rig(tmp_path, TINY_XRP)
-    try:
-        service = rig.service(genes(g6=1.0, g7=1.0), label=PROMOTED)  # four scale-out levels
-        snap = service.run_cycle()
-        size = rig.position_sizes()["XRP"]
-        assert size in (-1.0, -2.0, -3.0)  # XRP trades in whole units: each of four levels is under one
-        assert sorted(ours(rig, service)) == [("XRP", 0)], "only the stop can rest"
-        assert any("take-profit level 1" in n for n in snap.standing_notes)
-        assert not rig.repo.actions_with_status(("pending",)), "nothing to do before a level is reached"
-        for _ in range(40):
-            rig.step()
-            service.run_cycle()
-            pending = rig.repo.actions_with_status(("pending",))
-            if pending:
-                break
-        (action,) = pending
-        assert action.kind == "take_profit" and "XRP" in action.reason
-        (leg,) = action.legs
-        assert (leg.coin, leg.side, leg.size) == ("XRP", "buy", 1.0)  # one lot, the smallest exit there is
-        taken = service.state.tracks["XRP"].tp_done
-        assert taken >= 1
+    service = rig.service(genes(g6=1.0, g7=1.0), label=PROMOTED)  # four scale-out levels
+    snap = service.run_cycle()
+    size = rig.position_sizes()["XRP"]
+    assert size in (-1.0, -2.0, -3.0)  # XRP trades in whole units: each of four levels is under one
+    assert sorted(ours(rig, service)) == [("XRP", 0)], "only the stop can rest"
+    assert any("take-profit level 1" in n for n in snap.standing_notes)
+    assert not rig.repo.actions_with_status(("pending",)), "nothing to do before a level is reached"
+    for _ in range(40):
+        rig.step()
         service.run_cycle()
-        assert len([a for a in rig.repo.actions_with_status(("pending",)) if a.kind == "take_profit"]) <= 1, \
-            "a level is proposed once"
-        rig.repo.approve_action(action.id, "operator", rig.clock.now_ms())
-        service.run_cycle()
-        assert rig.position_sizes().get("XRP", 0.0) == pytest.approx(size + 1.0), "the approved close was sent"
-    finally:
-        rig.paper.stop()
+        pending = rig.repo.actions_with_status(("pending",))
+        if pending:
+            break
+    (action,) = pending
+    assert action.kind == "take_profit" and "XRP" in action.reason
+    (leg,) = action.legs
+    assert (leg.coin, leg.side, leg.size) == ("XRP", "buy", 1.0)  # one lot, the smallest exit there is
+    taken = service.state.tracks["XRP"].tp_done
+    assert taken >= 1
+    service.run_cycle()
+    assert len([a for a in rig.repo.actions_with_status(("pending",)) if a.kind == "take_profit"]) <= 1, \
+        "a level is proposed once"
+    rig.repo.approve_action(action.id, "operator", rig.clock.now_ms())
+    service.run_cycle()
+    assert rig.position_sizes().get("XRP", 0.0) == pytest.approx(size + 1.0), "the approved close was sent"
 
 
 def test_small_take_profits_reached_together_close_their_sum_to_the_nearest_lot_and_only_once():

@@ -8,7 +8,6 @@ from core.monitor import ledger_rules as rules
 from core.monitor.orders import OrderLeg, ProposedAction
 from core.monitor.records import ActionStateError
 from core.vocabulary import ActionKind, ActionStatus, RunStatus
-from storage import Store
 from storage.action_repo import ActionRepo
 from storage.candle_repo import CandleRepo
 from storage.log_repo import LogRepo
@@ -20,13 +19,6 @@ LEGS = (OrderLeg(leg=0, coin="BTC", side="sell", size=0.01, limit_px=58800.0),)
 HALVE = ProposedAction(ActionKind.REDUCE, "REDUCING: halve every position", LEGS)
 EXIT = ProposedAction(ActionKind.EXIT_ALL, "EMERGENCY: close every position", LEGS)
 TTL_MS = 600_000
-
-
-@pytest.fixture
-def store(tmp_db):
-    s = Store(tmp_db)
-    yield s
-    s.close()
 
 
 def test_a_new_action_is_stored_as_core_seals_it(store):

@@ -29,32 +29,28 @@ def test_migrations_are_applied_once(tmp_db):
     assert again.migration_names() == [name for name, _ in MIGRATIONS]
 
 
-def test_file_db_uses_wal_and_busy_timeout(tmp_db):
-    store = Store(tmp_db)
+def test_file_db_uses_wal_and_busy_timeout(store):
     assert store.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     assert store.query("PRAGMA busy_timeout")[0]["timeout"] >= 1000
 
 
-def test_runs_and_genomes_round_trip(tmp_db):
-    runs = RunRepo(Store(tmp_db))
-    run_id = runs.create_run({"pop": 50}, "abc", "BTC,ETH")
-    gid = runs.save_genome([0.5] * 22, fitness=0.7, run_id=run_id, metrics={"sharpe": 1.0})
-    runs.set_run_status(run_id, "finished", best_fitness=0.7)
-    assert runs.get_run(run_id)["status"] == "finished"
-    g = runs.get_genome(gid)
+def test_runs_and_genomes_round_trip(run_repo):
+    run_id = run_repo.create_run({"pop": 50}, "abc", "BTC,ETH")
+    gid = run_repo.save_genome([0.5] * 22, fitness=0.7, run_id=run_id, metrics={"sharpe": 1.0})
+    run_repo.set_run_status(run_id, "finished", best_fitness=0.7)
+    assert run_repo.get_run(run_id)["status"] == "finished"
+    g = run_repo.get_genome(gid)
     assert g["genes"] == [0.5] * 22 and g["metrics"] == {"sharpe": 1.0}
 
 
-def test_a_failed_write_leaves_nothing(tmp_db):
-    store = Store(tmp_db)
+def test_a_failed_write_leaves_nothing(store):
     rows = [(1, 1.0, 2.0, 0.5, 1.5, 10.0), (2, 1.0, 2.0, 0.5, 1.5, None)]  # NOT NULL violation
     with pytest.raises(sqlite3.IntegrityError):
         CandleRepo(store).write_candles("paper", "BTC", "1d", rows)
     assert CandleRepo(store).candles("paper", "BTC", "1d") == []
 
 
-def test_locked_database_reports_busy_and_commits_nothing(tmp_db):
-    store = Store(tmp_db)
+def test_locked_database_reports_busy_and_commits_nothing(tmp_db, store):
     store.db.conn.execute("PRAGMA busy_timeout = 100")
     other = sqlite3.connect(tmp_db, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
@@ -66,8 +62,7 @@ def test_locked_database_reports_busy_and_commits_nothing(tmp_db):
     assert RunRepo(store).list_runs() == []
 
 
-def test_concurrent_writers_from_threads(tmp_db):
-    store = Store(tmp_db)
+def test_concurrent_writers_from_threads(store):
     errors = []
 
     def writer(k):
@@ -86,8 +81,7 @@ def test_concurrent_writers_from_threads(tmp_db):
     assert store.query("SELECT COUNT(*) AS n FROM app_log")[0]["n"] == 200
 
 
-def test_logging_goes_to_file_and_app_log(tmp_path):
-    store = Store(tmp_path / "x.db")
+def test_logging_goes_to_file_and_app_log(tmp_path, store):
     configure_logging(tmp_path / "x.log", store)
     logging.getLogger("core.test").warning("breaker moved to %s", "TIGHTENED")
     rows = LogRepo(store).recent_logs(min_level="WARNING")
@@ -98,8 +92,7 @@ def test_logging_goes_to_file_and_app_log(tmp_path):
     configure_logging(None, None)
 
 
-def test_non_durable_transaction_restores_full_sync(tmp_db):
-    store = Store(tmp_db)
+def test_non_durable_transaction_restores_full_sync(store):
     with store.transaction(durable=False) as conn:
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL while writing
         conn.execute("INSERT INTO app_log (ts, level, logger, message) VALUES ('t', 'INFO', 'x', 'y')")

@@ -2,7 +2,9 @@
 code `make imports` prints): no cycles anywhere; in console/ a function-level import only keeps a
 heavy library (numba, pandas through the store, vectorbt, plotly) or an optional extra out of
 start-up; core/ never imports storage/ or console/; storage/ never imports console/; and the CLI
-commands and the screens reach core and storage through console/services/, never each other."""
+commands and the screens reach core and storage through console/services/, never each other.
+core/ and storage/ obey the same rule for function-level imports (heavy: numba, pandas, vectorbt,
+plotly, arch, apprise)."""
 from __future__ import annotations
 
 import subprocess
@@ -33,6 +35,13 @@ def test_the_packages_have_no_import_cycle(graph):
 
 def test_console_imports_inside_functions_only_what_is_heavy(graph):
     unjustified = [f"{graph.modules[s.module].name}:{s.line} {s.target}" for s in graph.unjustified_lazy("console")]
+    assert unjustified == []
+
+
+@pytest.mark.parametrize("package", ["core", "storage"])
+def test_core_and_storage_import_inside_functions_only_what_is_heavy(graph, package):
+    unjustified = [f"{graph.modules[s.module].relative_to(ROOT)}:{s.line} {s.target}"
+                   for s in graph.unjustified_lazy(package)]
     assert unjustified == []
 
 
@@ -102,8 +111,27 @@ def test_a_lazy_import_is_justified_only_by_a_heavy_closure(tmp_path):
     assert not any(s.in_function is False and s.target == "core.light" for s in g.sites)  # TYPE_CHECKING: no edge
 
 
+def test_a_lazy_import_of_what_is_loaded_anyway_is_not_justified(tmp_path):
+    """The heavy package that holds the importer has run already, and so has a module-level import."""
+    _write(tmp_path, {"core/__init__.py": "", "core/evo/__init__.py": "from core.evo.kernel import k\n",
+                      "core/evo/kernel.py": "import numba\nk = 1\n", "core/evo/light.py": "",
+                      "core/evo/config.py": """
+                          from core.evo.kernel import k
+                          def a():
+                              from core.evo.light import x
+                          def b():
+                              from core.evo.kernel import k
+                          def c():
+                              import numba
+                          """})
+    g = build_graph(tmp_path, ("core",))
+    assert [(s.target, s.line) for s in g.unjustified_lazy("core")] == [("core.evo.light", 4), ("core.evo.kernel", 6)]
+
+
 def test_the_figures_are_printed_by_a_command_anyone_can_run():
     out = subprocess.run([sys.executable, "-m", "tools.import_graph"], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert out[1] == "cycles: 0"
-    assert any(line.startswith("function-level imports in console/:") and line.endswith(", 0 not)") for line in out)
+    for package in ("console", "core", "storage"):
+        assert any(line.startswith(f"function-level imports in {package}/:") and line.endswith(", 0 not)")
+                   for line in out)

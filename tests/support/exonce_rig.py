@@ -30,11 +30,12 @@ from urllib.parse import urlsplit
 import eth_account
 
 from core.exchange.gateway import HyperliquidGateway
-from core.exchange.paper import PaperExchange, PaperSettings
+from core.exchange.paper import PaperExchange, PaperSettings, WallClock
 from core.monitor.orders import OrderLeg, ProposedAction
 from storage.monitor_repo import MonitorRepo
 from storage.store import Store
 from tests.support.monitor_rig import CALM, write_scenario
+from tests.support.paper import start_paper
 
 ROOT = Path(__file__).resolve().parents[2]
 DUPLICATE = "Duplicate cloid"
@@ -205,8 +206,8 @@ class WallRig:
 
 def wall_rig(tmp_path: Path, delay_before_s: float = 1.0, delay_after_s: float = 0.0, scenario: dict = CALM,
              **paper_settings: Any) -> WallRig:
-    paper = PaperExchange(PaperSettings(scenario=write_scenario(tmp_path, scenario), speed=1.0,
-                                        **paper_settings)).start()
+    paper = start_paper(PaperSettings(scenario=write_scenario(tmp_path, scenario), speed=1.0, **paper_settings),
+                        clock=WallClock())  # the real clock: the proxy's delays and the CLI's timeouts are real
     agent = eth_account.Account.create()
     paper.approve_agent(paper.demo_address, agent.address)
     proxy = SlowProxy(paper.base_url, delay_before_s, delay_after_s).start()

@@ -1,4 +1,6 @@
-"""Compare a reply with a reference shape from hl-shapes/ (one JSON file per /info request type).
+"""Compare a reply with a reference shape from ../shared/reference/hl-shapes/ (one JSON file per
+/info request type); a test that reads one asks for the `hl_shapes_dir` fixture, which skips it
+when the reference is not beside the checkout.
 
 A shape is a leaf type name ("str", "int", "bool", "numstr", "null", or alternatives joined by
 "|") or a node: {"type": "object", "keys": {...}, "optional": [...]}, {"type": "array",
@@ -10,21 +12,20 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-SHARED_SHAPES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "hl-shapes"
-LOCAL_SHAPES_DIR = Path(__file__).resolve().parents[1] / "reference" / "hl-shapes"
+from tests.support.paths import HL_SHAPES
+
 NUMSTR = re.compile(r"^-?\d+(\.\d+)?$")
 
 
-def shapes_dir() -> Path:
-    """The shared reference when this checkout sits beside ../shared, else the copy in tests/."""
-    return SHARED_SHAPES_DIR if SHARED_SHAPES_DIR.is_dir() else LOCAL_SHAPES_DIR
+def reference_types() -> list[str]:
+    """The request types with a recorded shape (none when the reference is absent)."""
+    return sorted(p.stem for p in HL_SHAPES.glob("*.json") if not p.stem.startswith("_"))
 
 
 def load_reference(request_type: str) -> dict:
-    return json.loads((shapes_dir() / f"{request_type}.json").read_text(encoding="utf-8"))
+    return json.loads((HL_SHAPES / f"{request_type}.json").read_text(encoding="utf-8"))
 
 
 def _leaf_ok(value: Any, name: str) -> bool:

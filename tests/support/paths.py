@@ -2,7 +2,8 @@
 
 The data set (../shared/data, beside the checkout) is not part of the repository; a test that
 needs it asks for the `shared_data`, `daily_dir` or `hourly_dir` fixture (tests/conftest.py),
-which skips it with one reason when the data set is absent. Module constants here are for
+which skips it with one reason when the data set is absent. The venue's recorded reply shapes
+(../shared/reference/hl-shapes) are the same: the `hl_shapes_dir` fixture. Module constants here are for
 parametrize ids and subprocess arguments, never for deciding whether to skip.
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 DAILY = SHARED_DATA / "crypto-daily"
 HOURLY = SHARED_DATA / "crypto-hourly"
 MISSING_DATA_REASON = "../shared/data (crypto-daily and crypto-hourly) is not beside the checkout"
+HL_SHAPES = ROOT.parent / "shared" / "reference" / "hl-shapes"
+MISSING_SHAPES_REASON = "../shared/reference/hl-shapes (the venue's reply shapes) is not beside the checkout"
 
 
 def shared_data_present() -> bool:

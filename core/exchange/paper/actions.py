@@ -49,8 +49,20 @@ class ActionDesk:
         `forced_error` (an injected fault) is ("action_error" | "order_error", message): after the
         signature and nonce checks pass, the whole action, or each of its orders, gets `message`.
         """
+        account = self._admit(body, wall_now_ms)
+        if not isinstance(account, Account):
+            return account
         action = body["action"]
-        user_signed = action.get("type") in USER_SIGNED_TYPES
+        if forced_error and forced_error[0] == "action_error":
+            return err(forced_error[1])
+        if forced_error and action.get("type") == "order" and isinstance(action.get("orders"), list):
+            return ok("order", [{"error": forced_error[1]} for _ in action["orders"]])
+        return self._dispatch(account, action, wall_now_ms)
+
+    def _admit(self, body: dict[str, Any], wall_now_ms: int) -> Account | dict:
+        """The account a signed request acts for, counted against its request cap; or the venue's
+        rejection (no signer, unknown user, a vault, expired, a used nonce, over the cap)."""
+        user_signed = body["action"].get("type") in USER_SIGNED_TYPES
         signer = recover_user_signer(body) if user_signed else recover_signer(body)
         if signer is None:
             return err("L1 error: could not recover a signer from the signature.")
@@ -72,33 +84,18 @@ class ActionDesk:
             return err(f"Too many cumulative requests sent ({account.n_actions + 1} > {cap}) for cumulative volume "
                        f"traded ${account.cum_volume_usd:.2f}.")
         account.n_actions += 1
+        return account
+
+    def _dispatch(self, account: Account, action: dict[str, Any], wall_now_ms: int) -> dict:
         kind = action.get("type")
-        if forced_error and forced_error[0] == "action_error":
-            return err(forced_error[1])
-        if forced_error and kind == "order" and isinstance(action.get("orders"), list):
-            return ok("order", [{"error": forced_error[1]} for _ in action["orders"]])
         if kind == "order":
-            orders = action.get("orders")
-            if not isinstance(orders, list) or action.get("grouping", "na") not in ("na", "normalTpsl", "positionTpsl"):
-                return err("Invalid order action.")
-            return ok("order", self.engine.place(account, orders, action.get("grouping", "na")))
+            return self._order(account, action)
         if kind in ("cancel", "cancelByCloid"):
-            cancels = action.get("cancels")
-            if not isinstance(cancels, list) or not all(isinstance(c, dict) for c in cancels):
-                return err("Invalid cancel action.")
-            return ok("cancel", self.engine.cancel(account, cancels, by_cloid=kind == "cancelByCloid"))
+            return self._cancel(account, action, by_cloid=kind == "cancelByCloid")
         if kind == "scheduleCancel":
             return self._schedule_cancel(account, action.get("time"), wall_now_ms)
         if kind in ("batchModify", "modify"):
-            items = action.get("modifies") if kind == "batchModify" else [{"oid": action.get("oid"),
-                                                                           "order": action.get("order")}]
-            if not isinstance(items, list):
-                return err("Invalid modify action.")
-            statuses = self.accounts.batch_modify(account, items)
-            if kind == "modify":
-                return ok("default") if not (isinstance(statuses[0], dict) and "error" in statuses[0]) \
-                    else err(statuses[0]["error"])
-            return ok("order", statuses)
+            return self._modify(account, action, batch=kind == "batchModify")
         if kind == "updateLeverage":
             return self.accounts.update_leverage(account, action)
         if kind == "updateIsolatedMargin":
@@ -108,6 +105,29 @@ class ActionDesk:
         if kind == "noop":
             return ok("default")  # its only effect is the nonce it used up
         return err(UNSUPPORTED.get(kind, f"Unsupported action type {kind!r} on the paper exchange."))
+
+    def _order(self, account: Account, action: dict[str, Any]) -> dict:
+        orders = action.get("orders")
+        if not isinstance(orders, list) or action.get("grouping", "na") not in ("na", "normalTpsl", "positionTpsl"):
+            return err("Invalid order action.")
+        return ok("order", self.engine.place(account, orders, action.get("grouping", "na")))
+
+    def _cancel(self, account: Account, action: dict[str, Any], by_cloid: bool) -> dict:
+        cancels = action.get("cancels")
+        if not isinstance(cancels, list) or not all(isinstance(c, dict) for c in cancels):
+            return err("Invalid cancel action.")
+        return ok("cancel", self.engine.cancel(account, cancels, by_cloid=by_cloid))
+
+    def _modify(self, account: Account, action: dict[str, Any], batch: bool) -> dict:
+        """`batchModify` answers per order; a single `modify` answers as a whole, like the venue."""
+        items = action.get("modifies") if batch else [{"oid": action.get("oid"), "order": action.get("order")}]
+        if not isinstance(items, list):
+            return err("Invalid modify action.")
+        statuses = self.accounts.batch_modify(account, items)
+        if batch:
+            return ok("order", statuses)
+        first = statuses[0]
+        return err(first["error"]) if isinstance(first, dict) and "error" in first else ok("default")
 
     def _schedule_cancel(self, account: Account, time_ms: Any, wall_now_ms: int) -> dict:
         if account.cum_volume_usd < self.schedule_cancel_min_volume_usd:

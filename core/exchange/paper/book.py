@@ -37,6 +37,11 @@ def best_bid_ask(mid_px: float, book: BookSettings, sz_decimals: int) -> tuple[f
     return level_prices(mid_px, False, book, sz_decimals)[0], level_prices(mid_px, True, book, sz_decimals)[0]
 
 
+def market_limit_px(mark_px: float, is_buy: bool, slippage: float) -> float:
+    """The limit price of a market order allowed to fill up to `slippage` (a fraction) from the mark."""
+    return mark_px * (1 + slippage if is_buy else 1 - slippage)
+
+
 def sweep_levels(mid_px: float, is_buy: bool, size: float, limit_px: float, book: BookSettings,
                  sz_decimals: int) -> list[tuple[float, float]]:
     """Take up to `size` at prices no worse than `limit_px`: one (price, size) per level touched,

@@ -8,8 +8,8 @@ crosses, not at the minute's close. Every error string is Hyperliquid's wording.
 """
 from __future__ import annotations
 
-from core.exchange.paper.book import BookSettings, best_bid_ask, sweep_levels
-from core.exchange.paper.ledger import Account, Ledger, PaperOrder
+from core.exchange.paper.book import BookSettings, best_bid_ask, market_limit_px, sweep_levels
+from core.exchange.paper.ledger import EPS_SZ, Account, Ledger, PaperOrder
 from core.exchange.paper.margin import account_value
 from core.exchange.paper.market import MarketSim
 from core.exchange.paper.order_wire import WireError, WireOrder, parse_wire
@@ -17,7 +17,6 @@ from core.exchange.paper.wire import avg_px_str, px_str, sz_str
 
 # A triggered market order may fill up to 10 % from the mid, like Hyperliquid's TP/SL default.
 TRIGGER_MARKET_SLIPPAGE = 0.10
-EPS_SZ = 1e-12
 
 
 def _reduce_only_error(asset: int) -> dict:
@@ -84,7 +83,7 @@ class Engine:
 
     def _place_limit(self, account: Account, order: PaperOrder) -> dict:
         mid = self.market.mid(order.coin)
-        decimals = order_decimals(self.market, order.coin)
+        decimals = self.market.sz_decimals(order.coin)
         bid, ask = best_bid_ask(mid, self.book, decimals)
         marketable = order.limit_px >= ask if order.is_buy else order.limit_px <= bid
         if order.tif == "Alo" and marketable:
@@ -120,10 +119,9 @@ class Engine:
     def _take(self, account: Account, order: PaperOrder, mid: float) -> tuple[float, float]:
         """Sweep the book for the order (clipped to the position if reduce-only) and book the fill."""
         size = min(order.sz, abs(account.szi(order.coin))) if order.reduce_only else order.sz
-        decimals = order_decimals(self.market, order.coin)
+        decimals = self.market.sz_decimals(order.coin)
         levels = sweep_levels(mid, order.is_buy, size, order.limit_px, self.book, decimals)
-        for px, sz in levels:
-            self.ledger.apply_fill(account, order, sz, px, self.market.time_ms, crossed=True)
+        self.ledger.take(account, order, levels, self.market.time_ms)
         filled = round(sum(sz for _, sz in levels), decimals)
         avg_px = sum(px * sz for px, sz in levels) / filled if filled else 0.0
         if filled > EPS_SZ:
@@ -195,7 +193,7 @@ class Engine:
         if order.is_position_tpsl:
             order.sz = abs(account.szi(order.coin))
         if order.trigger["isMarket"]:
-            worst = mid * (1 + TRIGGER_MARKET_SLIPPAGE if order.is_buy else 1 - TRIGGER_MARKET_SLIPPAGE)
+            worst = market_limit_px(mid, order.is_buy, TRIGGER_MARKET_SLIPPAGE)
             order.limit_px = max(order.limit_px, worst) if order.is_buy else min(order.limit_px, worst)
         order.tif = "Ioc" if order.trigger["isMarket"] else "Gtc"  # a fired trigger is a plain order now
         order.trigger = None
@@ -213,7 +211,3 @@ class Engine:
         self.ledger.apply_fill(account, order, size, order.limit_px, self.market.time_ms, crossed=False)
         order.sz = 0.0
         self._finish(order, "filled")
-
-
-def order_decimals(market: MarketSim, coin: str) -> int:
-    return next(c.sz_decimals for c in market.coins if c.name == coin)

@@ -13,6 +13,7 @@ from core.exchange.paper.wire import px_str, rate_str, sz_str, usd_str
 
 
 ZERO_HASH = "0x" + "0" * 64  # the venue's hash of non-transaction ledger events (funding)
+EPS_SZ = 1e-12  # a size at or below this is zero (sizes are rounded to the coin's decimals)
 
 
 @dataclass
@@ -121,6 +122,13 @@ class Ledger:
 
     def open_orders(self, user: str) -> list[PaperOrder]:
         return [o for o in self.orders.values() if o.user == user and o.status == "open"]
+
+    def take(self, account: Account, order: PaperOrder, levels: list[tuple[float, float]], time_ms: int,
+             liquidation: dict | None = None) -> None:
+        """Book what a taker order swept from the book: one crossed fill per (price, size) level,
+        as the venue reports a sweep (book.sweep_levels)."""
+        for px, sz in levels:
+            self.apply_fill(account, order, sz, px, time_ms, crossed=True, liquidation=liquidation)
 
     def apply_fill(self, account: Account, order: PaperOrder, sz: float, px: float, time_ms: int,
                    crossed: bool, liquidation: dict | None = None) -> None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 
-from core.exchange.paper.book import BookSettings, sweep_levels
+from core.exchange.paper.book import BookSettings, market_limit_px, sweep_levels
 from core.exchange.paper.funding import MS_PER_HOUR, FundingBook
-from core.exchange.paper.ledger import Account, Ledger, PaperOrder
+from core.exchange.paper.ledger import EPS_SZ, Account, Ledger, PaperOrder
 from core.exchange.paper.margin import (account_value, cross_coins, cross_value, isolated_value, maintenance_margin,
                                         total_maintenance)
 from core.exchange.paper.market import MarketSim
@@ -25,7 +25,6 @@ log = logging.getLogger("evorisk.paper")
 
 BACKSTOP_FRACTION_OF_MAINTENANCE = 2 / 3
 LIQUIDATION_SLIPPAGE = 0.10  # the market liquidation sweeps up to 10 % from the mark
-EPS_SZ = 1e-12
 
 
 class RiskDesk:
@@ -37,7 +36,6 @@ class RiskDesk:
         self.book = book
         self.funding = funding
         self._max_leverage = {c.name: c.max_leverage for c in market.coins}
-        self._sz_decimals = {c.name: c.sz_decimals for c in market.coins}
         market.minute_listeners.append(self.on_minute)
 
     def on_minute(self, end_ms: int) -> None:
@@ -54,7 +52,7 @@ class RiskDesk:
         for record in self.funding.settle_hour(hour_ms):
             for account in self.ledger.accounts.values():
                 self.ledger.charge_funding(account, record.coin, record.rate, record.oracle_px, hour_ms,
-                                           record.n_samples, self._sz_decimals[record.coin])
+                                           record.n_samples, self.market.sz_decimals(record.coin))
 
     def _check(self, account: Account, marks: dict[str, float], now_ms: int) -> None:
         for coin in list(account.isolated_raw_usd):  # each isolated position stands on its own margin
@@ -93,17 +91,17 @@ class RiskDesk:
         is_buy = held.szi < 0
         order = PaperOrder(oid=self.ledger.next_oid(), user=account.address, coin=coin,
                            asset=[c.name for c in self.market.coins].index(coin), is_buy=is_buy,
-                           limit_px=mark * (1 + LIQUIDATION_SLIPPAGE if is_buy else 1 - LIQUIDATION_SLIPPAGE),
+                           limit_px=market_limit_px(mark, is_buy, LIQUIDATION_SLIPPAGE),
                            sz=abs(held.szi), orig_sz=abs(held.szi), reduce_only=True, tif="Ioc", trigger=None,
                            cloid=None, timestamp_ms=now_ms, status="filled", status_ms=now_ms)
         self.ledger.book(order)
-        detail = {"liquidatedUser": account.address, "markPx": px_str(mark, self._sz_decimals[coin]), "method": method}
-        decimals = self._sz_decimals[coin]
+        decimals = self.market.sz_decimals(coin)
+        detail = {"liquidatedUser": account.address, "markPx": px_str(mark, decimals), "method": method}
         if method == "market":
             # The book refills every request, so a sweep bounded by the slippage fills all of any
             # size the paper book can hold; what it cannot is taken over at the mark (backstop).
-            for px, sz in sweep_levels(mark, is_buy, abs(held.szi), order.limit_px, self.book, decimals):
-                self.ledger.apply_fill(account, order, sz, px, now_ms, crossed=True, liquidation=detail)
+            self.ledger.take(account, order, sweep_levels(mark, is_buy, abs(held.szi), order.limit_px, self.book,
+                                                          decimals), now_ms, liquidation=detail)
         rest = account.positions.get(coin)
         if rest is not None and abs(rest.szi) > EPS_SZ:
             self.ledger.apply_fill(account, order, abs(rest.szi), round_price(mark, decimals), now_ms, crossed=True,

@@ -65,86 +65,105 @@ def _content_length(raw: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _handler_class(target: RequestHandlerTarget, connections: _Connections,
-                   idle_timeout_s: float) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, like the SDK's requests.Session expects
-        # StreamRequestHandler sets this as the socket timeout: an idle keep-alive socket, or a
-        # body shorter than its Content-Length, frees its thread instead of holding it forever.
-        timeout = idle_timeout_s
+class _Handler(BaseHTTPRequestHandler):
+    """One client connection: read a POST's body, hand it to the target, write (or drop) the reply.
+    `_handler_class` binds a server's target, open-connection set and idle timeout to a subclass."""
 
-        def setup(self) -> None:
-            super().setup()
-            # Headers and body go out in two writes; without NODELAY, Nagle plus the client's
-            # delayed ACK adds ~40 ms to every loopback request.
-            self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            connections.add(self.request)
+    protocol_version = "HTTP/1.1"  # keep-alive, like the SDK's requests.Session expects
+    target: RequestHandlerTarget
+    connections: _Connections
+    # StreamRequestHandler sets `timeout` as the socket timeout: an idle keep-alive socket, or a
+    # body shorter than its Content-Length, frees its thread instead of holding it forever.
+    timeout: float = DEFAULT_IDLE_TIMEOUT_S
 
-        def handle(self) -> None:
-            try:
-                super().handle()
-            except OSError:  # the peer reset, or stop() cut the socket, between two requests
-                log.debug("connection from %s ended abruptly", self.client_address)
-                self.close_connection = True
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without NODELAY, Nagle plus the client's
+        # delayed ACK adds ~40 ms to every loopback request.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.connections.add(self.request)
 
-        def finish(self) -> None:
-            connections.discard(self.request)
-            try:
-                super().finish()
-            except OSError:
-                pass  # the socket was cut by stop()
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except OSError:  # the peer reset, or stop() cut the socket, between two requests
+            log.debug("connection from %s ended abruptly", self.client_address)
+            self.close_connection = True
 
-        def do_POST(self) -> None:  # noqa: N802 - stdlib name
-            length = _content_length(self.headers.get("Content-Length"))
-            if length is None or length > MAX_BODY_BYTES:
-                # The body's end is unknown (or not worth reading): answer, then close the connection.
-                self.close_connection = True
-                self._write(HttpReply(400, "Invalid Content-Length", TEXT) if length is None
-                            else HttpReply(413, "Request body too large", TEXT))
-                return
-            try:
-                body = self.rfile.read(length)
-            except TimeoutError:
-                self.close_connection = True
-                self._write(HttpReply(408, "Request body shorter than its Content-Length", TEXT))
-                return
-            if len(body) < length:
-                self.close_connection = True
-                self._write(HttpReply(400, "Request body shorter than its Content-Length", TEXT))
-                return
-            try:
-                reply = target.handle_request(self.path, body)
-            except Exception:  # noqa: BLE001 - the boundary: record it, and still answer the client
-                log.exception("paper exchange failed on a request to %s", self.path)
-                reply = HttpReply(500, "Internal Server Error", TEXT)
-            if reply.latency_ms > 0:
-                time.sleep(reply.latency_ms / 1000)  # real time on purpose: it must trip client timeouts
-            if reply.drop:
-                self.close_connection = True
-                try:
-                    self.request.shutdown(socket.SHUT_RDWR)  # the client sees the connection end, no reply
-                except OSError:
-                    pass  # the client already went away
-                return
+    def finish(self) -> None:
+        self.connections.discard(self.request)
+        try:
+            super().finish()
+        except OSError:
+            pass  # the socket was cut by stop()
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        body = self._read_body()
+        if isinstance(body, HttpReply):
+            # The body's end is unknown (or not worth reading): answer, then close the connection.
+            self.close_connection = True
+            self._write(body)
+            return
+        reply = self._reply_to(body)
+        if reply.latency_ms > 0:
+            time.sleep(reply.latency_ms / 1000)  # real time on purpose: it must trip client timeouts
+        if reply.drop:
+            self._drop_connection()
+        else:
             self._write(reply)
 
-        def _write(self, reply: HttpReply) -> None:
-            data = reply.body.encode("utf-8", errors="replace")
-            try:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError, TimeoutError):
-                log.debug("client went away before the reply (timed out?)")
+    def _read_body(self) -> bytes | HttpReply:
+        """The request's body, or the reply that refuses it."""
+        length = _content_length(self.headers.get("Content-Length"))
+        if length is None:
+            return HttpReply(400, "Invalid Content-Length", TEXT)
+        if length > MAX_BODY_BYTES:
+            return HttpReply(413, "Request body too large", TEXT)
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            return HttpReply(408, "Request body shorter than its Content-Length", TEXT)
+        if len(body) < length:
+            return HttpReply(400, "Request body shorter than its Content-Length", TEXT)
+        return body
 
-        def log_message(self, fmt: str, *args: Any) -> None:
-            log.debug("%s %s", self.address_string(), fmt % args)
+    def _reply_to(self, body: bytes) -> HttpReply:
+        try:
+            return self.target.handle_request(self.path, body)
+        except Exception:  # noqa: BLE001 - the boundary: record it, and still answer the client
+            log.exception("paper exchange failed on a request to %s", self.path)
+            return HttpReply(500, "Internal Server Error", TEXT)
 
-    return Handler
+    def _drop_connection(self) -> None:
+        """End the connection without a reply (the work is done), as a venue that dies mid-request."""
+        self.close_connection = True
+        try:
+            self.request.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # the client already went away
+
+    def _write(self, reply: HttpReply) -> None:
+        data = reply.body.encode("utf-8", errors="replace")
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            log.debug("client went away before the reply (timed out?)")
+
+    def log_message(self, fmt: str, *args: Any) -> None:
+        log.debug("%s %s", self.address_string(), fmt % args)
+
+
+def _handler_class(target: RequestHandlerTarget, connections: _Connections,
+                   idle_timeout_s: float) -> type[BaseHTTPRequestHandler]:
+    """A handler class bound to one server's target, open connections and idle timeout (the stdlib
+    server builds a handler per connection from a class, so the binding is by subclass)."""
+    return type("Handler", (_Handler,), {"target": target, "connections": connections, "timeout": idle_timeout_s})
 
 
 class _Server(ThreadingHTTPServer):
