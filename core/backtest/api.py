@@ -11,7 +11,7 @@ import numpy as np
 
 from core.backtest.dataset import BacktestConfig, Dataset, build_dataset
 from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, Costs, Market
-from core.backtest.kernel_nb import evaluate_population_nb, new_scratch_nb, simulate_window_nb
+from core.backtest.kernel_nb import entry_bars_nb, evaluate_population_nb, new_scratch_nb, simulate_window_nb
 from core.genome import GENE_SPECS, N_GENES, Decoding, validate_genes
 from core.market.loader import load_many
 from core.market.ohlcv import OHLCV
@@ -131,9 +131,12 @@ def span_detail(dataset: Dataset, params_row: np.ndarray, w0: int, n_bars: int, 
     """One decoded genome on any span of bars with every exit event (replay runs one long span):
     the one reader of the kernel's trade records for every caller. tick_sz_decimals: see costs_of."""
     scratch = new_scratch_nb(len(dataset.names), n_bars, max_events)
-    metrics = simulate_window_nb(to_bars(dataset, params_row), int(w0), int(n_bars),
-                                 np.ascontiguousarray(participates, dtype=np.bool_), market_arrays(dataset),
-                                 costs_of(dataset, tick_sz_decimals), scratch)
+    participates = np.ascontiguousarray(participates, dtype=np.bool_)
+    market, costs = market_arrays(dataset), costs_of(dataset, tick_sz_decimals)
+    entry_bars = np.zeros(int(n_bars), dtype=np.bool_)
+    entry_bars_nb(int(w0), int(n_bars), participates, market, costs.allow_short, entry_bars)
+    metrics = simulate_window_nb(to_bars(dataset, params_row), int(w0), int(n_bars), participates, entry_bars,
+                                 market, costs, scratch)
     n = int(scratch.account[0]["n_records"])
     return WindowDetail(scratch.trades[:n].copy(), scratch.equity, scratch.states, np.array(metrics, dtype=np.float64))
 
