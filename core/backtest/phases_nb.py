@@ -24,7 +24,7 @@ from core.backtest.rules_nb import (
 )
 
 
-@jit_nb
+@inline_nb
 def open_actions_nb(t, rules, market, costs, scratch):
     """Phase 1, at bar t's open: the breaker action decided at the previous close, else time exits."""
     acct = scratch.account[0]
@@ -88,7 +88,7 @@ def entry_direction_nb(long_signal, short_signal, allow_short):
     return 0.0
 
 
-@jit_nb
+@inline_nb
 def enter_positions_nb(t, rules, market, costs, participates, scratch):
     """Phase 2, at bar t's open: entries signalled at the previous close, in asset order, when the
     breaker allows new risk and the correlation gate passes."""
@@ -113,7 +113,7 @@ def enter_positions_nb(t, rules, market, costs, participates, scratch):
             n_held = -1
 
 
-@jit_nb
+@inline_nb
 def intrabar_exits_nb(t, rules, market, costs, scratch):
     """Phase 3, inside bar t: the adverse level first, else the take-profit levels, for positions
     opened before bar t; then the best price since entry takes in bar t's extreme."""
