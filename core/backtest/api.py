@@ -11,7 +11,8 @@ import numpy as np
 
 from core.backtest.dataset import BacktestConfig, Dataset, build_dataset
 from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, Costs, Market
-from core.backtest.kernel_nb import entry_bars_nb, evaluate_population_nb, new_scratch_nb, simulate_window_nb
+from core.backtest.kernel_nb import evaluate_population_nb, new_scratch_nb, simulate_window_nb
+from core.backtest.signals_nb import entry_signals_nb
 from core.genome import GENE_SPECS, N_GENES, Decoding, validate_genes
 from core.market.loader import load_many
 from core.market.ohlcv import OHLCV
@@ -101,9 +102,12 @@ def costs_of(dataset: Dataset, tick_sz_decimals: np.ndarray | None = None) -> Co
 
 def run_kernel(dataset: Dataset, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Call the kernel with an already-decoded parameter matrix (tests use raw parameters)."""
+    market, costs = market_arrays(dataset), costs_of(dataset)
+    signals = entry_signals_nb(dataset.window_starts, dataset.config.window_bars, dataset.participation, market,
+                               costs.allow_short)
     return evaluate_population_nb(
         to_bars(dataset, params), dataset.window_starts, dataset.config.window_bars, dataset.participation,
-        dataset.window_regime, N_REGIMES, market_arrays(dataset), costs_of(dataset))
+        dataset.window_regime, N_REGIMES, signals, market, costs)
 
 
 def evaluate_population(dataset: Dataset, genes: np.ndarray) -> PopulationResult:
@@ -133,9 +137,9 @@ def span_detail(dataset: Dataset, params_row: np.ndarray, w0: int, n_bars: int, 
     scratch = new_scratch_nb(len(dataset.names), n_bars, max_events)
     participates = np.ascontiguousarray(participates, dtype=np.bool_)
     market, costs = market_arrays(dataset), costs_of(dataset, tick_sz_decimals)
-    entry_bars = np.zeros(int(n_bars), dtype=np.bool_)
-    entry_bars_nb(int(w0), int(n_bars), participates, market, costs.allow_short, entry_bars)
-    metrics = simulate_window_nb(to_bars(dataset, params_row), int(w0), int(n_bars), participates, entry_bars,
+    signals = entry_signals_nb(np.array([w0], dtype=np.int64), int(n_bars), participates[None, :], market,
+                               costs.allow_short)
+    metrics = simulate_window_nb(to_bars(dataset, params_row), int(w0), int(n_bars), participates, signals, 0,
                                  market, costs, scratch)
     n = int(scratch.account[0]["n_records"])
     return WindowDetail(scratch.trades[:n].copy(), scratch.equity, scratch.states, np.array(metrics, dtype=np.float64))

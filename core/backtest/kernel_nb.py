@@ -63,30 +63,14 @@ def reset_window_nb(scratch, cash0):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def entry_bars_nb(w0, n_bars, participates, market, allow_short, out):
-    """out[i] (n_bars,): some participating asset signalled an entry at the close before the
-    window's bar i; the bars where enter_positions_nb can open anything. The same for every genome,
-    so the population call computes it once per window."""
-    for i in range(n_bars):
-        t = w0 + i
-        any_signal = False
-        if t >= 1:
-            for a in range(participates.shape[0]):
-                if participates[a] and (market.entry_long[a, t - 1] or (allow_short and market.entry_short[a, t - 1])):
-                    any_signal = True
-                    break
-        out[i] = any_signal
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def simulate_window_nb(params, w0, n_bars, participates, entry_bars, market, costs, scratch):
+def simulate_window_nb(params, w0, n_bars, participates, signals, w, market, costs, scratch):
     """Simulate one genome on one window of the portfolio.
 
     Args:
         params: decoded genome, shape (22,), columns per core.backtest.enums.
         w0, n_bars: first bar and length of the window on the common time axis.
         participates: (A,) assets with data over the whole window.
-        entry_bars: (n_bars,) bool, entry_bars_nb of the window.
+        signals, w: enums.EntrySignals holding this window as its window w (signals_nb).
         market: enums.Market arrays. costs: enums.Costs.
         scratch: enums.Scratch with equity and states of n_bars; receives the close equity, the
             breaker state decided at each close and (while there is room) every exit event.
@@ -97,14 +81,14 @@ def simulate_window_nb(params, w0, n_bars, participates, entry_bars, market, cos
     reset_window_nb(scratch, costs.initial_cash_usd)
     acct = scratch.account[0]
     for i in range(n_bars):
-        # A phase call passes a few hundred words (the Market and Scratch arrays): the guards skip
-        # the calls that have nothing to do (an empty book, a bar without any entry signal).
+        # The phases are inlined; the guards skip the work of an empty book or a bar without signal.
         t = w0 + i
         if acct.n_open > 0:
             open_actions_nb(t, rules, market, costs, scratch)
         acct.pending_action = policy.ACT_NONE
-        if entry_bars[i]:
-            enter_positions_nb(t, rules, market, costs, participates, scratch)
+        first, end = signals.offsets[w, i], signals.offsets[w, i + 1]
+        if first < end:
+            enter_positions_nb(t, first, end, rules, market, costs, signals, scratch)
         if acct.n_open > 0:
             intrabar_exits_nb(t, rules, market, costs, scratch)
         close_bar_nb(i, t, rules, market, scratch)
@@ -114,14 +98,16 @@ def simulate_window_nb(params, w0, n_bars, participates, entry_bars, market, cos
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def evaluate_population_nb(params, window_starts, window_bars, participation, window_regime, n_regimes, market,
-                           costs):
+def evaluate_population_nb(params, window_starts, window_bars, participation, window_regime, n_regimes, signals,
+                           market, costs):
     """Fitness (P,) and per-window metrics (P, W, N_METRICS) for a population (P, 22) of decoded
     genomes; each (genome, window) pair is independent, so results do not depend on threads.
 
     Args:
         window_starts: (W,) first bars; window_bars: their length. participation: (W, A) bool.
         window_regime: (W,) regime codes of the windows, n_regimes of them.
+        signals: enums.EntrySignals of the windows (signals_nb.entry_signals_nb, built by the caller:
+            numba's parfor lowering cannot type a NamedTuple made inside this function).
         market: enums.Market. costs: enums.Costs.
     """
     n_pop = params.shape[0]
@@ -130,16 +116,13 @@ def evaluate_population_nb(params, window_starts, window_bars, participation, wi
     n_tasks = n_pop * n_win
     n_chunks = min(n_tasks, PARALLEL_CHUNKS)
     metrics = np.zeros((n_pop, n_win, N_METRICS))
-    entry_bars = np.zeros((n_win, window_bars), dtype=np.bool_)
-    for w in range(n_win):
-        entry_bars_nb(window_starts[w], window_bars, participation[w], market, costs.allow_short, entry_bars[w])
     for c in prange(n_chunks):
         scratch = new_scratch_nb(n_assets, window_bars, 0)
         for k in range(c * n_tasks // n_chunks, (c + 1) * n_tasks // n_chunks):
             p = k // n_win
             w = k % n_win
-            m = simulate_window_nb(params[p], window_starts[w], window_bars, participation[w], entry_bars[w],
-                                   market, costs, scratch)
+            m = simulate_window_nb(params[p], window_starts[w], window_bars, participation[w], signals, w, market,
+                                   costs, scratch)
             store_metrics_nb(metrics[p, w], m)
     fitness = np.zeros(n_pop)
     for p in prange(n_pop):
