@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from core.backtest.dataset import BacktestConfig, Dataset, build_dataset
-from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, Costs, Market
-from core.backtest.kernel_nb import evaluate_population_nb, new_scratch_nb, simulate_window_nb
+from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, N_METRICS, Costs, Market
+from core.backtest.kernel_nb import evaluate_population_nb, new_scratch_nb, simulate_windows_nb
 from core.backtest.signals_nb import entry_signals_nb
 from core.genome import GENE_SPECS, N_GENES, Decoding, validate_genes
 from core.market.loader import load_many
@@ -137,12 +137,13 @@ def span_detail(dataset: Dataset, params_row: np.ndarray, w0: int, n_bars: int, 
     scratch = new_scratch_nb(len(dataset.names), n_bars, max_events)
     participates = np.ascontiguousarray(participates, dtype=np.bool_)
     market, costs = market_arrays(dataset), costs_of(dataset, tick_sz_decimals)
-    signals = entry_signals_nb(np.array([w0], dtype=np.int64), int(n_bars), participates[None, :], market,
-                               costs.allow_short)
-    metrics = simulate_window_nb(to_bars(dataset, params_row), int(w0), int(n_bars), participates, signals, 0,
-                                 market, costs, scratch)
+    starts = np.array([w0], dtype=np.int64)
+    signals = entry_signals_nb(starts, int(n_bars), participates[None, :], market, costs.allow_short)
+    metrics = np.zeros((1, 1, N_METRICS))
+    simulate_windows_nb(0, 1, to_bars(dataset, params_row)[None, :], starts, int(n_bars), participates[None, :],
+                        signals, market, costs, scratch, metrics)
     n = int(scratch.account[0]["n_records"])
-    return WindowDetail(scratch.trades[:n].copy(), scratch.equity, scratch.states, np.array(metrics, dtype=np.float64))
+    return WindowDetail(scratch.trades[:n].copy(), scratch.equity, scratch.states, metrics[0, 0])
 
 
 def window_detail(dataset: Dataset, params_row: np.ndarray, window: int, max_events: int = 10_000
