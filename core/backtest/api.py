@@ -3,6 +3,7 @@ genome window by window. Callers (CLI, evolution, monitor) never touch the kerne
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from core.backtest.dataset import BacktestConfig, Dataset, build_dataset
-from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, N_METRICS, Costs, Market
+from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, N_METRICS, Costs, EntrySignals, Market
 from core.backtest.kernel_nb import evaluate_population_nb, new_scratch_nb, simulate_windows_nb
 from core.backtest.signals_nb import entry_signals_nb
 from core.genome import GENE_SPECS, N_GENES, Decoding, validate_genes
@@ -100,14 +101,26 @@ def costs_of(dataset: Dataset, tick_sz_decimals: np.ndarray | None = None) -> Co
     return Costs(c.fee_pct, c.slippage_pct, c.initial_cash_usd, c.sides == "both", dataset.periods_per_year, ticks)
 
 
+_SIGNALS: "weakref.WeakKeyDictionary[Dataset, EntrySignals]" = weakref.WeakKeyDictionary()
+
+
+def window_signals(dataset: Dataset) -> EntrySignals:
+    """The entry signals of the dataset's windows (signals_nb), built on the first kernel call and
+    kept with the dataset: they depend on it alone, and evolution calls the kernel every generation."""
+    signals = _SIGNALS.get(dataset)
+    if signals is None:
+        signals = entry_signals_nb(dataset.window_starts, dataset.config.window_bars, dataset.participation,
+                                   market_arrays(dataset), costs_of(dataset).allow_short)
+        _SIGNALS[dataset] = signals
+    return signals
+
+
 def run_kernel(dataset: Dataset, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Call the kernel with an already-decoded parameter matrix (tests use raw parameters)."""
     market, costs = market_arrays(dataset), costs_of(dataset)
-    signals = entry_signals_nb(dataset.window_starts, dataset.config.window_bars, dataset.participation, market,
-                               costs.allow_short)
     return evaluate_population_nb(
         to_bars(dataset, params), dataset.window_starts, dataset.config.window_bars, dataset.participation,
-        dataset.window_regime, N_REGIMES, signals, market, costs)
+        dataset.window_regime, N_REGIMES, window_signals(dataset), market, costs)
 
 
 def evaluate_population(dataset: Dataset, genes: np.ndarray) -> PopulationResult:
