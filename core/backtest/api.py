@@ -3,6 +3,7 @@ genome window by window. Callers (CLI, evolution, monitor) never touch the kerne
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from core.backtest.dataset import BacktestConfig, Dataset, build_dataset
-from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, Costs, Market
-from core.backtest.kernel_nb import evaluate_population_nb, new_scratch_nb, simulate_window_nb
+from core.backtest.enums import M_SCORE, MAX_HOLD, METRIC_NAMES, N_METRICS, Costs, EntrySignals, Market
+from core.backtest.kernel_nb import evaluate_population_nb, new_scratch_nb, simulate_windows_nb
+from core.backtest.signals_nb import entry_signals_nb
 from core.genome import GENE_SPECS, N_GENES, Decoding, validate_genes
 from core.market.loader import load_many
 from core.market.ohlcv import OHLCV
@@ -99,11 +101,26 @@ def costs_of(dataset: Dataset, tick_sz_decimals: np.ndarray | None = None) -> Co
     return Costs(c.fee_pct, c.slippage_pct, c.initial_cash_usd, c.sides == "both", dataset.periods_per_year, ticks)
 
 
+_SIGNALS: "weakref.WeakKeyDictionary[Dataset, EntrySignals]" = weakref.WeakKeyDictionary()
+
+
+def window_signals(dataset: Dataset) -> EntrySignals:
+    """The entry signals of the dataset's windows (signals_nb), built on the first kernel call and
+    kept with the dataset: they depend on it alone, and evolution calls the kernel every generation."""
+    signals = _SIGNALS.get(dataset)
+    if signals is None:
+        signals = entry_signals_nb(dataset.window_starts, dataset.config.window_bars, dataset.participation,
+                                   market_arrays(dataset), costs_of(dataset).allow_short)
+        _SIGNALS[dataset] = signals
+    return signals
+
+
 def run_kernel(dataset: Dataset, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Call the kernel with an already-decoded parameter matrix (tests use raw parameters)."""
+    market, costs = market_arrays(dataset), costs_of(dataset)
     return evaluate_population_nb(
         to_bars(dataset, params), dataset.window_starts, dataset.config.window_bars, dataset.participation,
-        dataset.window_regime, N_REGIMES, market_arrays(dataset), costs_of(dataset))
+        dataset.window_regime, N_REGIMES, window_signals(dataset), market, costs)
 
 
 def evaluate_population(dataset: Dataset, genes: np.ndarray) -> PopulationResult:
@@ -131,11 +148,15 @@ def span_detail(dataset: Dataset, params_row: np.ndarray, w0: int, n_bars: int, 
     """One decoded genome on any span of bars with every exit event (replay runs one long span):
     the one reader of the kernel's trade records for every caller. tick_sz_decimals: see costs_of."""
     scratch = new_scratch_nb(len(dataset.names), n_bars, max_events)
-    metrics = simulate_window_nb(to_bars(dataset, params_row), int(w0), int(n_bars),
-                                 np.ascontiguousarray(participates, dtype=np.bool_), market_arrays(dataset),
-                                 costs_of(dataset, tick_sz_decimals), scratch)
+    participates = np.ascontiguousarray(participates, dtype=np.bool_)
+    market, costs = market_arrays(dataset), costs_of(dataset, tick_sz_decimals)
+    starts = np.array([w0], dtype=np.int64)
+    signals = entry_signals_nb(starts, int(n_bars), participates[None, :], market, costs.allow_short)
+    metrics = np.zeros((1, 1, N_METRICS))
+    simulate_windows_nb(0, 1, to_bars(dataset, params_row)[None, :], starts, int(n_bars), participates[None, :],
+                        signals, market, costs, scratch, metrics)
     n = int(scratch.account[0]["n_records"])
-    return WindowDetail(scratch.trades[:n].copy(), scratch.equity, scratch.states, np.array(metrics, dtype=np.float64))
+    return WindowDetail(scratch.trades[:n].copy(), scratch.equity, scratch.states, metrics[0, 0])
 
 
 def window_detail(dataset: Dataset, params_row: np.ndarray, window: int, max_events: int = 10_000

@@ -165,6 +165,14 @@ class Costs(NamedTuple):
     tick_sz_decimals: np.ndarray | None = None  # (A,) int64
 
 
+class EntrySignals(NamedTuple):
+    """The entries signalled at each bar's previous close, per window (signals_nb.entry_signals_nb)."""
+
+    offsets: np.ndarray  # (W, n_bars + 1) int64: bar i of window w reads k in offsets[w, i] .. offsets[w, i + 1] - 1
+    asset: np.ndarray  # (N,) int64, ascending within a bar
+    direction: np.ndarray  # (N,) +1 long / -1 short
+
+
 class Scratch(NamedTuple):
     """Buffers one window simulation writes; allocated once per parallel chunk, reset per window."""
 

@@ -4,6 +4,12 @@ A window is simulated bar by bar as four phases (core/backtest/phases_nb.py: ope
 entries, intrabar exits, end of bar) and scored once (core/backtest/stats_nb.py). The books live
 in a Scratch of record arrays (core/backtest/enums.py) that each parallel chunk allocates once and
 every window resets, so the hot loop allocates nothing.
+
+Speed (bench/RESULTS.md): the phases are inlined into the bar loop (an out-of-line phase call
+copied every Market and Scratch array, ~225 words, at every bar), a phase with nothing to do is
+not entered, entries read the bar's signalled assets from a list built once per dataset
+(signals_nb) and the loop over a chunk's tasks is compiled here, so arguments are
+reference-counted once per chunk. Every change keeps the results bit for bit.
 """
 from __future__ import annotations
 
@@ -63,41 +69,59 @@ def reset_window_nb(scratch, cash0):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def simulate_window_nb(params, w0, n_bars, participates, market, costs, scratch):
-    """Simulate one genome on one window of the portfolio.
+def simulate_windows_nb(k0, k1, params, window_starts, n_bars, participation, signals, market, costs, scratch,
+                        metrics):
+    """Simulate tasks k0..k1-1 of (genome, window) pairs, task k being genome k // W on window k % W,
+    one after the other on one scratch (the loop is here, not in the caller, so the 25 arrays of a
+    call are reference-counted once per chunk of tasks, not once per window).
 
     Args:
-        params: decoded genome, shape (22,), columns per core.backtest.enums.
-        w0, n_bars: first bar and length of the window on the common time axis.
-        participates: (A,) assets with data over the whole window.
+        params: decoded genomes (P, 22), columns per core.backtest.enums.
+        window_starts: (W,) first bars on the common time axis; n_bars: the windows' length.
+        participation: (W, A) assets with data over the whole window.
+        signals: enums.EntrySignals of these windows (signals_nb).
         market: enums.Market arrays. costs: enums.Costs.
-        scratch: enums.Scratch with equity and states of n_bars; receives the close equity, the
-            breaker state decided at each close and (while there is room) every exit event.
-    Returns:
-        WindowMetrics; scratch.account[0].n_records exit events are in scratch.trades.
+        scratch: enums.Scratch with equity and states of n_bars; after the last task it holds that
+            window's close equity, the breaker state decided at each close and (while there is room)
+            every exit event, scratch.account[0].n_records of them in scratch.trades.
+        metrics: (P, W, N_METRICS) receives each task's WindowMetrics (store_metrics_nb).
     """
-    rules = window_rules_nb(params, participates, costs)
-    reset_window_nb(scratch, costs.initial_cash_usd)
-    for i in range(n_bars):
-        t = w0 + i
-        open_actions_nb(t, rules, market, costs, scratch)
-        enter_positions_nb(t, rules, market, costs, participates, scratch)
-        intrabar_exits_nb(t, rules, market, costs, scratch)
-        close_bar_nb(i, t, rules, market, scratch)
-    close_at_window_end_nb(w0 + n_bars - 1, market, costs, scratch)
-    return window_metrics_nb(scratch.equity[:n_bars], costs.initial_cash_usd, scratch.account[0],
-                             costs.periods_per_year)
+    n_win = window_starts.shape[0]
+    acct = scratch.account[0]
+    for k in range(k0, k1):
+        p = k // n_win
+        w = k % n_win
+        w0 = window_starts[w]
+        rules = window_rules_nb(params[p], participation[w], costs)
+        reset_window_nb(scratch, costs.initial_cash_usd)
+        for i in range(n_bars):
+            # The phases are inlined; the guards skip the work of an empty book or a bar without signal.
+            t = w0 + i
+            if acct.n_open > 0:
+                open_actions_nb(t, rules, market, costs, scratch)
+            acct.pending_action = policy.ACT_NONE
+            first, end = signals.offsets[w, i], signals.offsets[w, i + 1]
+            if first < end:
+                enter_positions_nb(t, first, end, rules, market, costs, signals, scratch)
+            if acct.n_open > 0:
+                intrabar_exits_nb(t, rules, market, costs, scratch)
+            close_bar_nb(i, t, rules, market, scratch)
+        close_at_window_end_nb(w0 + n_bars - 1, market, costs, scratch)
+        store_metrics_nb(metrics[p, w], window_metrics_nb(scratch.equity[:n_bars], costs.initial_cash_usd, acct,
+                                                          costs.periods_per_year))
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def evaluate_population_nb(params, window_starts, window_bars, participation, window_regime, n_regimes, market,
-                           costs):
+def evaluate_population_nb(params, window_starts, window_bars, participation, window_regime, n_regimes, signals,
+                           market, costs):
     """Fitness (P,) and per-window metrics (P, W, N_METRICS) for a population (P, 22) of decoded
     genomes; each (genome, window) pair is independent, so results do not depend on threads.
 
     Args:
         window_starts: (W,) first bars; window_bars: their length. participation: (W, A) bool.
         window_regime: (W,) regime codes of the windows, n_regimes of them.
+        signals: enums.EntrySignals of the windows (signals_nb.entry_signals_nb, built by the caller:
+            numba's parfor lowering cannot type a NamedTuple made inside this function).
         market: enums.Market. costs: enums.Costs.
     """
     n_pop = params.shape[0]
@@ -108,12 +132,8 @@ def evaluate_population_nb(params, window_starts, window_bars, participation, wi
     metrics = np.zeros((n_pop, n_win, N_METRICS))
     for c in prange(n_chunks):
         scratch = new_scratch_nb(n_assets, window_bars, 0)
-        for k in range(c * n_tasks // n_chunks, (c + 1) * n_tasks // n_chunks):
-            p = k // n_win
-            w = k % n_win
-            m = simulate_window_nb(params[p], window_starts[w], window_bars, participation[w], market, costs,
-                                   scratch)
-            store_metrics_nb(metrics[p, w], m)
+        simulate_windows_nb(c * n_tasks // n_chunks, (c + 1) * n_tasks // n_chunks, params, window_starts,
+                            window_bars, participation, signals, market, costs, scratch, metrics)
     fitness = np.zeros(n_pop)
     for p in prange(n_pop):
         fitness[p] = fitness_from_scores_nb(metrics[p, :, M_SCORE], window_regime, n_regimes)

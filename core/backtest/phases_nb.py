@@ -24,7 +24,7 @@ from core.backtest.rules_nb import (
 )
 
 
-@jit_nb
+@inline_nb
 def open_actions_nb(t, rules, market, costs, scratch):
     """Phase 1, at bar t's open: the breaker action decided at the previous close, else time exits."""
     acct = scratch.account[0]
@@ -78,31 +78,21 @@ def correlation_allows_nb(t, a, weight_usd, n_held, limit, market, scratch):
     return not weighted_correlation_nb(m, scratch.held_weights, scratch.held_corr) > limit
 
 
-@jit_nb
-def entry_direction_nb(long_signal, short_signal, allow_short):
-    """+1 / -1 / 0: the entry signalled at the previous close (a long wins a tie)."""
-    if long_signal:
-        return 1.0
-    if allow_short and short_signal:
-        return -1.0
-    return 0.0
-
-
-@jit_nb
-def enter_positions_nb(t, rules, market, costs, participates, scratch):
-    """Phase 2, at bar t's open: entries signalled at the previous close, in asset order, when the
-    breaker allows new risk and the correlation gate passes."""
+@inline_nb
+def enter_positions_nb(t, first, end, rules, market, costs, signals, scratch):
+    """Phase 2, at bar t's open: the entries signalled at the previous close (signals.asset and
+    .direction[first:end], in asset order), when the breaker allows new risk and the correlation
+    gate passes."""
     acct = scratch.account[0]
-    if t < 1 or not allows_new_risk_nb(acct.state):
+    if not allows_new_risk_nb(acct.state):
         return
     target_usd = acct.equity_usd * rules.target_fraction
     n_held = -1  # holdings not gathered yet (or changed by an entry)
-    for a in range(scratch.positions.shape[0]):
-        if not participates[a] or scratch.positions[a].units != 0.0 or scratch.positions[a].closed_bar == t:
+    for k in range(first, end):
+        a = signals.asset[k]
+        if scratch.positions[a].units != 0.0 or scratch.positions[a].closed_bar == t:
             continue
-        direction = entry_direction_nb(market.entry_long[a, t - 1], market.entry_short[a, t - 1], costs.allow_short)
-        if direction == 0.0:
-            continue
+        direction = signals.direction[k]
         if n_held < 0:
             n_held = gather_holdings_nb(t, market, scratch)
         if n_held > 0 and not correlation_allows_nb(t, a, direction * target_usd, n_held, rules.correlation_limit,
@@ -113,7 +103,7 @@ def enter_positions_nb(t, rules, market, costs, participates, scratch):
             n_held = -1
 
 
-@jit_nb
+@inline_nb
 def intrabar_exits_nb(t, rules, market, costs, scratch):
     """Phase 3, inside bar t: the adverse level first, else the take-profit levels, for positions
     opened before bar t; then the best price since entry takes in bar t's extreme."""
