@@ -13,18 +13,12 @@ import sqlite3
 import sys
 import traceback
 
-from rich.console import Console
-from rich.table import Table
-
-from console.commands import (alerts, backtest, data_fetch, evolve, monitor, operator_console, paper_exchange, promote,
-                              replay, report, size, study)
+from console.commands import (alerts, backtest, data_fetch, evolve, local_files, monitor, operator_console,
+                              paper_exchange, promote, replay, report, size, study)
 from console.exit_codes import EXIT_BAD_INPUT, EXIT_BUG, EXIT_CANCELLED, EXIT_DB_BUSY, EXIT_OK, EXIT_UNREACHABLE
 from core.errors import (BadInputError, DataValidationError, EvoriskError, ExchangeUnavailableError,
                          StorageUnavailableError)
-from core.genome import GENE_SPECS, decode, decoded_rows, load_genome_file
 from core.log_routing import route_logging
-from core.market.loader import check_files, expand_paths
-from core.market.ohlcv import date_text
 
 log = logging.getLogger("evorisk.cli")
 
@@ -38,36 +32,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(EXIT_BAD_INPUT)
-
-
-def cmd_data_check(args: argparse.Namespace) -> int:
-    paths = expand_paths(args.paths)
-    good, problems = check_files(paths)
-    if good:
-        table = Table(title="OHLCV check")
-        for col in ("asset", "rows", "first", "last", "gaps (bars)", "low", "high"):
-            table.add_column(col, justify="right" if col in ("rows", "gaps (bars)", "low", "high") else "left")
-        for s in good:
-            table.add_row(s.name, str(len(s)), date_text(s.time_ns[0]), date_text(s.time_ns[-1]),
-                          str(s.gap_bars()), f"{s.low.min():.6g}", f"{s.high.max():.6g}")
-        Console(soft_wrap=True).print(table)
-    for line in problems:
-        sys.stderr.write(line + "\n")
-    return EXIT_BAD_INPUT if problems else EXIT_OK
-
-
-def cmd_genome_show(args: argparse.Namespace) -> int:
-    console = Console(soft_wrap=True)
-    for i, (genes, meta) in enumerate(load_genome_file(args.file)):
-        params = decode(genes)
-        title = f"genome {i}" + (f" ({meta['label']})" if "label" in meta else "")
-        table = Table(title=title)
-        for col in ("#", "parameter", "gene", "value", "unit"):
-            table.add_column(col, justify="right" if col in ("#", "gene", "value") else "left")
-        for (idx, name, text, unit), spec in zip(decoded_rows(params), GENE_SPECS):
-            table.add_row(str(idx), name, f"{genes[spec.index]:.4f}", text, unit)
-        console.print(table)
-    return EXIT_OK
 
 
 def _global_flags(suppress_defaults: bool) -> argparse.ArgumentParser:
@@ -93,16 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("data", parents=[common], help="market data files")
     dsub = d.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
-    dc = dsub.add_parser("check", parents=[common], help="validate OHLCV CSV files")
-    dc.add_argument("paths", nargs="+", help="CSV files or directories of them")
-    dc.set_defaults(func=cmd_data_check)
+    local_files.register_data_check(dsub, common)
     data_fetch.register(dsub, common)  # fetch, list
 
     g = sub.add_parser("genome", parents=[common], help="genome files")
     gsub = g.add_subparsers(dest="genome_command", required=True, parser_class=_Parser)
-    gs = gsub.add_parser("show", parents=[common], help="decoded parameters with units")
-    gs.add_argument("file")
-    gs.set_defaults(func=cmd_genome_show)
+    local_files.register_genome_show(gsub, common)
 
     for module in COMMAND_MODULES:
         module.register(sub, common)
