@@ -54,7 +54,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         raise BadInputError("the interactive monitor is `evorisk console`; use --headless here")
     if args.network == "mainnet" and not args.read_only:
         require_live_mainnet(args.i_understand_mainnet, sys.stdin, sys.stdout, "the monitor")  # before all else
-    from console.services.monitor_runner import LeaseMode, open_monitor  # heavy: the store
+    from console.services.monitor_runner import lease_mode, open_monitor  # heavy: the store
 
     gateway = _gateway(args)
     repo = _repo(args)
@@ -67,7 +67,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
     with _sigterm_as_interrupt():  # from the lease on, SIGTERM releases it as Ctrl-C does
         monitor = open_monitor(gateway, repo, args.address, args.interval,
-                               LeaseMode.WATCH if args.read_only else LeaseMode.TAKE,  # held: one line, exit 2
+                               lease_mode(args.read_only, console=False),  # held: one line, exit 2
                                genome_file=args.genome, protect_off=args.protect == "off",
                                protect_on_by=(operator(args), "evorisk monitor --protect on")
                                if args.protect == "on" else None, on_snapshot=show)

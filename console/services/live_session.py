@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from console.services.monitor_runner import LeaseMode, MonitorRun, open_monitor
+from console.services.monitor_runner import MonitorRun, lease_mode, open_monitor
 from console.services.opening import paper_demo_gateway, watch_gateway
 from console.services.promotions import record_protection, wall_ms
 from core.alerts.dispatcher import AlertDispatcher
@@ -103,8 +103,9 @@ class LiveSession:
             record_protection(repo, True, "console" if protect == "on" else "paper demo",
                               "--protect on" if protect == "on" else "the paper demo starts protected")
         try:
-            monitor = open_monitor(gateway, repo, address, interval, LeaseMode.TAKE_OR_WATCH,
-                                   protect_off=protect == "off", on_snapshot=on_snapshot, on_alert=on_alert)
+            mode = lease_mode(read_only, console=True, own_paper=paper is not None)
+            monitor = open_monitor(gateway, repo, address, interval, mode, protect_off=protect == "off",
+                                   on_snapshot=on_snapshot, on_alert=on_alert)
         except BaseException:
             if paper is not None:
                 paper.stop()

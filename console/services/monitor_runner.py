@@ -31,7 +31,8 @@ from core.vocabulary import ActionStatus
 from storage.alert_repo import AlertRepo
 from storage.monitor_repo import MonitorRepo
 
-__all__ = ["HELD", "Approval", "LeaseMode", "MonitorRun", "approve", "execute_here", "open_monitor", "reject"]
+__all__ = ["HELD", "Approval", "LeaseMode", "MonitorRun", "approve", "execute_here", "lease_mode", "open_monitor",
+           "reject"]
 log = logging.getLogger("evorisk.monitor.runner")
 ONCE_ALERT_WAIT_S = 10.0  # a one-shot cycle (or `approve`) waits this long for its alerts' deliveries
 APPROVE_WAIT_S = 60.0  # `approve --base-url` asks again this long while a POST may still be in flight
@@ -74,6 +75,18 @@ class MonitorRun:
             self.lease.release()
             self.lease = None
         self.alerts.stop()
+
+
+def lease_mode(read_only: bool, *, console: bool, own_paper: bool = False) -> LeaseMode:
+    """How a monitor starting now treats the account's lease. A monitor without a signing key never
+    takes it where another monitor could act (testnet, mainnet, a shared paper server): holding it,
+    it would refuse the monitor that can place the stops and send the approved exits, and send
+    nothing itself. The console's own in-process paper exchange is the one exception: no other
+    monitor can reach it, so its read-only demo still proposes (and shows the refusals). The
+    console falls back to watching when the lease is held; the headless monitor refuses to start."""
+    if read_only and not own_paper:
+        return LeaseMode.WATCH
+    return LeaseMode.TAKE_OR_WATCH if console else LeaseMode.TAKE
 
 
 def _lease(repo: MonitorRepo, address: str, mode: LeaseMode) -> MonitorLeaseHolder | None:
