@@ -8,6 +8,7 @@ import sys
 
 from console import argtypes as at
 from console.exit_codes import EXIT_OK
+from console.services.sizing import compute_size
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -26,7 +27,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_size(args: argparse.Namespace) -> int:
     from console.services.opening import open_args_store, read_gateway  # heavy: the store
-    from console.services.sizing import compute_size  # heavy: the exchange SDK
     from storage.monitor_repo import MonitorRepo
 
     gateway = read_gateway(args.network, args.base_url, args.timeout)

@@ -12,14 +12,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import eth_account
-
-from core.exchange.gateway import HyperliquidGateway
 from storage import Store, default_db_path
 from storage.logsetup import configure_logging
 from storage.open import open_store_checked
 
 if TYPE_CHECKING:  # the caller started it; the server package is not needed to open a gateway
+    from core.exchange.gateway import HyperliquidGateway
     from core.exchange.paper import PaperExchange
 
 
@@ -56,9 +54,18 @@ def open_scratch_store(path: str | Path) -> Store:
     return Store(Path(path))
 
 
+def _sdk_gateway() -> type[HyperliquidGateway]:
+    """The gateway class, imported on the first gateway opened: the exchange SDK and its signing
+    stack (eth_account, hyperliquid: ~0.4 s) stay out of a process that only opens the store (the
+    console's first frame, `runs`, `report`)."""
+    from core.exchange.gateway import HyperliquidGateway  # heavy: the exchange SDK
+
+    return HyperliquidGateway
+
+
 def read_gateway(network: str, base_url: str | None, timeout_s: float) -> HyperliquidGateway:
     """A gateway without a signing key: it can only read, so mainnet needs no extra flag here."""
-    return HyperliquidGateway(network, base_url=base_url, timeout_s=timeout_s, allow_mainnet=True)
+    return _sdk_gateway()(network, base_url=base_url, timeout_s=timeout_s, allow_mainnet=True)
 
 
 def signing_gateway(network: str, base_url: str | None, address: str | None,
@@ -67,16 +74,16 @@ def signing_gateway(network: str, base_url: str | None, address: str | None,
 
     allow_mainnet only after console.mainnet_guard has passed: the key is read here."""
     extra = {} if timeout_s is None else {"timeout_s": timeout_s}
-    return HyperliquidGateway.from_env(network, base_url=base_url, account_address=address,
-                                       allow_mainnet=allow_mainnet, **extra)
+    return _sdk_gateway().from_env(network, base_url=base_url, account_address=address,
+                                   allow_mainnet=allow_mainnet, **extra)
 
 
 def read_only_gateway(network: str, base_url: str | None, address: str | None,
                       timeout_s: float | None = None) -> HyperliquidGateway:
     """A gateway that never loads a key: it reads market data and the account, and cannot sign."""
     extra = {} if timeout_s is None else {"timeout_s": timeout_s}
-    return HyperliquidGateway(network, base_url=base_url, account_address=address,
-                              allow_mainnet=network == "mainnet", **extra)
+    return _sdk_gateway()(network, base_url=base_url, account_address=address,
+                          allow_mainnet=network == "mainnet", **extra)
 
 
 def watch_gateway(network: str, address: str, read_only: bool) -> HyperliquidGateway:
@@ -91,7 +98,7 @@ def paper_gateway(base_url: str, private_key: str | None, address: str,
                   timeout_s: float | None = None) -> HyperliquidGateway:
     """A gateway on a paper exchange, signing with `private_key` (or reading only, without one)."""
     extra = {} if timeout_s is None else {"timeout_s": timeout_s}
-    return HyperliquidGateway("paper", base_url=base_url, private_key=private_key, account_address=address, **extra)
+    return _sdk_gateway()("paper", base_url=base_url, private_key=private_key, account_address=address, **extra)
 
 
 def paper_demo_gateway(paper: PaperExchange, signing: bool = True,
@@ -100,6 +107,8 @@ def paper_demo_gateway(paper: PaperExchange, signing: bool = True,
     exchange approves for the account, or (signing=False) with no key at all."""
     key = None
     if signing:
+        import eth_account  # heavy: the signing stack, only where a key is made
+
         agent = eth_account.Account.create()
         paper.approve_agent(paper.demo_address, agent.address)
         key = agent.key.hex()
@@ -108,4 +117,6 @@ def paper_demo_gateway(paper: PaperExchange, signing: bool = True,
 
 def address_of_key(private_key: str) -> str:
     """The account a private key signs for (the paper server lets it sign for the demo account)."""
+    import eth_account  # heavy: the signing stack, only where a key is read
+
     return eth_account.Account.from_key(private_key).address

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from core import policy
 from core.errors import BadInputError
-from core.exchange.gateway import HyperliquidGateway
 from core.exchange.models import AccountState
 from core.genome import RiskParams
 from core.monitor.genome_source import GenomeSource
@@ -21,7 +20,8 @@ from core.monitor.sizing import LiquidationInputs, SizingDecision, effective_bre
 from core.monitor.state import MonitorState
 from core.operator_settings import load_settings
 
-if TYPE_CHECKING:  # the repo comes in opened; importing storage would load sqlite_utils (and pandas)
+if TYPE_CHECKING:  # both come in opened: importing them would load sqlite_utils (and pandas), the SDK
+    from core.exchange.gateway import HyperliquidGateway
     from storage.monitor_repo import MonitorRepo
 
 

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass, field
 
 from core.exchange.errors import ExchangeError, ExchangeTimeout, OrderRejected, is_liquidity_miss
-from core.exchange.gateway import ExchangeGateway
+from core.exchange.protocol import ExchangeGateway
 from core.exchange.models import OrderRequest, OrderResult
 from core.monitor.orders import (
     MAX_ATTEMPTS, SLIPPAGE_BY_ATTEMPT, OrderLeg, aggressive_px, cancels_to_json, derive_cloid, floor_size,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from core.exchange.errors import ExchangeError
-from core.exchange.gateway import ExchangeGateway
+from core.exchange.protocol import ExchangeGateway
 from core.market.interval import MONITOR_CANDLE_INTERVAL, interval_ns
 from core.monitor.indicators import CoinIndicators, coin_indicators, completed_daily, correlation_matrix
 

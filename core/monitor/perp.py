@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from core import policy
 from core.exchange.errors import ExchangeError
-from core.exchange.gateway import ExchangeGateway
+from core.exchange.protocol import ExchangeGateway
 from core.exchange.models import AccountState, AssetContext, Position
 from core.monitor.snapshot import PositionRisk, RiskSnapshot
 

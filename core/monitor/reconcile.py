@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from core.exchange.errors import ExchangeError
-from core.exchange.gateway import ExchangeGateway
+from core.exchange.protocol import ExchangeGateway
 from core.monitor import records as r
 from core.monitor.claims import IN_FLIGHT, unknown_means_never_booked
 

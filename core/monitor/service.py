@@ -20,7 +20,7 @@ from core.errors import StorageUnavailableError
 from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, NewAction, TransitionFacts, cycle_alerts
 from core.alerts.model import AlertOutlet
 from core.exchange.errors import ExchangeError, GatewayConfigError, RateLimited
-from core.exchange.gateway import ExchangeGateway
+from core.exchange.protocol import ExchangeGateway
 from core.monitor import records as r
 from core.monitor.backoff import PollBackoff
 from core.monitor.db_health import DbHealth

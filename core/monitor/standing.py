@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Sequence
 
 from core.exchange.errors import ExchangeError
-from core.exchange.gateway import ExchangeGateway
+from core.exchange.protocol import ExchangeGateway
 from core.exchange.ticks import round_price
 from core.exchange.models import OpenOrder, OrderRequest, Trigger
 from core.monitor.levels import ExitSchedule

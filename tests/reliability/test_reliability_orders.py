@@ -177,7 +177,7 @@ def test_s21_volume_gate_is_a_typed_error_the_caller_can_live_without(tmp_path):
 
 
 def test_gap_a_the_monitor_reads_sz_decimals_through_the_public_gateway_api(tmp_path):
-    from core.exchange.gateway import ExchangeGateway
+    from core.exchange.protocol import ExchangeGateway
 
     assert "signer_address" in ExchangeGateway.__annotations__ and callable(ExchangeGateway.sz_decimals)
     r = rig(tmp_path)
