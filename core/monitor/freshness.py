@@ -32,6 +32,15 @@ def feed_problem(acct: AccountState, mids: Mapping[str, float], state: MonitorSt
     return None
 
 
+def forget_feed(state: MonitorState) -> MonitorState:
+    """A monitor process judges the feed from its own polls. The venue clock and mids persisted by
+    an earlier process belong to the venue it talked to, which may have restarted since (the paper
+    exchange starts at the present, behind the clock a sped-up demo reached) or be another one: kept,
+    they made every poll of a restarted `make run` look like a stopped clock (STALE) until the new
+    venue caught up. A clock that really stopped is still STALE after STALE_AFTER_INTERVALS polls."""
+    return replace(state, last_venue_ms=None, venue_advanced_at_ms=None, mids_key="", mids_changed_venue_ms=None)
+
+
 def next_feed_state(state: MonitorState, acct: AccountState, mids: Mapping[str, float], now_ms: int) -> MonitorState:
     """Remember when the venue clock and the mids last moved. The venue clock kept is the latest
     seen, so a reply stamped back in time and then one at the old time again is no progress."""

@@ -26,6 +26,7 @@ from core.monitor.backoff import PollBackoff
 from core.monitor.db_health import DbHealth
 from core.monitor.evaluate import Context, Evaluation, MarketInputs, evaluate, stale, unanswered_poll
 from core.monitor.executor import ApprovalMissing, ExecutionReport, Executor
+from core.monitor.freshness import forget_feed
 from core.monitor.held import opening_fill_ms
 from core.monitor.market_data import CandleCache
 from core.monitor.perp import FundingCache, log_new_clamps
@@ -56,7 +57,7 @@ class MonitorService:
         self.protection = Protection(False, "standing exits: not decided yet")
         self.candles = CandleCache(gateway)
         self.funding = FundingCache(gateway)
-        self.state = MonitorState.from_json(repo.get_monitor_state())
+        self.state = forget_feed(MonitorState.from_json(repo.get_monitor_state()))  # the feed: this process's polls
         self.last_snapshot: RiskSnapshot | None = self._restore_last_good()
         self.backoff = PollBackoff(settings.poll_interval_s)
         self._start_timer = start_timer

@@ -208,3 +208,22 @@ def test_the_timer_reschedules_itself_and_polls_never_overlap(calm):
     service.stop()
     assert all(n == 1 for n in overlaps) and len(got) >= 3
     assert all(s.time_ms is not None for s in got)
+
+
+def test_a_restarted_monitor_on_a_restarted_venue_is_not_stale(tmp_path):
+    """The venue clock a sped-up paper demo reached is persisted; a new paper exchange starts at the
+    present, behind it. The restarted monitor judges the feed from its own polls (freshness.forget_feed)."""
+    first = make_rig(tmp_path, CALM)
+    service = first.service()
+    service.run_cycle()
+    first.step(minutes=600)  # the demo's venue clock runs ten hours ahead of the present
+    assert service.run_cycle().breaker_state != "STALE"
+    first.paper.stop()
+    again = make_rig(tmp_path, CALM)  # same database, a new venue starting at the present
+    restarted = again.service()
+    snapshots = []
+    for _ in range(6):  # twice the STALE window of three poll intervals
+        snapshots.append(restarted.run_cycle())
+        again.step()
+    assert [s.breaker_state for s in snapshots if s.breaker_state == "STALE"] == []
+    assert all(s.equity_usd is not None for s in snapshots)  # every poll was taken as live data
