@@ -1,4 +1,5 @@
-"""The exchange gateway: one Protocol, one real implementation over hyperliquid-python-sdk.
+"""The exchange gateway: the one real implementation of `core.exchange.protocol.ExchangeGateway`,
+over hyperliquid-python-sdk.
 
 Everything the console and monitor know about the venue goes through `ExchangeGateway`; tests
 point `HyperliquidGateway` at the paper exchange on loopback, so the real SDK is always on the
