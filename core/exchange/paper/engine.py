@@ -170,19 +170,21 @@ class Engine:
                 self._fill_resting(account, order)
 
     @staticmethod
-    def _crossed(order: PaperOrder, high: float, low: float) -> bool:
-        px = order.trigger["triggerPx"]
-        stop = order.trigger["tpsl"] == "sl"
-        rising = order.is_buy == stop  # buy stops and sell take-profits fire on a rise
-        return high >= px if rising else low <= px
+    def _fires_on_rise(order: PaperOrder) -> bool:
+        """Buy stops and sell take-profits fire on a rise; sell stops and buy take-profits on a fall."""
+        return order.is_buy == (order.trigger["tpsl"] == "sl")
 
-    @staticmethod
-    def _crossing_px(order: PaperOrder, open_px: float) -> float:
+    @classmethod
+    def _crossed(cls, order: PaperOrder, high: float, low: float) -> bool:
+        px = order.trigger["triggerPx"]
+        return high >= px if cls._fires_on_rise(order) else low <= px
+
+    @classmethod
+    def _crossing_px(cls, order: PaperOrder, open_px: float) -> float:
         """Where the bar's path first reached the trigger: the trigger itself, or the open when
         the bar opened beyond it (a gap fills at the open, never back at the trigger)."""
         px = order.trigger["triggerPx"]
-        rising = order.is_buy == (order.trigger["tpsl"] == "sl")
-        return max(px, open_px) if rising else min(px, open_px)
+        return max(px, open_px) if cls._fires_on_rise(order) else min(px, open_px)
 
     def _fire(self, account: Account, order: PaperOrder, mid: float) -> None:
         """Turn a crossed trigger into a plain order taking liquidity around `mid`, the price
