@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Callable
 
 from console.services.promotions import record_protection, wall_ms
-from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, failure_alerts
+from core.alerts.detect import failed_legs, failure_alerts
 from core.alerts.dispatcher import AlertDispatcher
 from core.alerts.factory import build_dispatcher
 from core.alerts.model import Alert
@@ -167,8 +167,7 @@ def execute_here(gateway: HyperliquidGateway, repo: MonitorRepo, address: str, a
 
 
 def _alert_failed_legs(repo: MonitorRepo, action_id: int, report: ExecutionReport) -> None:
-    failures = [LegFailure(action_id, leg.coin, leg.side, leg.status, leg.error)
-                for leg in report.legs if leg.status in FAILED_LEG_STATUSES]
+    failures = failed_legs(action_id, report.legs)
     if not failures:
         return
     dispatcher = build_dispatcher(load_settings().alerts, AlertRepo(repo.store), wall_ms)

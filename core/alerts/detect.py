@@ -43,6 +43,13 @@ class LegFailure:
     error: str | None
 
 
+def failed_legs(action_id: int, legs: Iterable) -> list[LegFailure]:
+    """The order legs of a sent action (executor's LegReport: coin, side, status, error) that the
+    venue refused or left incomplete or unknown: what the monitor and `approve` both alert on."""
+    return [LegFailure(action_id, leg.coin, leg.side, leg.status, leg.error)
+            for leg in legs if leg.status in FAILED_LEG_STATUSES]
+
+
 def _transition_alert(t: TransitionFacts, now_ms: int) -> Alert:
     if t.to_state == BreakerState.STALE.name:
         return Alert(AlertKind.STALE, Severity.WARNING, f"STALE (was {t.from_state})", t.reason, "stale", now_ms)

@@ -17,7 +17,7 @@ from dataclasses import asdict, replace
 from typing import Callable
 
 from core.errors import StorageUnavailableError
-from core.alerts.detect import FAILED_LEG_STATUSES, LegFailure, NewAction, TransitionFacts, cycle_alerts
+from core.alerts.detect import LegFailure, NewAction, TransitionFacts, cycle_alerts, failed_legs
 from core.alerts.model import AlertOutlet
 from core.exchange.errors import ExchangeError, GatewayConfigError, RateLimited
 from core.exchange.protocol import ExchangeGateway
@@ -214,8 +214,7 @@ class MonitorService:
         except (ExchangeError, GatewayConfigError) as exc:  # stays open: reconciled and resumed next cycle
             log.warning("action %d paused: %s", action_id, exc)
             return None
-        self._failures.extend(LegFailure(action_id, leg.coin, leg.side, leg.status, leg.error)
-                              for leg in report.legs if leg.status in FAILED_LEG_STATUSES)
+        self._failures.extend(failed_legs(action_id, report.legs))
         stops = {k: v for k, v in self.state.stops.items() if v.cloid not in report.canceled_cloids}
         stops.update({s.coin: s for s in report.placed_stops})
         self.state = replace(self.state, stops=stops)
